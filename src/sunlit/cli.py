@@ -1,0 +1,32 @@
+"""The ``sunlit`` console script: Django's management commands under friendlier names.
+
+``sunlit demo``, ``sunlit serve``, ``sunlit worker``, ``sunlit import-roster`` ... and every
+other Django command (``sunlit shell -c ...``, ``sunlit migrate``, ``sunlit check``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ALIASES = {
+    "import-roster": "import_roster",
+    "export-roster": "export_roster",
+    "rotate-keys": "rotate_keys",
+    "issue-codes": "issue_codes",
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sunlit.settings")
+    if len(argv) > 1:
+        argv[1] = ALIASES.get(argv[1], argv[1])
+    argv[0] = "sunlit"
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(argv)
+
+
+if __name__ == "__main__":
+    main()

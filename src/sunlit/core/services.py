@@ -1,0 +1,283 @@
+"""Every state change of the core app: people, memberships, accounts, tokens."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import timedelta
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sunlit.core import audit, crypto
+from sunlit.core.choices import PersonKind, Role
+from sunlit.core.models import (
+    ActivationCode,
+    ApiToken,
+    AuditEvent,
+    Community,
+    Membership,
+    Organization,
+    Person,
+    User,
+)
+from sunlit.core.permissions import forget_roles, require
+from sunlit.core.validators import normalize_text, validate_id_number, validate_mobile
+
+ACTIVATION_VALID_DAYS = 30
+# Unambiguous characters for codes that people type from paper.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+@transaction.atomic
+def create_organization(*, name: str, short_name: str = "", phone: str = "") -> Organization:
+    """Organization — 物业公司. Platform set-up, not a community action: no actor check."""
+    return Organization.objects.create(name=name, short_name=short_name, phone=phone)
+
+
+@transaction.atomic
+def create_community(organization: Organization, *, name: str, code: str, **fields) -> Community:
+    community = Community.objects.create(organization=organization, name=name, code=code,
+                                         **fields)
+    audit.record(AuditEvent.Action.CREATE, community, community=community,
+                 summary=f"创建小区 {name}")
+    return community
+
+
+@transaction.atomic
+def grant_membership(
+    user: User, community: Community, role: str, *, actor: User | None,
+    department=None, job_number: str = "", post: str = "",
+) -> Membership:
+    """Gives a user a role in a community. ``actor=None`` is the platform itself (set-up)."""
+    if actor is not None:
+        require(actor, "staff.manage", community=community)
+    membership, created = Membership.objects.get_or_create(
+        user=user, community=community, role=role,
+        defaults={"department": department, "job_number": job_number, "post": post},
+    )
+    if not created and not membership.is_active:
+        membership.is_active = True
+        membership.save(update_fields=["is_active"])
+    forget_roles(user)
+    audit.record(AuditEvent.Action.CREATE, membership, actor=actor, community=community,
+                 summary=f"授予角色 {Role(role).label}")
+    return membership
+
+
+def clean_person_fields(*, name: str, mobile: str = "", id_number: str = "") -> dict[str, str]:
+    """Validates and normalises a person's fields; raises ValidationError per field."""
+    errors: dict[str, list[str]] = {}
+    cleaned = {"name": normalize_text(name)}
+    if not cleaned["name"]:
+        errors["name"] = [_("请填写姓名")]
+    elif len(cleaned["name"]) > 100:
+        errors["name"] = [_("姓名过长")]
+    for field, value, validate in (
+        ("mobile", mobile, validate_mobile),
+        ("id_number", id_number, validate_id_number),
+    ):
+        if value and str(value).strip():
+            try:
+                cleaned[field] = validate(str(value))
+            except ValidationError as exc:
+                errors[field] = exc.messages
+        else:
+            cleaned[field] = ""
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@transaction.atomic
+def create_person(
+    community: Community, *, actor: User | None, name: str, mobile: str = "",
+    id_number: str = "", kind: str = PersonKind.NATURAL, note: str = "",
+) -> Person:
+    """Person — 人员档案: registers an owner, tenant or family member."""
+    if actor is not None:
+        require(actor, "roster.edit", community=community)
+    fields = clean_person_fields(name=name, mobile=mobile, id_number=id_number)
+    person = Person.objects.create(community=community, kind=kind, note=note, **fields)
+    audit.record(AuditEvent.Action.CREATE, person, actor=actor, summary=person.masked_name)
+    return person
+
+
+@transaction.atomic
+def update_person(person: Person, *, actor: User, name: str, mobile: str = "",
+                  id_number: str = "", note: str = "") -> Person:
+    require(actor, "roster.edit", person)
+    fields = clean_person_fields(name=name, mobile=mobile, id_number=id_number)
+    fields["note"] = normalize_text(note)[:200]
+    changes = audit.diff(person, fields)
+    # Personal values are never written into the audit trail, only that they changed.
+    for key in ("mobile", "id_number"):
+        if key in changes:
+            changes[key] = ["***", "***"]
+    for key, value in fields.items():
+        setattr(person, key, value)
+    person.save(update_fields=[*fields, "mobile_index", "id_index"])
+    if changes:
+        audit.record(AuditEvent.Action.UPDATE, person, actor=actor, changes=changes,
+                     summary=person.masked_name)
+    return person
+
+
+@transaction.atomic
+def reveal_person(person: Person, *, actor: User, reason: str = "") -> dict[str, str]:
+    """Full (unmasked) personal data of one person; the reading itself is audited."""
+    require(actor, "person.reveal", person)
+    audit.record(AuditEvent.Action.REVEAL, person, actor=actor,
+                 summary=(reason or _("查看完整联系方式"))[:300])
+    return {"name": person.name, "mobile": person.mobile, "id_number": person.id_number}
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+
+
+@transaction.atomic
+def issue_activation_codes(
+    community: Community, persons, *, actor: User, valid_days: int = ACTIVATION_VALID_DAYS,
+) -> str:
+    """Issues one-time activation codes to owners who have no account yet; returns the batch.
+
+    Earlier unused codes of the same people are revoked, so only the newest paper counts.
+    """
+    require(actor, "accounts.issue", community=community)
+    now = timezone.now()
+    batch = uuid.uuid4().hex
+    persons = [p for p in persons if p.community_id == community.pk and p.user_id is None]
+    ActivationCode.objects.filter(
+        person__in=persons, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    codes = []
+    for person in persons:
+        code = _new_code()
+        codes.append(ActivationCode(
+            community=community, person=person, batch=batch, code=code,
+            code_index=crypto.blind_index(code, purpose="activation"), issued_by=actor,
+            issued_at=now, expires_at=now + timedelta(days=valid_days),
+        ))
+    ActivationCode.objects.bulk_create(codes, batch_size=1000)
+    audit.record(AuditEvent.Action.ISSUE, None, actor=actor, community=community,
+                 object_type="core.activationcode", object_id=batch,
+                 summary=f"发放激活码 {len(codes)} 个")
+    return batch
+
+
+class ActivationError(ValidationError):
+    pass
+
+
+@transaction.atomic
+def activate_account(*, code: str, mobile: str, password: str) -> User:
+    """An owner opens his account with the code from the paper list and his mobile number.
+
+    The mobile must match the one on the roster; the code works once.
+    """
+    code = normalize_text(code).upper().replace(" ", "").replace("-", "")
+    try:
+        mobile = validate_mobile(mobile)
+    except ValidationError as exc:
+        raise ActivationError({"mobile": exc.messages}) from None
+    now = timezone.now()
+    record = (
+        ActivationCode.objects.usable(now)
+        .select_for_update()
+        .select_related("person")
+        .filter(code_index=crypto.blind_index(code, purpose="activation"))
+        .first()
+    )
+    if record is None or record.person.mobile != mobile:
+        raise ActivationError({"code": [_("激活码无效、已使用或已过期，或与手机号不符")]})
+    try:
+        validate_password(password)
+    except ValidationError as exc:
+        raise ActivationError({"password": exc.messages}) from None
+    person = record.person
+    user = User.objects.filter(
+        mobile_index=crypto.blind_index(mobile, purpose="mobile")
+    ).first()
+    if user is None:
+        user = User(username=f"m{uuid.uuid4().hex[:12]}", display_name=person.name, mobile=mobile)
+        user.set_password(password)
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            raise ActivationError({"mobile": [_("该手机号已开户，请直接登录")]}) from None
+    person.user = user
+    person.save(update_fields=["user"])
+    role = Role.OWNER if person.ownerships.exists() else Role.RESIDENT
+    Membership.objects.get_or_create(user=user, community_id=person.community_id, role=role)
+    ActivationCode.objects.filter(pk=record.pk).update(used_at=now, user=user)
+    audit.record(AuditEvent.Action.ACTIVATE, person, actor=user, summary=person.masked_name)
+    return user
+
+
+@transaction.atomic
+def create_api_token(user: User, *, name: str, valid_days: int | None = None) -> str:
+    """Creates an API token for ``user`` and returns its secret (shown once)."""
+    prefix = secrets.token_hex(4)
+    secret = f"sl_{prefix}_{secrets.token_urlsafe(32)}"
+    expires = timezone.now() + timedelta(days=valid_days) if valid_days else None
+    token = ApiToken.objects.create(user=user, name=name, prefix=prefix,
+                                    digest=ApiToken.digest_of(secret), expires_at=expires)
+    audit.record(AuditEvent.Action.CREATE, token, actor=user, summary=name)
+    return secret
+
+
+def authenticate_token(secret: str) -> User | None:
+    """The user behind an API token, or None. Updates ``last_used_at`` at most once a minute."""
+    parts = (secret or "").split("_")
+    if len(parts) < 3 or parts[0] != "sl":
+        return None
+    token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
+    now = timezone.now()
+    if token is None or not token.is_usable(now) or not token.user.is_active:
+        return None
+    if not secrets.compare_digest(token.digest, ApiToken.digest_of(secret)):
+        return None
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+@transaction.atomic
+def rotate_field_keys(*, progress=None) -> int:
+    """Re-encrypts every personal field with the current (first) key; returns rows rewritten.
+
+    Rows are read (decrypting with whichever key sealed them) and written back in chunks;
+    bulk_update encrypts with the first key of ``SUNLIT_FIELD_KEYS``.
+    """
+    from django.apps import apps
+
+    from sunlit.core.fields import EncryptedTextField
+
+    rewritten = 0
+    for model in apps.get_models():
+        names = [f.name for f in model._meta.concrete_fields
+                 if isinstance(f, EncryptedTextField)]
+        if not names:
+            continue
+        chunk = []
+        for row in model._base_manager.order_by("pk").iterator(chunk_size=2000):
+            chunk.append(row)
+            if len(chunk) == 2000:
+                model._base_manager.bulk_update(chunk, names)
+                rewritten += len(chunk)
+                if progress:
+                    progress(len(chunk))
+                chunk = []
+        if chunk:
+            model._base_manager.bulk_update(chunk, names)
+            rewritten += len(chunk)
+            if progress:
+                progress(len(chunk))
+    audit.record(AuditEvent.Action.UPDATE, None, object_type="core.fieldkey",
+                 object_id=crypto.current_key_id(), summary=f"个人信息重新加密 {rewritten} 行")
+    return rewritten

@@ -1,0 +1,5 @@
+"""Roster API. (Being written.)"""
+
+from ninja import Router
+
+router = Router(tags=["roster"])

@@ -1,0 +1,89 @@
+"""Read queries on the roster used by more than one caller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
+
+from sunlit.core.choices import Role
+from sunlit.core.models import Community, Person
+from sunlit.registry.choices import DeliveryStatus
+from sunlit.registry.models import Building, Ownership, Residency, Unit, Vehicle
+
+
+def community_stats(community: Community) -> dict[str, object]:
+    units = Unit.objects.in_community(community)
+    totals = units.aggregate(n=Count("id"), area=Sum("area"))
+    owners = (Ownership.objects.in_community(community).current()
+              .values("person_id").distinct().count())
+    return {
+        _("楼栋"): Building.objects.in_community(community).count(),
+        _("房屋"): totals["n"] or 0,
+        _("专有面积(㎡)"): totals["area"] or 0,
+        _("业主"): owners,
+        _("在住住户"): Residency.objects.in_community(community).current().count(),
+        _("车辆"): Vehicle.objects.in_community(community).count(),
+        _("未售房屋"): units.filter(delivery_status=DeliveryStatus.UNSOLD).count(),
+        _("已开户业主"): Person.objects.in_community(community)
+        .filter(user__isnull=False, ownerships__isnull=False).distinct().count(),
+    }
+
+
+def building_summaries(community: Community) -> list[dict]:
+    rows = (
+        Building.objects.in_community(community)
+        .annotate(
+            units_n=Count("units", distinct=True),
+            area_sum=Sum("units__area"),
+            unsold_n=Count("units", filter=Q(units__delivery_status=DeliveryStatus.UNSOLD),
+                           distinct=True),
+        )
+        .values("id", "name", "units_n", "area_sum", "unsold_n")
+        .order_by("sort_key", "name")
+    )
+    activated = dict(
+        Unit.objects.in_community(community)
+        .filter(ownerships__person__user__isnull=False)
+        .values_list("building_id")
+        .annotate(n=Count("id", distinct=True))
+    )
+    return [
+        {"id": b["id"], "name": b["name"], "units": b["units_n"], "area": b["area_sum"] or 0,
+         "unsold": b["unsold_n"], "activated": activated.get(b["id"], 0)}
+        for b in rows
+    ]
+
+
+@dataclass
+class Household:
+    """One home of a user: the unit, who owns it, who lives there, which cars."""
+
+    unit: Unit
+    community: Community
+    role: str
+    owners: list[Ownership] = field(default_factory=list)
+    residents: list[Residency] = field(default_factory=list)
+    vehicles: list[Vehicle] = field(default_factory=list)
+
+
+def households_of(user) -> list[Household]:
+    units = (Unit.objects.of_user(user)
+             .select_related("building", "community")
+             .prefetch_related("ownerships__person", "residencies__person", "vehicles"))
+    homes = []
+    for unit in units:
+        owners = [o for o in unit.ownerships.all() if o.is_current()]
+        role = Role.OWNER.label if any(o.person.user_id == user.pk for o in owners) \
+            else Role.RESIDENT.label
+        homes.append(Household(
+            unit=unit, community=unit.community, role=role, owners=owners,
+            residents=[r for r in unit.residencies.all() if r.moved_out is None],
+            vehicles=list(unit.vehicles.all()),
+        ))
+    return homes
+
+
+def unit_owners(unit: Unit) -> list[Ownership]:
+    return list(unit.ownerships.current().select_related("person").order_by("-share", "pk"))

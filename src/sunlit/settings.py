@@ -1,0 +1,250 @@
+"""Sunlit settings: everything comes from the environment, with safe local defaults.
+
+Environment variables (all optional for a local run):
+
+- ``SUNLIT_DATA_DIR``      where SQLite, keys and uploads live (default ``./var``)
+- ``SUNLIT_SECRET_KEY``    Django secret key (``*_FILE`` accepted); generated into the data dir if unset
+- ``SUNLIT_FIELD_KEYS``    AES-GCM keys for personal data, ``kid:base64key,...`` (first one encrypts)
+- ``SUNLIT_DEBUG``         ``1`` to turn debug on (off by default)
+- ``SUNLIT_ALLOWED_HOSTS`` comma-separated host names (default ``127.0.0.1,localhost``)
+- ``DATABASE_URL``         PostgreSQL (``postgres://...``); SQLite under the data dir when unset
+- ``REDIS_URL``            Huey on Redis and the cache on Redis when set
+- ``MQTT_URL``             the MQTT broker for sensor and gate integrations
+- ``SUNLIT_EMAIL_BACKEND`` Django e-mail backend (console by default)
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
+
+
+def env_secret(name: str, default: str = "") -> str:
+    """A secret from ``NAME`` or from the file named by ``NAME_FILE``."""
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text(encoding="utf-8").strip()
+    return os.environ.get(name, default)
+
+
+def _data_dir_secret(filename: str, make) -> str:
+    """A secret kept in a file under the data directory, created on first use."""
+    path = DATA_DIR / "keys" / filename
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(make(), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env_str("SUNLIT_DATA_DIR", str(Path.cwd() / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("SUNLIT_DEBUG", False)
+SECRET_KEY = env_secret("SUNLIT_SECRET_KEY") or _data_dir_secret(
+    "secret_key", lambda: secrets.token_urlsafe(50)
+)
+# Personal data keys: "kid:base64key" pairs; the first encrypts, all decrypt (rotation).
+FIELD_ENCRYPTION_KEYS = env_secret("SUNLIT_FIELD_KEYS") or _data_dir_secret(
+    "field_keys", lambda: "k1:" + __import__("base64").b64encode(secrets.token_bytes(32)).decode()
+)
+# Key of the blind index (HMAC) that lets us look people up by mobile / ID number.
+BLIND_INDEX_KEY = env_secret("SUNLIT_BLIND_INDEX_KEY") or _data_dir_secret(
+    "blind_index_key", lambda: secrets.token_hex(32)
+)
+
+ALLOWED_HOSTS = env_list("SUNLIT_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("SUNLIT_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_filters",
+    "template_partials",
+    "axes",
+    "huey.contrib.djhuey",
+    "sunlit.core",
+    "sunlit.registry",
+    "sunlit.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "sunlit.core.middleware.LanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "sunlit.core.middleware.RequestContextMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "sunlit.urls"
+WSGI_APPLICATION = "sunlit.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "sunlit.web.context.navigation",
+            ],
+        },
+    }
+]
+
+# --- database ---------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "sunlit.sqlite3"),
+            "OPTIONS": {
+                # WAL lets readers work while one writer writes; wait instead of failing.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache, background work -------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+MQTT_URL = env_str("MQTT_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": REDIS_URL}}
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "sunlit",
+        "url": REDIS_URL,
+        "immediate": False,
+        "consumer": {"workers": 2, "worker_type": "thread"},
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "sunlit",
+        "filename": str(DATA_DIR / "huey.sqlite3"),
+        "immediate": False,
+        "consumer": {"workers": 2, "worker_type": "thread"},
+    }
+
+# --- auth -------------------------------------------------------------------
+AUTH_USER_MODEL = "core.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "sunlit.core.auth.MobileOrUsernameBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+
+# Failed-login throttling (django-axes): 5 failures per account and address, 15 minutes off.
+AXES_FAILURE_LIMIT = env_int("SUNLIT_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("SUNLIT_LOGIN_COOLOFF_MINUTES", 15) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "sunlit.web.views.auth.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = env_int("SUNLIT_PROXY_COUNT", 0)
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("SUNLIT_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+EMAIL_BACKEND = env_str("SUNLIT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("SUNLIT_FROM_EMAIL", "noreply@sunlit.local")
+
+# --- language, time ---------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- files --------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+# Uploads: a roster file may be at most this many bytes (larger ones are refused, not read).
+SUNLIT_MAX_UPLOAD_BYTES = env_int("SUNLIT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("SUNLIT_LOG_LEVEL", "WARNING")},
+}

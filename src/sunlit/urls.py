@@ -1,0 +1,18 @@
+"""Root URLs: pages per app, the API under /api/, Django admin for platform admins."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from sunlit.api import api
+
+admin.site.site_header = "阳光物业 · 平台管理"
+admin.site.site_title = "阳光物业"
+
+urlpatterns = [
+    path("", include("sunlit.web.urls")),
+    path("roster/", include("sunlit.registry.urls")),
+    path("api/", api.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+]

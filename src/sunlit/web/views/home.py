@@ -1,0 +1,70 @@
+"""Home pages: the staff console and the owner's home."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from sunlit.core.models import AuditEvent
+from sunlit.core.permissions import can, require
+from sunlit.registry import selectors as roster
+from sunlit.web.community import current_community, switch_community
+
+
+@login_required
+def home(request):
+    community = current_community(request)
+    if community is None:
+        return render(request, "web/no_community.html")
+    if can(request.user, "console.view", community=community):
+        return redirect("web:console")
+    return redirect("web:owner_home")
+
+
+@login_required
+def console(request):
+    community = current_community(request)
+    if community is None:
+        return redirect("web:home")
+    require(request.user, "console.view", community=community)
+    return render(request, "web/console.html", {
+        "stats": roster.community_stats(community),
+        "buildings": roster.building_summaries(community),
+        "recent_audit": AuditEvent.objects.in_community(community).select_related("actor")[:8]
+        if can(request.user, "audit.view", community=community) else [],
+    })
+
+
+@login_required
+def owner_home(request):
+    homes = roster.households_of(request.user)
+    return render(request, "web/owner_home.html", {"homes": homes})
+
+
+@login_required
+@require_POST
+def switch(request):
+    try:
+        community_id = int(request.POST.get("community", ""))
+    except ValueError:
+        return HttpResponseBadRequest()
+    switch_community(request, community_id)
+    return redirect("web:home")
+
+
+@login_required
+def audit_list(request):
+    community = current_community(request)
+    require(request.user, "audit.view", community=community)
+    events = AuditEvent.objects.in_community(community).select_related("actor")
+    action = request.GET.get("action")
+    if action in AuditEvent.Action.values:
+        events = events.filter(action=action)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "web/audit_list.html", {
+        "page_obj": page, "actions": AuditEvent.Action.choices, "action": action,
+        "querystring_without_page": f"action={action}" if action else "",
+    })
