@@ -271,12 +271,12 @@ class ApiToken(models.Model):
         verbose_name = _("接口令牌")
         verbose_name_plural = _("接口令牌")
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
     @staticmethod
     def digest_of(secret: str) -> str:
         return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix})"
 
     def is_usable(self, now) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

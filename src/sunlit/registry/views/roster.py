@@ -133,7 +133,8 @@ def person_edit(request, person_id: int):
             return redirect("registry:person", person_id=person.pk)
     return render(request, "registry/edit.html", {
         "form": form, "title": _("编辑人员 %(name)s") % {"name": person.masked_name},
-        "hint": _("手机号、身份证号留空表示不修改。"), "back_href": reverse("registry:person", args=[person.pk]),
+        "hint": _("手机号、身份证号留空表示不修改。"),
+        "back_href": reverse("registry:person", args=[person.pk]),
     })
 
 
@@ -153,7 +154,8 @@ def vehicle_add(request, person_id: int):
             messages.success(request, _("车辆已登记"))
             return redirect("registry:person", person_id=person.pk)
     return render(request, "registry/edit.html", {
-        "form": form, "title": _("登记车辆"), "back_href": reverse("registry:person", args=[person.pk]),
+        "form": form, "title": _("登记车辆"),
+        "back_href": reverse("registry:person", args=[person.pk]),
     }, status=400)
 
 
