@@ -57,6 +57,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
 class BuildingFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Building
+        django_get_or_create = ("community", "name")
 
     community = factory.SubFactory(CommunityFactory)
     name = factory.Sequence(lambda n: f"{n + 1}号楼")

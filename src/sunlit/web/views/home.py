@@ -8,7 +8,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from sunlit.core.models import AuditEvent
+from sunlit.core.models import AuditEvent, WorkerHeartbeat
 from sunlit.core.permissions import can, require
 from sunlit.registry import selectors as roster
 from sunlit.web.community import current_community, switch_community
@@ -33,6 +33,7 @@ def console(request):
     return render(request, "web/console.html", {
         "stats": roster.community_stats(community),
         "buildings": roster.building_summaries(community),
+        "heartbeat": WorkerHeartbeat.objects.filter(name="worker").first(),
         "recent_audit": AuditEvent.objects.in_community(community).select_related("actor")[:8]
         if can(request.user, "audit.view", community=community) else [],
     })
