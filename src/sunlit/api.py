@@ -13,6 +13,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
 
 from sunlit.core.services import authenticate_token
 
@@ -26,9 +27,22 @@ class TokenAuth(HttpBearer):
 
 
 class SessionAuth(APIKeyCookie):
-    """The browser session; unsafe methods also need the CSRF token (Ninja checks it)."""
+    """The browser session; unsafe methods also need the CSRF token.
+
+    Without a logged-in session this auth simply does not apply (so an anonymous call or a
+    wrong bearer token gets 401, not a CSRF error); with one, an unsafe method without a valid
+    CSRF token is refused with 403.
+    """
 
     param_name = "sessionid"
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise HttpError(403, "CSRF 校验失败：请刷新页面后重试，或改用令牌（Bearer）调用接口")
+        return self.authenticate(request, request.COOKIES.get(self.param_name))
 
     def authenticate(self, request, key):
         user = getattr(request, "user", None)
@@ -50,12 +64,64 @@ def _error(request, status: int, detail: str, errors: list[dict] | None = None):
     return api.create_response(request, {"detail": detail, "errors": errors or []}, status=status)
 
 
+# Pydantic's messages in Chinese, by error type (the English text is the fallback).
+_SCHEMA_MESSAGES = {
+    "missing": "此项为必填项",
+    "int_parsing": "必须是整数",
+    "int_type": "必须是整数",
+    "int_from_float": "必须是整数",
+    "float_parsing": "必须是数字",
+    "float_type": "必须是数字",
+    "decimal_parsing": "必须是数字",
+    "decimal_type": "必须是数字",
+    "finite_number": "必须是有限的数字",
+    "string_type": "必须是文本",
+    "bool_parsing": "必须是 true 或 false",
+    "bool_type": "必须是 true 或 false",
+    "date_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_type": "日期格式应为 YYYY-MM-DD",
+    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_from_datetime_inexact": "日期格式应为 YYYY-MM-DD",
+    "datetime_parsing": "时间格式应为 ISO 8601",
+    "datetime_type": "时间格式应为 ISO 8601",
+    "list_type": "必须是列表",
+    "dict_type": "必须是对象",
+    "model_attributes_type": "必须是对象",
+    "model_type": "必须是对象",
+    "extra_forbidden": "不支持此字段",
+}
+
+
+def _schema_message(err: dict) -> str:
+    kind, ctx = err.get("type", ""), err.get("ctx") or {}
+    if kind in _SCHEMA_MESSAGES:
+        return _SCHEMA_MESSAGES[kind]
+    if kind in ("enum", "literal_error"):
+        return f"取值无效，可选值：{ctx.get('expected', '')}"
+    if kind == "string_too_long":
+        return f"最多 {ctx.get('max_length')} 个字符"
+    if kind == "string_too_short":
+        return f"至少 {ctx.get('min_length')} 个字符"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        words = {"greater_than_equal": "不能小于", "greater_than": "必须大于",
+                 "less_than_equal": "不能大于", "less_than": "必须小于"}
+        limit = next(iter(ctx.values()), "")
+        return f"{words[kind]} {limit}"
+    if kind == "value_error":
+        return str(ctx.get("error", err.get("msg", "")))
+    return err.get("msg", "")
+
+
+# Where a parameter came from is not part of the field name the client sees.
+_PARAM_SOURCES = frozenset({"body", "query", "path", "header", "cookie", "form", "payload"})
+
+
 @api.exception_handler(NinjaValidationError)
 def on_schema_error(request, exc: NinjaValidationError):
     errors = []
     for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
-        errors.append({"field": ".".join(loc) or None, "message": err.get("msg", "")})
+        loc = [str(p) for p in err.get("loc", []) if p not in _PARAM_SOURCES]
+        errors.append({"field": ".".join(loc) or None, "message": _schema_message(err)})
     return _error(request, 422, "请求数据不正确", errors)
 
 
@@ -85,7 +151,10 @@ def on_unauthenticated(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
-    return _error(request, exc.status_code, str(exc))
+    detail = str(exc)
+    if exc.status_code == 400 and detail.startswith("Cannot parse request body"):
+        detail = "请求体不是有效的 JSON"
+    return _error(request, exc.status_code, detail)
 
 
 def _mount_routers() -> None:

@@ -1,14 +1,46 @@
-"""Core API: who am I, which communities may I see."""
+"""Core API: who am I, which communities may I see, my API tokens.
+
+Also the pieces every router shares: the error schema and ``community_for``, the one way an
+endpoint reaches the community named in its path.
+"""
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+from datetime import datetime
+
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
 
 from sunlit.core.choices import Role
-from sunlit.core.models import Community
-from sunlit.core.permissions import role_map
+from sunlit.core.models import ApiToken, Community
+from sunlit.core.permissions import require, role_map
+from sunlit.core.services import create_api_token, revoke_api_token
 
 router = Router(tags=["core"])
+
+
+class FieldError(Schema):
+    field: str | None = Field(None, description="出错的字段；为空表示整个请求")
+    message: str
+
+
+class ErrorOut(Schema):
+    """Every error of the API: a summary and, for bad input, one message per field."""
+
+    detail: str
+    errors: list[FieldError] = []
+
+
+# Documented error answers, to merge into ``response=``.
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+def community_for(request, community_id: int, action: str) -> Community:
+    """The community in the path: 404 if the caller has no role there, 403 if not ``action``."""
+    community = get_object_or_404(Community.objects.visible_to(request.auth), pk=community_id)
+    require(request.auth, action, community=community)
+    return community
 
 
 class MembershipOut(Schema):
@@ -34,7 +66,28 @@ class CommunityOut(Schema):
     service_phone: str
 
 
-@router.get("/me", response=MeOut, summary="当前用户")
+class TokenIn(Schema):
+    name: str = Field(..., min_length=1, max_length=60, description="用途，如“东门道闸”")
+    valid_days: int | None = Field(
+        None, ge=1, le=3650, description="有效天数；不填表示长期有效（可随时吊销）"
+    )
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreatedOut(TokenOut):
+    secret: str = Field(..., description="令牌全文，只显示这一次；请求时放在 Authorization: Bearer 之后")
+
+
+@router.get("/me", response={200: MeOut, **ERRORS}, summary="当前用户")
 def me(request):
     roles = role_map(request.user)
     names = dict(Community.objects.filter(pk__in=roles).values_list("pk", "name"))
@@ -49,6 +102,34 @@ def me(request):
     }
 
 
-@router.get("/communities", response=list[CommunityOut], summary="我可访问的小区")
+@router.get("/communities", response={200: list[CommunityOut], **ERRORS},
+            summary="我可访问的小区")
 def communities(request):
     return Community.objects.visible_to(request.user).order_by("pk")
+
+
+@router.post("/tokens", response={201: TokenCreatedOut, **ERRORS},
+             summary="创建接口令牌（仅限登录会话）")
+def create_token(request, payload: TokenIn):
+    """The secret is shown once. Only a logged-in session may create tokens, so that a leaked
+    token cannot mint new ones that outlive its revocation."""
+    if request.headers.get("Authorization"):
+        raise HttpError(403, "不能用接口令牌创建新令牌，请登录后在会话中创建")
+    secret = create_api_token(request.auth, name=payload.name.strip(),
+                              valid_days=payload.valid_days)
+    token = get_object_or_404(ApiToken.objects.filter(user=request.auth),
+                              prefix=secret.split("_")[1])
+    token.secret = secret
+    return Status(201, TokenCreatedOut.from_orm(token))
+
+
+@router.get("/tokens", response={200: list[TokenOut], **ERRORS}, summary="我的接口令牌")
+def list_tokens(request):
+    return ApiToken.objects.filter(user=request.auth).order_by("-created_at", "-pk")
+
+
+@router.delete("/tokens/{token_id}", response={204: None, **ERRORS}, summary="吊销接口令牌")
+def revoke_token(request, token_id: int):
+    token = get_object_or_404(ApiToken.objects.filter(user=request.auth), pk=token_id)
+    revoke_api_token(token, actor=request.auth)
+    return Status(204, None)

@@ -327,3 +327,31 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M}"
+
+
+class IdempotencyKey(models.Model):
+    """IdempotencyKey — 幂等键: the stored answer to one creating API request.
+
+    A client that sends ``Idempotency-Key`` may retry the same request safely: the retry gets
+    the first answer again instead of creating a second object (DESIGN.md rule 5). Rows are
+    written in the same transaction as the object they describe, and purged after a day.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("幂等键")
+        verbose_name_plural = _("幂等键")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} · {self.key[:16]}"

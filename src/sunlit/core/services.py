@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -281,3 +281,15 @@ def rotate_field_keys(*, progress=None) -> int:
     audit.record(AuditEvent.Action.UPDATE, None, object_type="core.fieldkey",
                  object_id=crypto.current_key_id(), summary=f"个人信息重新加密 {rewritten} 行")
     return rewritten
+
+
+@transaction.atomic
+def revoke_api_token(token: ApiToken, *, actor: User) -> ApiToken:
+    """Revokes an API token at once; it stays listed (with ``revoked_at``) for the record."""
+    if token.user_id != actor.pk:
+        raise PermissionDenied(_("只能吊销自己的令牌"))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(AuditEvent.Action.DELETE, token, actor=actor, summary=f"吊销令牌 {token.name}")
+    return token

@@ -9,6 +9,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from sunlit.core.idempotency import purge_expired_keys
 from sunlit.core.models import ActivationCode, WorkerHeartbeat
 
 
@@ -28,3 +29,9 @@ def purge_stale_activation_codes() -> int:
     stale = ActivationCode.objects.filter(used_at__isnull=True, expires_at__lt=cutoff)
     deleted, _ = stale.delete()
     return deleted
+
+
+@db_periodic_task(crontab(minute="43"))
+def purge_idempotency_keys() -> int:
+    """Deletes idempotency keys older than 24 hours (their answers are no longer promised)."""
+    return purge_expired_keys()

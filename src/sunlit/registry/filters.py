@@ -10,7 +10,7 @@ from sunlit.core import crypto
 from sunlit.core.models import Person
 from sunlit.core.validators import MOBILE_RE, normalize_mobile, normalize_plate
 from sunlit.registry.choices import DeliveryStatus, UnitUsage, VehicleKind
-from sunlit.registry.models import Building, Unit, Vehicle
+from sunlit.registry.models import Building, Ownership, Residency, Unit, Vehicle
 
 
 class UnitFilter(django_filters.FilterSet):
@@ -70,10 +70,12 @@ class PersonFilter(django_filters.FilterSet):
         return queryset.filter(name__icontains=value)
 
     def by_role(self, queryset, name, value):
+        # Subqueries, not joins: a join with ``end__isnull`` would also match people who have
+        # no ownership at all (the outer join yields NULL).
         if value == "owner":
-            return queryset.filter(ownerships__end__isnull=True).distinct()
+            return queryset.filter(pk__in=Ownership.objects.current().values("person_id"))
         if value == "resident":
-            return queryset.filter(residencies__moved_out__isnull=True).distinct()
+            return queryset.filter(pk__in=Residency.objects.current().values("person_id"))
         return queryset
 
 

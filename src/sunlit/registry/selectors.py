@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
 
 from sunlit.core.choices import Role
@@ -87,3 +87,11 @@ def households_of(user) -> list[Household]:
 
 def unit_owners(unit: Unit) -> list[Ownership]:
     return list(unit.ownerships.current().select_related("person").order_by("-share", "pk"))
+
+
+def owners_without_account(community: Community, *, building: Building | None = None):
+    """Current owners (产权人) on the roster who have not opened an account yet."""
+    owned = Ownership.objects.current().filter(person=OuterRef("pk"))
+    if building is not None:
+        owned = owned.filter(unit__building=building)
+    return Person.objects.in_community(community).filter(user__isnull=True).filter(Exists(owned))
