@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
@@ -13,6 +14,11 @@ from sunlit.registry.choices import DeliveryStatus
 from sunlit.registry.models import Building, Ownership, Residency, Unit, Vehicle
 
 
+def _area(value) -> Decimal:
+    """Sums of areas to 2 places (SQLite sums decimals as floats)."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def community_stats(community: Community) -> dict[str, object]:
     units = Unit.objects.in_community(community)
     totals = units.aggregate(n=Count("id"), area=Sum("area"))
@@ -21,7 +27,7 @@ def community_stats(community: Community) -> dict[str, object]:
     return {
         _("楼栋"): Building.objects.in_community(community).count(),
         _("房屋"): totals["n"] or 0,
-        _("专有面积(㎡)"): totals["area"] or 0,
+        _("专有面积(㎡)"): _area(totals["area"]),
         _("业主"): owners,
         _("在住住户"): Residency.objects.in_community(community).current().count(),
         _("车辆"): Vehicle.objects.in_community(community).count(),
@@ -50,7 +56,7 @@ def building_summaries(community: Community) -> list[dict]:
         .annotate(n=Count("id", distinct=True))
     )
     return [
-        {"id": b["id"], "name": b["name"], "units": b["units_n"], "area": b["area_sum"] or 0,
+        {"id": b["id"], "name": b["name"], "units": b["units_n"], "area": _area(b["area_sum"]),
          "unsold": b["unsold_n"], "activated": activated.get(b["id"], 0)}
         for b in rows
     ]
