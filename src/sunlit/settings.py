@@ -248,4 +248,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("SUNLIT_LOG_LEVEL", "WARNING")},
+    # The Huey consumer installs its own handler on "huey"; don't print its lines twice.
+    "loggers": {"huey": {"propagate": False}},
 }

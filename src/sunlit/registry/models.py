@@ -137,6 +137,12 @@ class Ownership(CommunityOwned):
             ),
         ]
 
+    @property
+    def share_percent(self) -> str:
+        """The share as people read it: 100%, 50%, 33.33%."""
+        percent = (self.share * 100).quantize(Decimal("0.01")).normalize()
+        return f"{percent:f}%"
+
     def is_current(self, on=None) -> bool:
         on = on or timezone.localdate()
         return self.start <= on and (self.end is None or self.end > on)
