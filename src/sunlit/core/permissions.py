@@ -31,7 +31,6 @@ GRANTS: dict[str, frozenset[str]] = {
     "staff.manage": frozenset({R.MANAGER, R.COMPANY_ADMIN}),
     "audit.view": frozenset({R.MANAGER, R.COMPANY_ADMIN, R.AUDITOR, R.COMMITTEE}),
     "unit.view": STAFF_ROLES | {R.AUDITOR, R.COMMITTEE},
-    "household.view": STAFF_ROLES | {R.AUDITOR},
 }
 
 ObjectRule = Callable[[Any, Any], bool]

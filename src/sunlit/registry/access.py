@@ -19,11 +19,6 @@ def _owner_sees_own_unit(user, unit) -> bool:
     return Unit.objects.of_user(user).filter(pk=unit.pk).exists()
 
 
-@object_rule("household.view")
-def _owner_sees_own_household(user, unit) -> bool:
-    return Unit.objects.of_user(user).filter(pk=unit.pk).exists()
-
-
 def get_unit_for(user, unit_id: int, *, for_write: bool = False) -> Unit:
     unit = get_object_or_404(Unit.objects.select_related("building"), pk=unit_id)
     if not can(user, "unit.view", unit):
