@@ -19,6 +19,11 @@ ALIASES = {
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
+    if len(argv) > 1 and argv[1] == "verify":
+        # Offline verification needs no settings, database or data directory: skip Django.
+        from sunlit.transparency.offline import main as verify
+
+        sys.exit(verify(argv[2:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sunlit.settings")
     if len(argv) > 1:
         argv[1] = ALIASES.get(argv[1], argv[1])

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "sunlit.core",
     "sunlit.registry",
+    "sunlit.transparency",
     "sunlit.web",
 ]
 

@@ -12,6 +12,7 @@ admin.site.site_title = "阳光物业"
 urlpatterns = [
     path("", include("sunlit.web.urls")),
     path("roster/", include("sunlit.registry.urls")),
+    path("log/", include("sunlit.transparency.urls")),
     path("api/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -31,6 +31,9 @@ GRANTS: dict[str, frozenset[str]] = {
     "staff.manage": frozenset({R.MANAGER, R.COMPANY_ADMIN}),
     "audit.view": frozenset({R.MANAGER, R.COMPANY_ADMIN, R.AUDITOR, R.COMMITTEE}),
     "unit.view": STAFF_ROLES | {R.AUDITOR, R.COMMITTEE},
+    # transparency log: entries (event contents) for members; erasing commitment openings
+    "log.read_entries": ALL_ROLES,
+    "log.erase_openings": frozenset({R.MANAGER, R.COMPANY_ADMIN}),
 }
 
 ObjectRule = Callable[[Any, Any], bool]

@@ -1,0 +1,37 @@
+"""Django admin for platform administrators: the logs are read-only here (append-only data)."""
+
+from django.contrib import admin
+
+from sunlit.transparency.models import Checkpoint, Log, LogLeaf
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Log)
+class LogAdmin(ReadOnlyAdmin):
+    list_display = ("origin", "community", "size", "signed_size", "created_at")
+    search_fields = ("origin",)
+    exclude = ("root_hash", "frontier")
+
+
+@admin.register(LogLeaf)
+class LogLeafAdmin(ReadOnlyAdmin):
+    list_display = ("log", "index", "event_type", "subject_type", "subject_id", "time")
+    list_filter = ("event_type",)
+    exclude = ("leaf_hash",)
+    show_full_result_count = False
+
+
+@admin.register(Checkpoint)
+class CheckpointAdmin(ReadOnlyAdmin):
+    list_display = ("log", "size", "signed_at", "key_name")
+    exclude = ("root_hash",)

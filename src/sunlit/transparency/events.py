@@ -1,0 +1,272 @@
+"""The event-type registry: which facts may go on the log, and the shape of each.
+
+Every event type is registered once, with a Chinese label, the kind of object it is about
+(``subject``, a model label such as ``registry.unit``) and its fields::
+
+    register_event(
+        "roster.unit.created", label="登记房屋", subject="registry.unit",
+        public={"unit": "text", "area": "decimal", "floor": "int", "usage": "text?"},
+    )
+
+Field kinds: ``text``, ``int``, ``bool``, ``decimal`` (exact, as a string), ``money``
+(``Decimal`` with at most two places, as ``"123.40"``), ``date``, ``datetime`` (aware, written
+in Asia/Shanghai as RFC 3339 with ``+08:00``), ``text[]`` and ``json`` (nested JSON without
+floats). A trailing ``?`` makes the field optional. ``public`` fields are written in the leaf;
+``private`` fields (personal data) only as salted commitments.
+
+``record()`` refuses unknown event types and events that do not match their schema. Apps
+register their own types in their ``AppConfig.ready()``; the first set, for what exists today,
+is at the bottom of this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAX_SAFE_INT = 2**53 - 1  # I-JSON (RFC 7493), which RFC 8785 requires
+KINDS = frozenset({"text", "int", "bool", "decimal", "money", "date", "datetime", "text[]", "json"})
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+FIELD_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def rfc3339(value: dt.datetime) -> str:
+    """An aware datetime as RFC 3339 in Asia/Shanghai, microseconds: 2025-05-01T09:30:00.000000+08:00."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("naive datetime")
+    return value.astimezone(SHANGHAI).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    kind: str
+    required: bool = True
+
+    @classmethod
+    def parse(cls, spec: str | FieldSpec) -> FieldSpec:
+        if isinstance(spec, FieldSpec):
+            return spec
+        kind, required = (spec[:-1], False) if spec.endswith("?") else (spec, True)
+        if kind not in KINDS:
+            raise ImproperlyConfigured(f"unknown field kind {spec!r}; one of {sorted(KINDS)}")
+        return cls(kind, required)
+
+    def clean(self, value: Any) -> Any:
+        """The JSON value written for ``value``; raises ValueError with a Chinese message."""
+        return _CLEANERS[self.kind](value)
+
+
+def _text(value):
+    if not isinstance(value, str):
+        raise ValueError("必须是文本")
+    return value
+
+
+def _int(value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("必须是整数")
+    if abs(value) > MAX_SAFE_INT:
+        raise ValueError("整数超出可安全表示的范围")
+    return value
+
+
+def _bool(value):
+    if not isinstance(value, bool):
+        raise ValueError("必须是 true 或 false")
+    return value
+
+
+def _decimal(value) -> Decimal:
+    if isinstance(value, (bool, float)):
+        raise ValueError("必须是精确的数字（Decimal、整数或数字字符串），不能是浮点数")
+    try:
+        number = Decimal(value) if isinstance(value, Decimal | int | str) else None
+    except (InvalidOperation, ValueError):
+        number = None
+    if number is None or not number.is_finite():
+        raise ValueError("必须是数字")
+    return number
+
+
+def _decimal_text(value):
+    return format(_decimal(value), "f")  # no exponent: 1E+3 is written 1000; 89.50 stays
+
+
+def _money(value):
+    number = _decimal(value)
+    if number != number.quantize(Decimal("0.01")):
+        raise ValueError("金额最多保留两位小数")
+    return str(number.quantize(Decimal("0.01")))
+
+
+def _date(value):
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date | str):
+        raise ValueError("日期格式应为 YYYY-MM-DD")
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("日期格式应为 YYYY-MM-DD") from None
+    return value.isoformat()
+
+
+def _datetime(value):
+    if not isinstance(value, dt.datetime):
+        raise ValueError("必须是带时区的时间")
+    try:
+        return rfc3339(value)
+    except ValueError:
+        raise ValueError("必须是带时区的时间") from None
+
+
+def _text_list(value):
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ValueError("必须是文本列表")
+    return list(value)
+
+
+def _json(value, depth: int = 0):
+    if depth > 16:
+        raise ValueError("嵌套层数过多")
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return _int(value)
+    if isinstance(value, float):
+        raise ValueError("不能包含浮点数，请用字符串表示小数")
+    if isinstance(value, Decimal):
+        return _decimal_text(value)
+    if isinstance(value, dt.datetime):
+        return _datetime(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_json(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise ValueError("对象的键必须是文本")
+        return {k: _json(v, depth + 1) for k, v in value.items()}
+    raise ValueError("不是可记录的 JSON 值")
+
+
+_CLEANERS = {
+    "text": _text, "int": _int, "bool": _bool, "decimal": _decimal_text, "money": _money,
+    "date": _date, "datetime": _datetime, "text[]": _text_list, "json": _json,
+}
+
+
+@dataclass(frozen=True)
+class EventType:
+    """One kind of material fact: its name, label, subject kind and field schema."""
+
+    name: str
+    label: str
+    subject: str | None
+    public: dict[str, FieldSpec] = field(default_factory=dict)
+    private: dict[str, FieldSpec] = field(default_factory=dict)
+
+    def clean(self, public: dict | None, private: dict | None) -> tuple[dict, dict]:
+        """Validated (public, private) values; raises ValidationError keyed ``public.<field>``."""
+        errors: dict[str, list[str]] = {}
+        cleaned = []
+        for part, schema, given in (("public", self.public, public), ("private", self.private,
+                                                                       private)):
+            given = given or {}
+            if not isinstance(given, dict):
+                errors[part] = ["必须是对象"]
+                cleaned.append({})
+                continue
+            out = {}
+            for name in sorted(set(given) - set(schema)):
+                errors[f"{part}.{name}"] = [f"事件类型 {self.name} 没有此字段"]
+            for name, spec in schema.items():
+                if name not in given or given[name] is None:
+                    if spec.required:
+                        errors[f"{part}.{name}"] = ["此项为必填项"]
+                    continue
+                try:
+                    out[name] = spec.clean(given[name])
+                except ValueError as exc:
+                    errors[f"{part}.{name}"] = [str(exc)]
+            cleaned.append(out)
+        if errors:
+            raise ValidationError(errors)
+        return cleaned[0], cleaned[1]
+
+
+REGISTRY: dict[str, EventType] = {}
+
+
+def register_event(
+    name: str, *, label: str, subject: str | None = None,
+    public: dict[str, str | FieldSpec] | None = None,
+    private: dict[str, str | FieldSpec] | None = None,
+) -> EventType:
+    """Registers an event type (idempotent for an identical schema)."""
+    if not NAME_RE.match(name):
+        raise ImproperlyConfigured(f"event type {name!r} must be dotted lower-case words")
+    public_spec = {k: FieldSpec.parse(v) for k, v in (public or {}).items()}
+    private_spec = {k: FieldSpec.parse(v) for k, v in (private or {}).items()}
+    for key in (*public_spec, *private_spec):
+        if not FIELD_RE.match(key):
+            raise ImproperlyConfigured(f"field {key!r} of {name} must be a lower-case identifier")
+    if set(public_spec) & set(private_spec):
+        raise ImproperlyConfigured(f"{name}: a field cannot be both public and private")
+    event = EventType(name, label, subject, public_spec, private_spec)
+    existing = REGISTRY.get(name)
+    if existing is not None and existing != event:
+        raise ImproperlyConfigured(f"event type {name} is already registered with another schema")
+    REGISTRY[name] = event
+    return event
+
+
+def get_event_type(name: str) -> EventType:
+    try:
+        return REGISTRY[name]
+    except (KeyError, TypeError):
+        raise ValidationError({"event_type": [f"未登记的事件类型：{name}"]}) from None
+
+
+# --- the first event types: what exists today --------------------------------------------------
+
+register_event(
+    "community.created", label="小区建档", subject="core.community",
+    public={"name": "text", "code": "text", "organization": "text", "city": "text?",
+            "district": "text?", "address": "text?"},
+)
+register_event(
+    "roster.building.created", label="登记楼栋", subject="registry.building",
+    public={"building": "text", "floors": "int", "has_elevator": "bool?"},
+)
+register_event(
+    "roster.unit.created", label="登记房屋", subject="registry.unit",
+    public={"unit": "text", "building": "text", "floor": "int", "area": "decimal",
+            "usage": "text", "delivery_status": "text?"},
+)
+register_event(
+    "roster.unit.updated", label="更正房屋信息", subject="registry.unit",
+    # changes: {field: [old, new]} of public unit attributes (area, usage, floor, ...)
+    public={"unit": "text", "changes": "json"},
+)
+register_event(
+    "roster.ownership.registered", label="登记产权", subject="registry.ownership",
+    public={"unit": "text", "share": "decimal", "start": "date", "owner": "text"},
+    # owner: the masked name (张*三); the full name and ID number only as commitments
+    private={"owner_name": "text", "owner_id_number": "text?"},
+)
+register_event(
+    "roster.ownership.ended", label="产权终止", subject="registry.ownership",
+    public={"unit": "text", "end": "date"},
+)
+register_event(
+    "log.openings.erased", label="删除个人信息承诺的开启值", subject=None,
+    # PIPL art. 47: the salts of a subject's commitments were deleted; the leaves stay.
+    public={"subject_type": "text", "subject_id": "text", "leaves": "int", "reason": "text"},
+)

@@ -1,0 +1,133 @@
+"""Read queries on the log used by pages, API, commands and services: nodes, proofs, tiles."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sunlit.transparency import merkle, tiles
+from sunlit.transparency.keys import log_verifier
+from sunlit.transparency.models import STORED_LEVEL, Checkpoint, Log, LogLeaf, TreeNode, b64
+from sunlit.transparency.tiles import Tile
+
+BUNDLE_FORMAT = "sunlit-proof-bundle/v1"
+
+
+def node_reader(log: Log) -> merkle.Reader:
+    """Reads complete-subtree hashes of ``log``: low levels from the leaves, the rest from nodes.
+
+    Two queries per call, whatever the number of nodes asked for. Levels below
+    ``STORED_LEVEL`` are hashed from their leaves. The node query asks for
+    ``level IN (...) AND index IN (...)`` — a superset of the wanted pairs, filtered here —
+    because one OR-term per level costs more to build in the ORM than the few extra rows.
+    """
+
+    def read(nodes: Collection[merkle.Node]) -> dict[merkle.Node, bytes]:
+        low = [(level, index) for level, index in nodes if level < STORED_LEVEL]
+        upper = {(level, index) for level, index in nodes if level >= STORED_LEVEL}
+        found: dict[merkle.Node, bytes] = {}
+        if low:
+            wanted = {i for level, index in low
+                      for i in range(index << level, (index + 1) << level)}
+            rows = LogLeaf.objects.filter(log=log, index__in=wanted).values_list("index", "leaf_hash")
+            leaves = {i: bytes(h) for i, h in rows}
+            for level, index in low:
+                span = [leaves.get(i) for i in range(index << level, (index + 1) << level)]
+                if None not in span:
+                    found[(level, index)] = merkle.subtree_hash(span)
+        if upper:
+            rows = TreeNode.objects.filter(
+                log=log, level__in={lvl for lvl, _ in upper}, index__in={i for _, i in upper},
+            ).values_list("level", "index", "hash")
+            found.update({(lvl, i): bytes(h) for lvl, i, h in rows if (lvl, i) in upper})
+        return found
+
+    return read
+
+
+def latest_checkpoint(log: Log) -> Checkpoint | None:
+    return Checkpoint.objects.filter(log=log).order_by("-size").first()
+
+
+def verifier_key(log: Log) -> str:
+    return log_verifier(log.origin).vkey
+
+
+def root_at(log: Log, size: int) -> bytes:
+    return merkle.root_hash(size, node_reader(log))
+
+
+def inclusion_proof(log: Log, index: int, size: int) -> list[bytes]:
+    return merkle.inclusion_proof(index, size, node_reader(log))
+
+
+def consistency_proof(log: Log, old: int, new: int) -> list[bytes]:
+    return merkle.consistency_proof(old, new, node_reader(log))
+
+
+def leaf_at(log: Log, index: int) -> LogLeaf | None:
+    return LogLeaf.objects.filter(log=log, index=index).first()
+
+
+def leaf_with_hash(log: Log, leaf_hash: bytes) -> LogLeaf | None:
+    return LogLeaf.objects.filter(log=log, leaf_hash=leaf_hash).order_by("index").first()
+
+
+def leaves_about(log: Log, subject_type: str, subject_id: str):
+    return LogLeaf.objects.filter(log=log, subject_type=subject_type,
+                                  subject_id=str(subject_id)).order_by("index")
+
+
+def proof_bundle(log: Log, subject_type: str, subject_id: str) -> dict:
+    """Everything needed to verify, offline, what the log says about one subject.
+
+    The leaves about the subject that the latest checkpoint covers, each with its inclusion
+    proof against that checkpoint; leaves recorded after it are counted as ``pending``.
+    """
+    checkpoint = latest_checkpoint(log)
+    size = checkpoint.size if checkpoint else 0
+    leaves = list(leaves_about(log, subject_type, subject_id))
+    covered = [leaf for leaf in leaves if leaf.index < size]
+    paths = [merkle.inclusion_ranges(leaf.index, size) for leaf in covered]
+    # one read for all the proofs of the bundle
+    hashes = iter(merkle.range_hashes([r for path in paths for r in path], node_reader(log)))
+    entries = []
+    for leaf, path in zip(covered, paths, strict=True):
+        proof = [next(hashes) for _ in path]
+        entries.append({
+            "index": leaf.index, "leaf": leaf.data, "leaf_hash": b64(leaf.leaf_hash),
+            "inclusion_proof": [b64(p) for p in proof],
+        })
+    return {
+        "format": BUNDLE_FORMAT,
+        "origin": log.origin,
+        "subject": {"type": subject_type, "id": str(subject_id)},
+        "checkpoint": checkpoint.note if checkpoint else None,
+        "verifier_key": verifier_key(log),
+        "entries": entries,
+        "pending": len(leaves) - len(covered),
+    }
+
+
+def tile_data(log: Log, tile: Tile, *, size: int | None = None) -> bytes | None:
+    """The bytes of a hash tile or entry bundle, or None if the tree does not have it yet."""
+    size = log.size if size is None else size
+    if tile.leaves_needed() > size:
+        return None
+    first, last = tile.first, tile.first + tile.width
+    if tile.entries:
+        rows = LogLeaf.objects.filter(log=log, index__gte=first, index__lt=last).order_by("index")
+        data = [row.encode("utf-8") for row in rows.values_list("data", flat=True)]
+        if len(data) != tile.width:
+            return None
+        return tiles.encode_bundle(data)
+    if tile.level == 0:
+        rows = (LogLeaf.objects.filter(log=log, index__gte=first, index__lt=last)
+                .order_by("index").values_list("leaf_hash", flat=True))
+    else:
+        rows = (TreeNode.objects.filter(log=log, level=tile.tree_level, index__gte=first,
+                                        index__lt=last)
+                .order_by("index").values_list("hash", flat=True))
+    hashes = [bytes(h) for h in rows]
+    if len(hashes) != tile.width:
+        return None
+    return b"".join(hashes)

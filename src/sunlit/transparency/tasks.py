@@ -1,0 +1,14 @@
+"""Periodic work of the transparency app (run by `sunlit worker`)."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from sunlit.transparency import services
+
+
+@db_periodic_task(crontab(minute="*"))
+def sign_checkpoints() -> int:
+    """Signs a checkpoint for every log that grew since its last one; returns how many."""
+    return len(services.sign_due_checkpoints())
