@@ -108,9 +108,10 @@ def run(args, connection, transaction, Client) -> dict:
     result: dict = {"backend": backend}
 
     def event(i: int) -> services.Event:
-        return services.Event("roster.unit.created", ("registry.unit", str(i % 997)), {
+        return services.Event("roster.unit.registered", ("registry.unit", str(i % 997)), {
             "unit": f"{i % 30 + 1}号楼-1单元-{i % 3000}", "building": f"{i % 30 + 1}号楼",
             "floor": i % 33, "area": "89.50", "usage": "residential",
+            "delivery_status": "delivered",
         })
 
     # 1. single appends
@@ -144,9 +145,10 @@ def run(args, connection, transaction, Client) -> dict:
     start = time.perf_counter()
     chunk = 20000
     template = ('{{"commitments":{{}},"community":"bench-big","public":{{"area":"89.50",'
-                '"building":"{b}号楼","floor":{f},"unit":"{b}号楼-1单元-{i}","usage":"residential"}},'
+                '"building":"{b}号楼","delivery_status":"delivered","floor":{f},'
+                '"unit":"{b}号楼-1单元-{i}","usage":"residential"}},'
                 '"subject":{{"id":"{i}","type":"registry.unit"}},'
-                '"time":"2025-05-01T09:30:00.000000+08:00","type":"roster.unit.created"}}')
+                '"time":"2025-05-01T09:30:00.000000+08:00","type":"roster.unit.registered"}}')
     from django.utils import timezone
 
     now = timezone.now()
@@ -157,7 +159,7 @@ def run(args, connection, transaction, Client) -> dict:
             leaf_hash = merkle.leaf_hash(data.encode())
             done_nodes = frontier.append(leaf_hash)
             leaves.append(LogLeaf(community=big, log=log, index=i, data=data, leaf_hash=leaf_hash,
-                                  event_type="roster.unit.created", subject_type="registry.unit",
+                                  event_type="roster.unit.registered", subject_type="registry.unit",
                                   subject_id=str(i), time=now))
             nodes += [TreeNode(community=big, log=log, level=lvl, index=j, hash=h)
                       for lvl, j, h in done_nodes[STORED_LEVEL:]]

@@ -24,6 +24,11 @@ def main(argv: list[str] | None = None) -> None:
         from sunlit.transparency.offline import main as verify
 
         sys.exit(verify(argv[2:]))
+    if len(argv) > 1 and argv[1] == "witness":
+        # A witness runs on the committee's own computer: its key and state file, no database.
+        from sunlit.transparency.witness import main as witness
+
+        sys.exit(witness(argv[2:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sunlit.settings")
     if len(argv) > 1:
         argv[1] = ALIASES.get(argv[1], argv[1])

@@ -12,7 +12,10 @@ generated and bulk-inserted on its own, so memory stays flat whatever the size.
 
 Rows are written with ``bulk_create`` (no per-row ``save()``): the loader computes the blind
 indexes of encrypted personal fields itself (``Person.refresh_indexes``). The top-level
-objects go through the core services. A community created here carries the audit event
+objects go through the core services. The material facts of each block (units registered,
+titles registered and ended) go on the community's transparency log in one ``record_many``
+per block, and the log's first checkpoint is signed when the community is loaded. A
+community created here carries the audit event
 ``DEMO_MARKER``; loading again skips such communities, and a community code already taken by
 real data stops the load before anything is written.
 """
@@ -42,7 +45,14 @@ from sunlit.core.services import create_community, create_organization, grant_me
 from sunlit.core.validators import PLATE_RE, make_id_number
 from sunlit.registry.choices import DeliveryStatus, ResidentKind, UnitUsage, VehicleKind
 from sunlit.registry.models import Building, Ownership, Residency, Unit, Vehicle
-from sunlit.registry.services import vehicle_kind_of
+from sunlit.registry.services import (
+    ownership_ended_event,
+    ownership_registered_event,
+    unit_registered_event,
+    vehicle_kind_of,
+)
+from sunlit.transparency import services as log
+from sunlit.transparency.models import Log
 
 DEMO_ORGANIZATION = "阳光物业服务有限公司"
 # Printed at start and documented: the demo is public, never load it into real data.
@@ -316,6 +326,8 @@ def load_demo(*, units: int = BLOCK_UNITS, communities: int = 1, seed: int = 202
             audit.record(AuditEvent.Action.IMPORT, None, community=community,
                          object_type=DEMO_MARKER, object_id=str(seed),
                          summary=f"载入演示数据：房屋 {units} 套")
+        # The log's first checkpoint, so that proofs verify as soon as the demo is up.
+        log.sign_checkpoint(Log.objects.get(community=community))
         created_codes.add(spec.code)
         created_units += units
     by_code = {c.code: c for c in Community.objects.select_related("organization")
@@ -502,6 +514,16 @@ class _CommunityLoader:
         bulk_insert(self.ownerships)
         bulk_insert(self.residencies)
         bulk_insert(self.vehicles)
+        self._log(units)
+
+    def _log(self, units: list[Unit]) -> None:
+        """The block's material facts on the community's log, in one append: each unit's
+        registration, then each title registered (and ended, for the earlier owners)."""
+        events = [unit_registered_event(unit) for unit in units]
+        events.extend(ownership_registered_event(o, unit=o.unit, person=o.person)
+                      for o in self.ownerships)
+        events.extend(ownership_ended_event(o, unit=o.unit) for o in self.ownerships if o.end)
+        log.record_many(self.community, events)
 
     def _building(self, name: str, floors: int, lift: bool) -> Building:
         building = Building(community_id=self.community_id, name=name, floors=floors,
@@ -833,6 +855,7 @@ def bulk_insert(objs: list[models.Model]) -> None:
                 related = f.get_cached_value(obj)
                 if related is not None:
                     setattr(obj, f.attname, related.pk)
+                    f.set_cached_value(obj, related)  # setting the id dropped it from the cache
         rows.append([getattr(obj, f.attname) if p is None
                      else p.get_db_prep_save(p.pre_save(obj, True), connection)
                      for f, p in zip(fields, prepare, strict=True)])

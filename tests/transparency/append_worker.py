@@ -36,9 +36,10 @@ def main(argv: list[str]) -> int:
             done = 0
             while done < per_thread:
                 n = min(batch, per_thread - done)
-                events = [services.Event("roster.unit.created", ("registry.unit", str(worker)), {
+                events = [services.Event("roster.unit.registered", ("registry.unit", str(worker)), {
                     "unit": f"{os.getpid()}-{worker}-{done + i}", "building": "1号楼",
                     "floor": 1, "area": "90.00", "usage": "residential",
+                    "delivery_status": "delivered",
                 }) for i in range(n)]
                 with transaction.atomic():
                     leaves = services.record_many(community, events)

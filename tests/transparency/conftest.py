@@ -16,9 +16,10 @@ def unit(community):
 
 
 def unit_event(unit, **public):
-    return services.Event("roster.unit.created", unit, {
+    return services.Event("roster.unit.registered", unit, {
         "unit": unit.label, "building": unit.building.name, "floor": unit.floor,
-        "area": unit.area, "usage": unit.usage, **public,
+        "area": unit.area, "usage": unit.usage, "delivery_status": unit.delivery_status,
+        **public,
     })
 
 

@@ -56,7 +56,7 @@ def test_another_communitys_log_is_404_and_anonymous_is_401(client, owner_other_
 
 def test_a_leaf_by_index(as_owner, community, signed_log):
     body = as_owner.get(f"{API}/logs/{community.pk}/leaves/7").json()
-    assert body["index"] == 7 and body["event_type"] == "roster.unit.created"
+    assert body["index"] == 7 and body["event_type"] == "roster.unit.registered"
     assert merkle.leaf_hash(body["entry"].encode()) == unb64(body["leaf_hash"])
     assert body["time"].endswith("+08:00")
     assert as_owner.get(f"{API}/logs/{community.pk}/leaves/40").status_code == 404

@@ -24,9 +24,9 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 def _record_unit(community, unit, **kwargs):
     with transaction.atomic():
-        return services.record(community, "roster.unit.created", unit, public={
+        return services.record(community, "roster.unit.registered", unit, public={
             "unit": unit.label, "building": unit.building.name, "floor": unit.floor,
-            "area": Decimal("89.50"), "usage": "residential",
+            "area": Decimal("89.5"), "usage": "residential", "delivery_status": "delivered",
         }, **kwargs)
 
 
@@ -37,12 +37,12 @@ def test_a_recorded_event_is_a_canonical_leaf_at_the_next_index(community, unit)
     assert (leaf.index, second.index) == (0, 1)
     event = json.loads(leaf.data)
     assert event == {
-        "type": "roster.unit.created",
+        "type": "roster.unit.registered",
         "time": "2025-05-01T09:30:00.000000+08:00",
         "community": "mingqiang",
         "subject": {"type": "registry.unit", "id": str(unit.pk)},
         "public": {"unit": "2号楼-1单元-302", "building": "2号楼", "floor": 3, "area": "89.50",
-                   "usage": "residential"},
+                   "usage": "residential", "delivery_status": "delivered"},
         "commitments": {},
     }
     assert leaf.entry == entry.canonical(event)  # RFC 8785: sorted keys, no spaces, UTF-8
@@ -56,7 +56,7 @@ def test_a_recorded_event_is_a_canonical_leaf_at_the_next_index(community, unit)
 
 def test_record_outside_a_transaction_is_refused(transactional_db, community, unit):
     with pytest.raises(transaction.TransactionManagementError):
-        services.record(community, "roster.unit.created", unit, public={})
+        services.record(community, "roster.unit.registered", unit, public={})
     assert not LogLeaf.objects.exists()
 
 
@@ -72,15 +72,18 @@ def test_a_rolled_back_change_leaves_no_leaf(community, unit):
 
 @pytest.mark.parametrize(("event_type", "public", "field"), [
     ("roster.unit.exploded", {}, "event_type"),
-    ("roster.unit.created", {"unit": "1-101"}, "public.floor"),
-    ("roster.unit.created", {"unit": "1-101", "building": "1", "floor": "三", "area": "1",
-                             "usage": "x"}, "public.floor"),
-    ("roster.unit.created", {"unit": "1-101", "building": "1", "floor": 3, "area": 89.5,
-                             "usage": "x"}, "public.area"),
-    ("roster.unit.created", {"unit": "1-101", "building": "1", "floor": 3, "area": "1",
-                             "usage": "x", "owner_mobile": "13800000000"}, "public.owner_mobile"),
-    ("roster.unit.created", {"unit": "1-101", "building": "1", "floor": 2**60, "area": "1",
-                             "usage": "x"}, "public.floor"),
+    ("roster.unit.registered", {"unit": "1-101"}, "public.floor"),
+    ("roster.unit.registered", {"unit": "1-101", "building": "1", "floor": "三", "area": "1",
+                                "usage": "x", "delivery_status": "x"}, "public.floor"),
+    ("roster.unit.registered", {"unit": "1-101", "building": "1", "floor": 3, "area": 89.5,
+                                "usage": "x", "delivery_status": "x"}, "public.area"),
+    ("roster.unit.registered", {"unit": "1-101", "building": "1", "floor": 3, "area": "89.505",
+                                "usage": "x", "delivery_status": "x"}, "public.area"),
+    ("roster.unit.registered", {"unit": "1-101", "building": "1", "floor": 3, "area": "1",
+                                "usage": "x", "delivery_status": "x",
+                                "owner_mobile": "13800000000"}, "public.owner_mobile"),
+    ("roster.unit.registered", {"unit": "1-101", "building": "1", "floor": 2**60, "area": "1",
+                                "usage": "x", "delivery_status": "x"}, "public.floor"),
 ])
 def test_unknown_or_malformed_events_are_refused(community, unit, event_type, public, field):
     with pytest.raises(ValidationError) as exc, transaction.atomic():
@@ -121,7 +124,6 @@ def test_private_fields_go_in_only_as_salted_commitments(community, owner):
     with transaction.atomic():
         leaf = services.record(community, "roster.ownership.registered", ownership, public={
             "unit": ownership.unit.label, "share": ownership.share, "start": ownership.start,
-            "owner": "王*明",
         }, private={"owner_name": "王小明", "owner_id_number": "110101199001011237"})
     assert "王小明" not in leaf.data and "110101199001011237" not in leaf.data
     commitments = leaf.event["commitments"]
@@ -141,7 +143,7 @@ def test_erasing_openings_deletes_salts_never_leaves(community, owner, make_memb
     ownership = owner.persons.get().ownerships.get()
     with transaction.atomic():
         leaf = services.record(community, "roster.ownership.registered", ownership, public={
-            "unit": ownership.unit.label, "share": "1", "start": "2015-05-01", "owner": "王*明",
+            "unit": ownership.unit.label, "share": "1", "start": "2015-05-01",
         }, private={"owner_name": "王小明"})
     before = bytes(Log.objects.get(community=community).root_hash)
     with pytest.raises(Exception, match="权限"):
@@ -182,7 +184,7 @@ def test_stored_nodes_agree_with_recomputation(community, record_units):
 
 
 def test_a_batch_with_one_bad_event_records_nothing(community, unit):
-    events = [unit_event(unit), services.Event("roster.unit.created", unit, {"unit": "x"})]
+    events = [unit_event(unit), services.Event("roster.unit.registered", unit, {"unit": "x"})]
     with pytest.raises(ValidationError), transaction.atomic():
         services.record_many(community, events)
     assert not LogLeaf.objects.exists()
@@ -203,11 +205,11 @@ def test_the_event_registry_refuses_conflicting_or_malformed_types():
 
     from sunlit.transparency.events import REGISTRY, register_event
 
-    again = register_event("roster.unit.updated", label="更正房屋信息", subject="registry.unit",
-                           public={"unit": "text", "changes": "json"})
-    assert REGISTRY["roster.unit.updated"] is not None and again.public["changes"].kind == "json"
+    again = register_event("roster.ownership.ended", label="产权终止",
+                           subject="registry.ownership", public={"unit": "text", "end": "date"})
+    assert REGISTRY["roster.ownership.ended"] is again and again.public["end"].kind == "date"
     for name, kwargs in [
-        ("roster.unit.updated", {"public": {"unit": "int"}}),     # another schema
+        ("roster.ownership.ended", {"public": {"unit": "int"}}),  # another schema
         ("Roster.Unit", {}),                                       # not dotted lower-case
         ("roster.x", {"public": {"a": "float"}}),                  # unknown kind
         ("roster.y", {"public": {"a": "text"}, "private": {"a": "text"}}),

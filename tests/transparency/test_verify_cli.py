@@ -101,7 +101,7 @@ def test_consistency_proofs(files):
 def test_bundles(files):
     path, vkey = files
     out = run("bundle", path / "bundle.json", "--key", vkey)
-    assert "✓ 证明包有效：25 条记录" in out and "roster.unit.created" in out
+    assert "✓ 证明包有效：25 条记录" in out and "roster.unit.registered" in out
     data = json.loads((path / "bundle.json").read_text())
     data["entries"][0]["inclusion_proof"].pop()
     (path / "bad.json").write_text(json.dumps(data))

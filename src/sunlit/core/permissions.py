@@ -34,6 +34,8 @@ GRANTS: dict[str, frozenset[str]] = {
     # transparency log: entries (event contents) for members; erasing commitment openings
     "log.read_entries": ALL_ROLES,
     "log.erase_openings": frozenset({R.MANAGER, R.COMPANY_ADMIN}),
+    # the committee registers (and revokes) the witnesses whose cosignatures the log serves
+    "log.manage_witnesses": frozenset({R.COMMITTEE, R.MANAGER, R.COMPANY_ADMIN}),
 }
 
 ObjectRule = Callable[[Any, Any], bool]

@@ -40,10 +40,20 @@ def create_organization(*, name: str, short_name: str = "", phone: str = "") -> 
 
 @transaction.atomic
 def create_community(organization: Organization, *, name: str, code: str, **fields) -> Community:
+    """Community — 小区. Platform set-up: no actor check. Opens the community's log with its
+    first leaf, ``community.created``."""
+    # core sits below transparency: imported here, not at module level
+    from sunlit.transparency import services as log
+
     community = Community.objects.create(organization=organization, name=name, code=code,
                                          **fields)
     audit.record(AuditEvent.Action.CREATE, community, community=community,
                  summary=f"创建小区 {name}")
+    log.record(community, "community.created", community, public={
+        "name": community.name, "code": community.code, "organization": organization.name,
+        "city": community.city or None, "district": community.district or None,
+        "address": community.address or None,
+    })
     return community
 
 

@@ -29,9 +29,15 @@ from sunlit.registry.choices import (
     VehicleKind,
 )
 from sunlit.registry.models import Building, Ownership, Residency, RosterImport, Unit, Vehicle
+from sunlit.transparency import services as log
 
 AREA_PLACES = Decimal("0.01")
+SHARE_PLACES = Decimal("0.0001")
 MAX_AREA = Decimal("100000")
+# A change of any of these puts a roster.unit.changed event on the log: they decide fees
+# (area × price, from delivery), votes (area) and which unit a fact is about (its label).
+LOGGED_UNIT_FIELDS = ("number", "entrance", "floor", "area", "usage", "delivery_status",
+                      "delivered_on")
 
 
 def parse_area(value) -> Decimal:
@@ -64,6 +70,55 @@ def create_building(community: Community, *, actor: User | None, name: str, floo
                                        has_elevator=has_elevator, sort_key=sort_key)
     audit.record(AuditEvent.Action.CREATE, building, actor=actor, summary=name)
     return building
+
+
+# --- what goes on the transparency log (unit-level facts; owners only as commitments) ---------
+
+def _unit_facts(unit: Unit) -> dict:
+    return {"unit": unit.label, "building": unit.building.name, "floor": unit.floor,
+            "area": unit.area, "usage": str(unit.usage),
+            "delivery_status": str(unit.delivery_status), "delivered_on": unit.delivered_on}
+
+
+def unit_registered_event(unit: Unit) -> log.Event:
+    """登记房屋 on the log: the unit's label, floor, area, usage and delivery."""
+    return log.Event("roster.unit.registered", unit, _unit_facts(unit))
+
+
+def unit_changed_event(unit: Unit, changes: dict[str, list]) -> log.Event:
+    """变更房屋信息: the unit's facts after the change and ``{field: [old, new]}``."""
+    return log.Event("roster.unit.changed", unit, {**_unit_facts(unit), "changes": changes})
+
+
+def _share_text(share) -> str:
+    return str(Decimal(share).quantize(SHARE_PLACES))
+
+
+def ownership_registered_event(ownership: Ownership, *, unit: Unit | None = None,
+                               person: Person | None = None) -> log.Event:
+    """登记产权: unit, share and start in the clear; the owner's name and ID number only as
+    salted commitments (they can be opened to the owner, and erased)."""
+    unit, person = unit or ownership.unit, person or ownership.person
+    return log.Event(
+        "roster.ownership.registered", ownership,
+        {"unit": unit.label, "share": _share_text(ownership.share), "start": ownership.start},
+        {"owner_name": person.name, "owner_id_number": person.id_number or None},
+    )
+
+
+def ownership_changed_event(ownership: Ownership, old_share, *,
+                            unit: Unit | None = None) -> log.Event:
+    """变更产权份额: the unit and the new share, with ``{"share": [old, new]}``."""
+    unit = unit or ownership.unit
+    share = _share_text(ownership.share)
+    return log.Event("roster.ownership.changed", ownership, {
+        "unit": unit.label, "share": share, "changes": {"share": [_share_text(old_share), share]}})
+
+
+def ownership_ended_event(ownership: Ownership, *, unit: Unit | None = None) -> log.Event:
+    """产权终止: the unit and the day the title ended."""
+    unit = unit or ownership.unit
+    return log.Event("roster.ownership.ended", ownership, {"unit": unit.label, "end": ownership.end})
 
 
 def _clean_unit(data: dict) -> dict:
@@ -120,6 +175,7 @@ def create_unit(building: Building, *, actor: User | None, number: str, floor: i
     except IntegrityError:
         raise ValidationError({"number": [_("该楼栋单元下已有此房号")]}) from None
     audit.record(AuditEvent.Action.CREATE, unit, actor=actor, summary=unit.label)
+    log.record_many(unit.community, [unit_registered_event(unit)])
     return unit
 
 
@@ -141,6 +197,9 @@ def update_unit(unit: Unit, *, actor: User, **data) -> Unit:
         raise ValidationError({"number": [_("该楼栋单元下已有此房号")]}) from None
     audit.record(AuditEvent.Action.UPDATE, unit, actor=actor, changes=changes,
                  summary=unit.label)
+    logged = {k: v for k, v in changes.items() if k in LOGGED_UNIT_FIELDS}
+    if logged:
+        log.record_many(unit.community, [unit_changed_event(unit, logged)])
     return unit
 
 
@@ -168,6 +227,8 @@ def register_ownership(unit: Unit, person: Person, *, actor: User | None,
     )
     audit.record(AuditEvent.Action.CREATE, ownership, actor=actor,
                  summary=f"{unit.label} {person.masked_name}")
+    log.record_many(unit.community, [ownership_registered_event(ownership, unit=unit,
+                                                                person=person)])
     return ownership
 
 
@@ -181,6 +242,7 @@ def end_ownership(ownership: Ownership, *, actor: User, end: dt.date) -> Ownersh
     ownership.save(update_fields=["end"])
     audit.record(AuditEvent.Action.UPDATE, ownership, actor=actor,
                  changes={"end": [None, end.isoformat()]})
+    log.record_many(ownership.community, [ownership_ended_event(ownership)])
     return ownership
 
 
@@ -316,10 +378,16 @@ def _building_sort_key(name: str) -> int:
     return int(match.group()) if match else 0
 
 
-def _apply_roster_plan(plan, *, actor: User, progress: Progress | None) -> dict[str, int]:
-    """Writes an ``importing.ImportPlan`` with bulk operations; the caller holds the transaction."""
+def _apply_roster_plan(plan, *, actor: User,
+                       progress: Progress | None) -> tuple[dict[str, int], list[log.Event]]:
+    """Writes an ``importing.ImportPlan`` with bulk operations; the caller holds the transaction.
+
+    Returns the rows written per kind and the log events of the material facts: each unit
+    registered or changed, each ownership registered or whose share changed.
+    """
     community = plan.community
     today = timezone.localdate()
+    summary = plan.summary()  # before writing: a written person no longer counts as new
     total = plan.total_writes
     done = 0
 
@@ -365,13 +433,18 @@ def _apply_roster_plan(plan, *, actor: User, progress: Progress | None) -> dict[
         created.append(unit)
         units[key] = unit
     bulk_create(Unit, created)
+    events = [unit_registered_event(unit) for unit in created]
     for unit, fields, changes in plan.units_update:
         for attr, value in fields.items():
             setattr(unit, attr, value)
         audit.record(AuditEvent.Action.UPDATE, unit, actor=actor, changes=changes,
                      summary=f"{unit.label}（档案导入）")
+        logged = {k: v for k, v in changes.items() if k in LOGGED_UNIT_FIELDS}
+        if logged:
+            events.append(unit_changed_event(unit, logged))
     bulk_update(Unit, [u for u, _f, _c in plan.units_update],
                 ["floor", "area", "usage", "delivery_status"])
+    unit_by_pk = {unit.pk: unit for unit in units.values()}
 
     for person_plan in new_persons:
         person = Person(community=community, kind=person_plan.kind, name=person_plan.name,
@@ -393,15 +466,19 @@ def _apply_roster_plan(plan, *, actor: User, progress: Progress | None) -> dict[
                 ["name", "mobile", "mobile_index", "id_number", "id_index"])
     person_of = {key: person_plan.person for key, person_plan in plan.persons.items()}
 
-    bulk_create(Ownership, [
+    ownerships = [
         Ownership(community=community, unit=units[unit_key], person=person_of[person_key],
                   share=share, start=start or today)
         for unit_key, person_key, share, start in plan.ownerships_new
-    ])
+    ]
+    bulk_create(Ownership, ownerships)
+    events.extend(ownership_registered_event(o, unit=o.unit, person=o.person) for o in ownerships)
     for ownership, share in plan.ownerships_update:
         audit.record(AuditEvent.Action.UPDATE, ownership, actor=actor,
                      changes={"share": [str(ownership.share), str(share)]}, summary="档案导入")
-        ownership.share = share
+        old_share, ownership.share = ownership.share, share
+        events.append(ownership_changed_event(ownership, old_share,
+                                              unit=unit_by_pk[ownership.unit_id]))
     bulk_update(Ownership, [o for o, _share in plan.ownerships_update], ["share"])
 
     bulk_create(Residency, [
@@ -427,7 +504,8 @@ def _apply_roster_plan(plan, *, actor: User, progress: Progress | None) -> dict[
         audit.record(AuditEvent.Action.UPDATE, vehicle, actor=actor, changes=changes,
                      summary=f"{vehicle.plate}（档案导入）")
     bulk_update(Vehicle, [v for v, _u, _b in plan.vehicles_update], ["unit", "brand"])
-    return {kind: counts["new"] + counts["updated"] for kind, counts in plan.summary().items()}
+    written = {kind: counts["new"] + counts["updated"] for kind, counts in summary.items()}
+    return written, events
 
 
 @transaction.atomic
@@ -453,6 +531,7 @@ def commit_roster_import(roster_import: RosterImport, *, actor: User,
         raise RosterImportError(reasons[roster_import.status])
     parsed = importing.ParsedRoster.from_payload(json.loads(roster_import.payload))
     plan = importing.plan_import(roster_import.community, parsed)
+    summary = plan.summary()
     if plan.errors:
         rows = importing.capped_errors(plan.errors)
         raise RosterImportError(
@@ -460,13 +539,13 @@ def commit_roster_import(roster_import: RosterImport, *, actor: User,
             % {"first": _describe_error(rows[0]), "n": len(plan.errors)}, rows=rows)
     try:
         with transaction.atomic():
-            written = _apply_roster_plan(plan, actor=actor, progress=progress)
+            written, events = _apply_roster_plan(plan, actor=actor, progress=progress)
     except IntegrityError:
         raise RosterImportError(
             _("数据库拒绝了导入（可能有人同时修改了档案），已全部撤销，请重新上传")) from None
     roster_import.status = ImportStatus.COMMITTED
     roster_import.committed_at = timezone.now()
-    roster_import.summary = {**roster_import.summary, **plan.summary()}
+    roster_import.summary = {**roster_import.summary, **summary}
     roster_import.payload = ""  # the rows now live in the roster; no second copy is kept
     roster_import.save(update_fields=["status", "committed_at", "summary", "payload"])
     audit.record(
@@ -477,6 +556,12 @@ def commit_roster_import(roster_import: RosterImport, *, actor: User,
                 ("ownerships", "产权"), ("residents", "住户"), ("vehicles", "车辆"))),
         changes={"written": written},
     )
+    # One append for the whole file: its facts unit by unit, then the import itself.
+    events.append(log.Event("roster.import.committed", roster_import, {
+        "sha256": roster_import.sha256, "size": roster_import.size,
+        "rows": parsed.rows, "counts": summary,
+    }))
+    log.record_many(roster_import.community, events)
     return roster_import
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from sunlit.core.permissions import can
-from sunlit.transparency.models import Log
+from sunlit.core.permissions import can, require
+from sunlit.transparency.models import Log, WitnessKey
 
 
 def get_public_log(path: str) -> Log:
@@ -35,3 +35,19 @@ def require_entries(user, log: Log) -> None:
 
 def can_read_entries(user, log: Log) -> bool:
     return can(user, "log.read_entries", community=log.community_id)
+
+
+def get_log_to_manage_witnesses(user, *, path: str | None = None,
+                                community_id: int | None = None) -> Log:
+    """The log whose witnesses ``user`` manages: 404 outside their communities, 403 without
+    ``log.manage_witnesses``."""
+    logs = Log.objects.visible_to(user).select_related("community")
+    lookup = {"path": path} if path is not None else {"community_id": community_id}
+    log = get_object_or_404(logs, **lookup)
+    require(user, "log.manage_witnesses", community=log.community_id)
+    return log
+
+
+def get_witness_for(log: Log, witness_id: int) -> WitnessKey:
+    """A witness key registered on ``log`` (already authorised), or 404."""
+    return get_object_or_404(WitnessKey.objects.filter(log=log), pk=witness_id)

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from sunlit.transparency.models import Checkpoint, Log, LogLeaf
+from sunlit.transparency.models import Checkpoint, Cosignature, Log, LogLeaf, WitnessKey
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -35,3 +35,17 @@ class LogLeafAdmin(ReadOnlyAdmin):
 class CheckpointAdmin(ReadOnlyAdmin):
     list_display = ("log", "size", "signed_at", "key_name")
     exclude = ("root_hash",)
+
+
+@admin.register(WitnessKey)
+class WitnessKeyAdmin(ReadOnlyAdmin):
+    list_display = ("name", "key_name", "log", "is_active", "registered_at", "revoked_at")
+    list_filter = ("is_active",)
+    exclude = ("public_key",)
+
+
+@admin.register(Cosignature)
+class CosignatureAdmin(ReadOnlyAdmin):
+    list_display = ("checkpoint", "witness", "timestamp", "received_at")
+    exclude = ("signature",)
+    show_full_result_count = False

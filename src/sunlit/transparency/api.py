@@ -3,6 +3,8 @@
 Scoped like the pages: only members and auditors of a community (``log.read_entries``) reach
 its log; any other community id is a 404. Hashes are standard base64, as in checkpoints.
 Proofs default to the size of the latest signed checkpoint, so that they verify against it.
+Witness keys are registered and revoked by the committee (``log.manage_witnesses``); the
+checkpoint's note carries the cosignatures of the registered witnesses.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ import re
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from sunlit.core.api import ERRORS
-from sunlit.transparency import access, selectors
-from sunlit.transparency.models import Checkpoint, Log, LogLeaf, b64
+from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.transparency import access, selectors, services
+from sunlit.transparency.models import Checkpoint, Log, LogLeaf, WitnessKey, b64
 
 router = Router(tags=["transparency"])
 
@@ -27,8 +30,9 @@ router = Router(tags=["transparency"])
 class CheckpointOut(Schema):
     size: int = Field(..., description="检查点覆盖的叶子数")
     root_hash: str = Field(..., description="树根哈希（base64）")
-    note: str = Field(..., description="C2SP signed-note 格式的签名检查点，原样验证")
+    note: str = Field(..., description="C2SP signed-note 格式的签名检查点（含已登记见证人的联署），原样验证")
     signed_at: dt.datetime
+    cosigned_by: list[str] = Field(..., description="为该检查点联署的见证人（密钥名）")
 
 
 class LogOut(Schema):
@@ -108,8 +112,11 @@ class BundleQuery(Schema):
 def _checkpoint_out(checkpoint: Checkpoint | None) -> dict | None:
     if checkpoint is None:
         return None
-    return {"size": checkpoint.size, "root_hash": checkpoint.root_b64, "note": checkpoint.note,
-            "signed_at": timezone.localtime(checkpoint.signed_at)}
+    cosignatures = selectors.cosignatures_of(checkpoint)
+    return {"size": checkpoint.size, "root_hash": checkpoint.root_b64,
+            "note": selectors.cosigned_note(checkpoint, cosignatures),
+            "signed_at": timezone.localtime(checkpoint.signed_at),
+            "cosigned_by": [c.witness.key_name for c in cosignatures]}
 
 
 def _log_out(request, log: Log) -> dict:
@@ -229,3 +236,68 @@ def proof_bundle(request, community_id: int, query: Query[BundleQuery]):
     """Everything ``sunlit verify bundle`` (or any RFC 9162 / C2SP implementation) needs."""
     log = access.get_log_for(request.auth, community_id)
     return selectors.proof_bundle(log, query.subject_type.strip(), query.subject_id.strip())
+
+
+# --- witnesses --------------------------------------------------------------------------------
+
+
+class WitnessIn(Schema):
+    name: str = Field(..., min_length=1, max_length=60, description="名称，如“业委会见证节点”")
+    vkey: str = Field(..., max_length=300,
+                      description="见证人公钥（C2SP tlog-cosignature，name+keyid+base64(0x04||key)）")
+    url: str = Field("", max_length=300,
+                     description="可选：见证服务地址（tlog-witness 提交前缀），日志签发后主动请求联署")
+
+
+class WitnessOut(Schema):
+    id: int
+    name: str
+    key_name: str
+    vkey: str
+    url: str
+    is_active: bool
+    registered_at: dt.datetime
+    revoked_at: dt.datetime | None
+    cosigned_latest: bool = Field(False, description="是否已为最新检查点联署")
+    last_cosigned_size: int | None = Field(None, description="最近一次联署的检查点规模")
+    last_cosigned_at: dt.datetime | None = Field(None, description="最近一次联署的时间（见证人时钟）")
+
+
+def _witness_out(witness: WitnessKey, row: dict | None = None) -> dict:
+    row = row or {}
+    return {
+        "id": witness.pk, "name": witness.name, "key_name": witness.key_name,
+        "vkey": witness.vkey, "url": witness.url, "is_active": witness.is_active,
+        "registered_at": timezone.localtime(witness.registered_at),
+        "revoked_at": timezone.localtime(witness.revoked_at) if witness.revoked_at else None,
+        "cosigned_latest": row.get("cosigned_latest", False),
+        "last_cosigned_size": row.get("last_size"),
+        "last_cosigned_at": timezone.localtime(row["last_time"]) if row.get("last_time") else None,
+    }
+
+
+@router.get("/logs/{community_id}/witnesses", response={200: list[WitnessOut], **ERRORS},
+            summary="日志的见证人及其联署情况")
+def list_witnesses(request, community_id: int):
+    log = access.get_log_for(request.auth, community_id)
+    return [_witness_out(row["witness"], row) for row in selectors.witness_overview(log)]
+
+
+@router.post("/logs/{community_id}/witnesses", response={201: WitnessOut, **ERRORS},
+             summary="登记见证人公钥（业委会）")
+@idempotent
+def register_witness(request, community_id: int, payload: WitnessIn,
+                     idempotency_key: IdempotencyKeyHeader = None):
+    log = access.get_log_to_manage_witnesses(request.auth, community_id=community_id)
+    witness = services.register_witness_key(log.community, actor=request.auth,
+                                            vkey=payload.vkey, name=payload.name,
+                                            url=payload.url)
+    return Status(201, _witness_out(witness))
+
+
+@router.delete("/logs/{community_id}/witnesses/{witness_id}", response={204: None, **ERRORS},
+               summary="撤销见证人（其联署不再随检查点提供）")
+def revoke_witness(request, community_id: int, witness_id: int):
+    log = access.get_log_to_manage_witnesses(request.auth, community_id=community_id)
+    services.revoke_witness_key(access.get_witness_for(log, witness_id), actor=request.auth)
+    return Status(204, None)

@@ -4,15 +4,16 @@ Every event type is registered once, with a Chinese label, the kind of object it
 (``subject``, a model label such as ``registry.unit``) and its fields::
 
     register_event(
-        "roster.unit.created", label="登记房屋", subject="registry.unit",
-        public={"unit": "text", "area": "decimal", "floor": "int", "usage": "text?"},
+        "finance.bill.issued", label="开具账单", subject="finance.bill",
+        public={"unit": "text", "period": "text", "amount": "money", "due": "date?"},
     )
 
 Field kinds: ``text``, ``int``, ``bool``, ``decimal`` (exact, as a string), ``money``
-(``Decimal`` with at most two places, as ``"123.40"``), ``date``, ``datetime`` (aware, written
-in Asia/Shanghai as RFC 3339 with ``+08:00``), ``text[]`` and ``json`` (nested JSON without
-floats). A trailing ``?`` makes the field optional. ``public`` fields are written in the leaf;
-``private`` fields (personal data) only as salted commitments.
+(``Decimal`` with at most two places, as ``"123.40"``), ``area`` (m², the same rule:
+``"89.50"``), ``date``, ``datetime`` (aware, written in Asia/Shanghai as RFC 3339 with
+``+08:00``), ``text[]`` and ``json`` (nested JSON without floats). A trailing ``?`` makes
+the field optional. ``public`` fields are written in the leaf; ``private`` fields (personal
+data) only as salted commitments.
 
 ``record()`` refuses unknown event types and events that do not match their schema. Apps
 register their own types in their ``AppConfig.ready()``; the first set, for what exists today,
@@ -32,7 +33,8 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_SAFE_INT = 2**53 - 1  # I-JSON (RFC 7493), which RFC 8785 requires
-KINDS = frozenset({"text", "int", "bool", "decimal", "money", "date", "datetime", "text[]", "json"})
+KINDS = frozenset({"text", "int", "bool", "decimal", "money", "area", "date", "datetime", "text[]",
+                   "json"})
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 FIELD_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -99,11 +101,18 @@ def _decimal_text(value):
     return format(_decimal(value), "f")  # no exponent: 1E+3 is written 1000; 89.50 stays
 
 
-def _money(value):
-    number = _decimal(value)
-    if number != number.quantize(Decimal("0.01")):
-        raise ValueError("金额最多保留两位小数")
-    return str(number.quantize(Decimal("0.01")))
+def _two_places(what: str):
+    def clean(value):
+        number = _decimal(value)
+        if number != number.quantize(Decimal("0.01")):
+            raise ValueError(f"{what}最多保留两位小数")
+        return str(number.quantize(Decimal("0.01")))
+
+    return clean
+
+
+_money = _two_places("金额")
+_area = _two_places("面积")
 
 
 def _date(value):
@@ -157,7 +166,7 @@ def _json(value, depth: int = 0):
 
 
 _CLEANERS = {
-    "text": _text, "int": _int, "bool": _bool, "decimal": _decimal_text, "money": _money,
+    "text": _text, "int": _int, "bool": _bool, "decimal": _decimal_text, "money": _money, "area": _area,
     "date": _date, "datetime": _datetime, "text[]": _text_list, "json": _json,
 }
 
@@ -234,7 +243,12 @@ def get_event_type(name: str) -> EventType:
         raise ValidationError({"event_type": [f"未登记的事件类型：{name}"]}) from None
 
 
-# --- the first event types: what exists today --------------------------------------------------
+# --- the event types of what exists today ----------------------------------------------------
+# Public fields are unit-level facts only: what later decides fees (area × price, delivery)
+# and votes (area, who holds the title). Who the owner is goes in only as commitments.
+
+UNIT_FACTS = {"unit": "text", "building": "text", "floor": "int", "area": "area", "usage": "text",
+              "delivery_status": "text", "delivered_on": "date?"}
 
 register_event(
     "community.created", label="小区建档", subject="core.community",
@@ -242,28 +256,32 @@ register_event(
             "district": "text?", "address": "text?"},
 )
 register_event(
-    "roster.building.created", label="登记楼栋", subject="registry.building",
-    public={"building": "text", "floors": "int", "has_elevator": "bool?"},
+    "roster.unit.registered", label="登记房屋", subject="registry.unit", public=UNIT_FACTS,
 )
 register_event(
-    "roster.unit.created", label="登记房屋", subject="registry.unit",
-    public={"unit": "text", "building": "text", "floor": "int", "area": "decimal",
-            "usage": "text", "delivery_status": "text?"},
-)
-register_event(
-    "roster.unit.updated", label="更正房屋信息", subject="registry.unit",
-    # changes: {field: [old, new]} of public unit attributes (area, usage, floor, ...)
-    public={"unit": "text", "changes": "json"},
+    "roster.unit.changed", label="变更房屋信息", subject="registry.unit",
+    # the unit's facts after the change, and {field: [old, new]} of what changed (as text)
+    public={**UNIT_FACTS, "changes": "json"},
 )
 register_event(
     "roster.ownership.registered", label="登记产权", subject="registry.ownership",
-    public={"unit": "text", "share": "decimal", "start": "date", "owner": "text"},
-    # owner: the masked name (张*三); the full name and ID number only as commitments
+    # share with four places ("0.5000"), as stored; the owner only as commitments
+    public={"unit": "text", "share": "decimal", "start": "date"},
     private={"owner_name": "text", "owner_id_number": "text?"},
+)
+register_event(
+    "roster.ownership.changed", label="变更产权份额", subject="registry.ownership",
+    public={"unit": "text", "share": "decimal", "changes": "json"},
 )
 register_event(
     "roster.ownership.ended", label="产权终止", subject="registry.ownership",
     public={"unit": "text", "end": "date"},
+)
+register_event(
+    "roster.import.committed", label="档案导入", subject="registry.rosterimport",
+    # the uploaded file by its SHA-256 and size (not its name), its rows per sheet, and
+    # {kind: {new, updated, unchanged}} of what it wrote
+    public={"sha256": "text", "size": "int", "rows": "json", "counts": "json"},
 )
 register_event(
     "log.openings.erased", label="删除个人信息承诺的开启值", subject=None,

@@ -7,6 +7,7 @@ only rows ever deleted are ``LeafSalt`` (erasing personal data never touches the
 from __future__ import annotations
 
 import base64
+import datetime as dt
 
 from django.db import models
 from django.db.models import F
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from sunlit.core.fields import EncryptedTextField
 from sunlit.core.models import Community, CommunityOwned
 from sunlit.core.tenancy import CommunityScopedQuerySet
-from sunlit.transparency import entry
+from sunlit.transparency import cosignature, entry
 from sunlit.transparency.merkle import EMPTY_ROOT
 
 #: Complete subtrees are stored from this level up; lower ones are hashed from the leaves.
@@ -198,3 +199,90 @@ class LeafSalt(CommunityOwned):
 
     def __str__(self) -> str:
         return f"{self.leaf_id}.{self.field}"
+
+
+class WitnessKeyQuerySet(CommunityScopedQuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class WitnessKey(CommunityOwned):
+    """WitnessKey — 见证人公钥: a witness the community trusts to cosign its log's checkpoints.
+
+    Usually the owners' committee's own computer running ``sunlit witness``. ``vkey`` is its
+    C2SP tlog-cosignature verifier key (``name+keyid+base64(0x04 || key)``); ``key_name`` and
+    ``key_id`` repeat it for matching signature lines. ``url``, if given, is the witness's
+    tlog-witness submission prefix, where the log asks for cosignatures itself (push); without
+    it the witness polls the log (pull). Revoking keeps the row (and its cosignatures) but the
+    log stops serving its cosignatures.
+    """
+
+    log = models.ForeignKey(Log, on_delete=models.PROTECT, related_name="witnesses")
+    name = models.CharField(_("名称"), max_length=60)
+    key_name = models.CharField(_("密钥名"), max_length=200)
+    key_id = models.PositiveBigIntegerField(_("密钥 ID"))
+    public_key = models.BinaryField(max_length=32)
+    vkey = models.CharField(_("见证人公钥"), max_length=300)
+    url = models.URLField(_("见证服务地址"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("有效"), default=True)
+    registered_by = models.ForeignKey("core.User", on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="+")
+    registered_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    revoked_by = models.ForeignKey("core.User", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    objects = WitnessKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("见证人公钥")
+        verbose_name_plural = _("见证人公钥")
+        ordering = ["log", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["log", "key_name", "key_id"],
+                                    condition=models.Q(is_active=True),
+                                    name="witnesskey_unique_active"),
+            # cosignature/v1 does not sign the witness name: one key must not count twice
+            models.UniqueConstraint(fields=["log", "public_key"], condition=models.Q(is_active=True),
+                                    name="witnesskey_unique_active_public_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_name})"
+
+
+class Cosignature(CommunityOwned):
+    """Cosignature — 见证联署: a witness's C2SP tlog-cosignature (v1, Ed25519) on a checkpoint.
+
+    ``signature`` is the 72-byte ``timestamp || Ed25519 signature``; ``timestamp`` repeats the
+    witness's time (POSIX seconds). Verified against the witness key and the stored checkpoint
+    before it is stored; the first one per witness and checkpoint is kept.
+    """
+
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="cosignatures")
+    witness = models.ForeignKey(WitnessKey, on_delete=models.PROTECT, related_name="cosignatures",
+                                db_index=False)
+    timestamp = models.PositiveBigIntegerField(_("联署时间戳"))
+    signature = models.BinaryField(max_length=72)
+    received_at = models.DateTimeField(_("收到时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("见证联署")
+        verbose_name_plural = _("见证联署")
+        constraints = [
+            models.UniqueConstraint(fields=["checkpoint", "witness"], name="cosignature_unique"),
+        ]
+        indexes = [models.Index(fields=["witness", "checkpoint"], name="cosignature_by_witness")]
+
+    def __str__(self) -> str:
+        return f"{self.checkpoint} ← {self.witness_id}"
+
+    @property
+    def line(self) -> str:
+        """The note signature line ``— <key name> base64(key ID || timestamp || signature)``."""
+        return cosignature.signature_line(self.witness.key_name, self.witness.key_id,
+                                          bytes(self.signature))
+
+    @property
+    def time(self):
+        return dt.datetime.fromtimestamp(self.timestamp, tz=dt.UTC)

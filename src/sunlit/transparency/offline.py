@@ -5,12 +5,15 @@ no network, nothing written), and the ``verify`` management command wraps it. It
 (``-`` for standard input) and uses only ``merkle``, ``note``, ``entry`` and ``bundle``.
 
     sunlit verify checkpoint checkpoint.txt --key "<origin>+<keyid>+<key>"
+        [--witness "<name>+<keyid>+<key>" ... --min-witnesses N]
     sunlit verify inclusion proof.json --checkpoint checkpoint.txt --key VKEY [--leaf entry.json]
     sunlit verify consistency proof.json --old old.txt --new new.txt --key VKEY
     sunlit verify bundle bundle.json --key VKEY
 
 ``proof.json`` is what the API returns (``/api/v1/logs/{id}/proofs/...``). ``--key`` may be
-given several times, or as ``@file`` with one verifier key per line. Exit status 0 means
+given several times, or as ``@file`` with one verifier key per line; so may ``--witness``, the
+C2SP tlog-cosignature keys of witnesses, of which at least ``--min-witnesses`` must have
+cosigned the checkpoint (of a checkpoint or a bundle). Exit status 0 means
 verified; anything else is a failure, with the reason on standard error.
 """
 
@@ -18,13 +21,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import json
 import sys
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
-from sunlit.transparency import merkle, note
+from sunlit.transparency import cosignature, merkle, note
 from sunlit.transparency.bundle import BundleError, verify_bundle
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class VerifyFailure(Exception):
@@ -50,7 +57,7 @@ def _json(path: str) -> dict:
     return value
 
 
-def _keys(values: list[str] | None) -> list[note.Verifier]:
+def _key_texts(values: list[str] | None) -> list[str]:
     texts: list[str] = []
     for value in values or []:
         if value.startswith("@"):
@@ -58,6 +65,11 @@ def _keys(values: list[str] | None) -> list[note.Verifier]:
                       if ln.strip() and not ln.startswith("#")]
         else:
             texts.append(value)
+    return texts
+
+
+def _keys(values: list[str] | None) -> list[note.Verifier]:
+    texts = _key_texts(values)
     if not texts:
         raise VerifyFailure("请用 --key 提供至少一个验证公钥（name+keyid+key）")
     try:
@@ -66,9 +78,37 @@ def _keys(values: list[str] | None) -> list[note.Verifier]:
         raise VerifyFailure(f"验证公钥无效：{exc}") from None
 
 
-def _checkpoint(path: str, keys: list[note.Verifier], origin: str | None = None):
+def _witnesses(values: list[str] | None, minimum: int | None) -> list[cosignature.CosignatureVerifier]:
     try:
-        body, opened = note.open_checkpoint(_read(path), keys, origin=origin)
+        witnesses = [cosignature.CosignatureVerifier.parse(t) for t in _key_texts(values)]
+    except note.NoteError as exc:
+        raise VerifyFailure(f"见证人公钥无效：{exc}") from None
+    if minimum and len({w.public_key for w in witnesses}) < minimum:
+        raise VerifyFailure(f"要求至少 {minimum} 个见证人联署，但只用 --witness 提供了 "
+                            f"{len(witnesses)} 个见证人公钥")
+    return witnesses
+
+
+def _cosigned(message: str | bytes, witnesses, minimum: int | None) -> list[cosignature.Cosigned]:
+    """The valid cosignatures of the given witnesses; fails below ``minimum`` distinct keys."""
+    if not witnesses:
+        return []
+    try:
+        _, cosigned = cosignature.verify_cosignatures(message, witnesses)
+    except note.NoteError as exc:
+        raise VerifyFailure(f"见证人联署验证失败：{exc}") from None
+    distinct = len({c.verifier.public_key for c in cosigned})  # v1 does not sign the name
+    if minimum and distinct < minimum:
+        names = "、".join(c.verifier.name for c in cosigned) or "无"
+        raise VerifyFailure(f"只有 {distinct} 个见证人联署（{names}），要求至少 {minimum} 个")
+    return cosigned
+
+
+def _checkpoint(path: str, keys: list[note.Verifier], origin: str | None = None, *,
+                data: bytes | None = None):
+    try:
+        body, opened = note.open_checkpoint(_read(path) if data is None else data, keys,
+                                            origin=origin)
     except note.NoteError as exc:
         raise VerifyFailure(f"检查点 {path} 验证失败：{exc}") from None
     return body, opened
@@ -99,6 +139,7 @@ def add_arguments(parser) -> None:
     cp.add_argument("file")
     cp.add_argument("--key", action="append", help="note verifier key, or @file")
     cp.add_argument("--origin", help="the log origin the checkpoint must have")
+    _witness_arguments(cp)
 
     inc = sub.add_parser("inclusion", help="an inclusion proof (JSON from the API)")
     inc.add_argument("file")
@@ -116,6 +157,14 @@ def add_arguments(parser) -> None:
     bun = sub.add_parser("bundle", help="a proof bundle (JSON from the API)")
     bun.add_argument("file")
     bun.add_argument("--key", action="append", help="note verifier key, or @file")
+    _witness_arguments(bun)
+
+
+def _witness_arguments(parser) -> None:
+    parser.add_argument("--witness", "--witness-key", dest="witness", action="append",
+                        help="a witness's cosignature verifier key (C2SP tlog-cosignature), or @file")
+    parser.add_argument("--min-witnesses", "--min-cosignatures", dest="min_witnesses", type=int,
+                        default=0, help="how many of the given witnesses must have cosigned")
 
 
 def run(options: dict, out: TextIO) -> None:
@@ -137,11 +186,27 @@ class _Run:
     def _write(self, message: str) -> None:
         self.out.write(message + "\n")
 
-    def _checkpoint(self, *, file, key, origin, **_):
-        body, opened = _checkpoint(file, _keys(key), origin)
+    def _checkpoint(self, *, file, key, origin, witness=None, min_witnesses=0, **_):
+        witnesses = _witnesses(witness, min_witnesses)
+        data = _read(file)
+        body, opened = _checkpoint(file, _keys(key), origin, data=data)
+        cosigned = _cosigned(data, witnesses, min_witnesses)
         self._ok(f"检查点签名有效（{'、'.join(opened.signers)}）")
         self._write(f"  日志：{body.origin}\n  规模：{body.size}\n"
                     f"  树根：{base64.b64encode(body.root_hash).decode()}")
+        self._report_witnesses(witnesses, cosigned)
+
+    def _report_witnesses(self, witnesses, cosigned) -> None:
+        if not witnesses:
+            return
+        if cosigned:
+            self._ok(f"{len(cosigned)} 个见证人联署有效")
+        for item in cosigned:
+            when = dt.datetime.fromtimestamp(item.timestamp, tz=dt.UTC).astimezone(SHANGHAI)
+            self._write(f"  见证人 {item.verifier.name}：{when:%Y-%m-%d %H:%M:%S}（UTC+8）")
+        missing = [w.name for w in witnesses if all(c.verifier != w for c in cosigned)]
+        if missing:
+            self._write(f"  未联署：{'、'.join(missing)}")
 
     def _inclusion(self, *, file, checkpoint, key, leaf, root, **_):
         proof = _json(file)
@@ -181,14 +246,17 @@ class _Run:
             raise VerifyFailure(f"一致性证明验证失败（两个检查点互相矛盾或证明有误）：{exc}") from None
         self._ok(f"规模 {second.size} 的树是规模 {first.size} 的树的延续（只追加，未改写）")
 
-    def _bundle(self, *, file, key, **_):
+    def _bundle(self, *, file, key, witness=None, min_witnesses=0, **_):
+        witnesses = _witnesses(witness, min_witnesses)
         data = _json(file)
         try:
             result = verify_bundle(data, _keys(key))
         except BundleError as exc:
             raise VerifyFailure(f"证明包验证失败：{exc}") from None
+        cosigned = _cosigned(str(data.get("checkpoint") or ""), witnesses, min_witnesses)
         cp = result.checkpoint
         self._ok(f"证明包有效：{len(result.entries)} 条记录包含在 {cp.origin} 规模 {cp.size} 的检查点中")
+        self._report_witnesses(witnesses, cosigned)
         for item in result.entries:
             event = item.event
             self._write(f"  #{item.index} {event['time']} {event['type']}")

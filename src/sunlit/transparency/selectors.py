@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import datetime as dt
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Count, Min, OuterRef, Subquery
 
 from sunlit.transparency import merkle, tiles
 from sunlit.transparency.keys import log_verifier
-from sunlit.transparency.models import STORED_LEVEL, Checkpoint, Log, LogLeaf, TreeNode, b64
+from sunlit.transparency.models import (
+    STORED_LEVEL,
+    Checkpoint,
+    Cosignature,
+    Log,
+    LogLeaf,
+    TreeNode,
+    WitnessKey,
+    b64,
+)
 from sunlit.transparency.tiles import Tile
 
 BUNDLE_FORMAT = "sunlit-proof-bundle/v1"
@@ -101,7 +115,7 @@ def proof_bundle(log: Log, subject_type: str, subject_id: str) -> dict:
         "format": BUNDLE_FORMAT,
         "origin": log.origin,
         "subject": {"type": subject_type, "id": str(subject_id)},
-        "checkpoint": checkpoint.note if checkpoint else None,
+        "checkpoint": cosigned_note(checkpoint) if checkpoint else None,
         "verifier_key": verifier_key(log),
         "entries": entries,
         "pending": len(leaves) - len(covered),
@@ -131,3 +145,103 @@ def tile_data(log: Log, tile: Tile, *, size: int | None = None) -> bytes | None:
     if len(hashes) != tile.width:
         return None
     return b"".join(hashes)
+
+
+# --- witnesses ---------------------------------------------------------------------------------
+
+
+def cosignatures_of(checkpoint: Checkpoint) -> list[Cosignature]:
+    """The stored cosignatures of active witnesses on ``checkpoint``, in registration order."""
+    return list(Cosignature.objects.filter(checkpoint=checkpoint, witness__is_active=True)
+                .select_related("witness").order_by("witness_id"))
+
+
+def cosigned_note(checkpoint: Checkpoint, cosignatures: list[Cosignature] | None = None) -> str:
+    """The checkpoint's signed note with the cosignature lines of active witnesses appended.
+
+    A plain C2SP signed note still: verifiers that do not know the witnesses ignore the lines
+    (tlog-checkpoint: "clients MUST ignore unknown signatures").
+    """
+    if cosignatures is None:
+        cosignatures = cosignatures_of(checkpoint)
+    return checkpoint.note + "".join(c.line for c in cosignatures)
+
+
+def witness_overview(log: Log, latest: Checkpoint | None = None) -> list[dict]:
+    """Each active witness of ``log``: did it cosign the latest checkpoint, and its last one.
+
+    One query; a log's checkpoints grow with their pk, so the last cosignature of a witness is
+    the one with the highest checkpoint id (index ``cosignature_by_witness``).
+    """
+    latest = latest or latest_checkpoint(log)
+    last = Cosignature.objects.filter(witness=OuterRef("pk")).order_by("-checkpoint_id")
+    witnesses = (WitnessKey.objects.active().filter(log=log).order_by("pk").annotate(
+        last_checkpoint_id=Subquery(last.values("checkpoint_id")[:1]),
+        last_size=Subquery(last.values("checkpoint__size")[:1]),
+        last_timestamp=Subquery(last.values("timestamp")[:1]),
+    ))
+    return [{
+        "witness": witness,
+        "cosigned_latest": latest is not None and witness.last_checkpoint_id == latest.pk,
+        "last_size": witness.last_size,
+        "last_time": (dt.datetime.fromtimestamp(witness.last_timestamp, tz=dt.UTC)
+                      if witness.last_timestamp is not None else None),
+    } for witness in witnesses]
+
+
+# --- 已存证: which objects on a page have leaves ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProofStatus:
+    """What a community's log holds about one object: the 已存证 badge and its 验证 button."""
+
+    community_id: int
+    subject_type: str
+    subject_id: str
+    leaves: int
+    signed: bool  # its first leaf is in the latest checkpoint: a proof bundle verifies now
+    origin: str
+    verifier_key: str
+    log_path: str
+
+
+def subject_key(obj: models.Model) -> tuple[str, str]:
+    return obj._meta.label_lower, str(obj.pk)
+
+
+def proof_statuses(objects: Iterable[models.Model]) -> dict[tuple[str, str], ProofStatus]:
+    """``{(subject_type, subject_id): status}`` for those of ``objects`` that are on their log.
+
+    Two queries whatever the number of objects (their communities' logs, then their leaves
+    counted per subject on the ``logleaf_subject`` index), so a list can badge every row.
+    """
+    wanted: dict[tuple[str, str], int] = {}
+    for obj in objects:
+        if obj is not None and obj.pk is not None:
+            community_id = obj.pk if obj._meta.label_lower == "core.community" \
+                else obj.community_id
+            wanted[subject_key(obj)] = community_id
+    if not wanted:
+        return {}
+    logs = {log.pk: log for log in Log.objects.filter(community_id__in=set(wanted.values()))}
+    if not logs:
+        return {}
+    rows = (LogLeaf.objects.filter(log_id__in=list(logs),
+                                   subject_type__in={t for t, _ in wanted},
+                                   subject_id__in={i for _, i in wanted})
+            .values("log_id", "subject_type", "subject_id")
+            .annotate(leaves=Count("pk"), first=Min("index")).order_by())
+    statuses, vkeys = {}, {}
+    for row in rows:
+        log, key = logs[row["log_id"]], (row["subject_type"], row["subject_id"])
+        if wanted.get(key) != log.community_id:  # another type's object with the same id
+            continue
+        if log.pk not in vkeys:
+            vkeys[log.pk] = verifier_key(log)
+        statuses[key] = ProofStatus(
+            community_id=log.community_id, subject_type=key[0], subject_id=key[1],
+            leaves=row["leaves"], signed=row["first"] < log.signed_size, origin=log.origin,
+            verifier_key=vkeys[log.pk], log_path=log.path,
+        )
+    return statuses

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -26,15 +27,18 @@ from django.utils.translation import gettext as _
 from sunlit.core import audit
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
-from sunlit.transparency import entry, keys, merkle, note, selectors
+from sunlit.transparency import cosignature, entry, keys, merkle, note, selectors
+from sunlit.transparency import witness as witness_client
 from sunlit.transparency.events import get_event_type, rfc3339
 from sunlit.transparency.models import (
     STORED_LEVEL,
     Checkpoint,
+    Cosignature,
     LeafSalt,
     Log,
     LogLeaf,
     TreeNode,
+    WitnessKey,
 )
 
 logger = logging.getLogger(__name__)
@@ -280,3 +284,172 @@ def erase_openings(community: Community, subject: Any, *, actor: User | None,
                  object_type=subject_type, object_id=subject_id,
                  summary=f"删除日志承诺开启值 {leaves} 条：{reason[:100]}")
     return leaves
+
+
+# --- witnesses and their cosignatures ------------------------------------------------------
+
+MAX_WITNESSES = 20
+#: Seconds a push to one witness may take (the signing schedule runs every minute).
+PUSH_TIMEOUT = 5
+#: A witness's clock may run this far ahead of ours before its cosignature is refused.
+FUTURE_SKEW = dt.timedelta(minutes=10)
+
+
+class CosignatureRejected(Exception):
+    """A submitted cosignature is not stored; ``status`` is the HTTP answer the log gives."""
+
+    def __init__(self, message: str, *, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+@transaction.atomic
+def register_witness_key(community: Community, *, actor: User, vkey: str, name: str,
+                         url: str = "") -> WitnessKey:
+    """WitnessKey — 见证人公钥: the committee registers a witness whose cosignatures count.
+
+    ``vkey`` is the witness's C2SP tlog-cosignature verifier key (``sunlit witness init``
+    prints it); ``url``, optional, is its tlog-witness submission prefix for push mode.
+    """
+    require(actor, "log.manage_witnesses", community=community)
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = [_("请填写见证人名称")]
+    elif len(name) > 60:
+        errors["name"] = [_("名称最多 60 个字符")]
+    try:
+        verifier = cosignature.CosignatureVerifier.parse(vkey or "")
+    except note.NoteError as exc:
+        errors["vkey"] = [_("见证人公钥无效：%(error)s") % {"error": exc}]
+        verifier = None
+    url = (url or "").strip()
+    if url:
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            errors["url"] = [_("请填写以 http:// 或 https:// 开头的地址")]
+    if errors:
+        raise ValidationError(errors)
+    log = _locked_log(community)
+    if verifier.public_key == keys.log_verifier(log.origin).public_key:
+        raise ValidationError({"vkey": [_("这是日志自己的签名公钥，不能作为见证人")]})
+    active = WitnessKey.objects.active().filter(log=log)
+    if active.filter(public_key=verifier.public_key).exists():
+        raise ValidationError({"vkey": [_("该公钥已登记为见证人")]})
+    if active.filter(key_name=verifier.name, key_id=verifier.key_id).exists():
+        raise ValidationError({"vkey": [_("该密钥名与密钥 ID 已登记")]})
+    if active.count() >= MAX_WITNESSES:
+        raise ValidationError({"vkey": [_("每个日志最多登记 %(n)d 个见证人") % {"n": MAX_WITNESSES}]})
+    witness = WitnessKey.objects.create(
+        community=community, log=log, name=name, key_name=verifier.name, key_id=verifier.key_id,
+        public_key=verifier.public_key, vkey=verifier.vkey, url=url, registered_by=actor,
+    )
+    audit.record(AuditEvent.Action.CREATE, witness, actor=actor,
+                 summary=f"登记见证人 {name}（{verifier.name}）")
+    return witness
+
+
+@transaction.atomic
+def revoke_witness_key(witness: WitnessKey, *, actor: User) -> WitnessKey:
+    """Stops counting a witness: its cosignatures are no longer served. The row stays."""
+    require(actor, "log.manage_witnesses", community=witness.community_id)
+    witness = WitnessKey.objects.select_for_update().get(pk=witness.pk)
+    if not witness.is_active:
+        return witness
+    witness.is_active, witness.revoked_at, witness.revoked_by = False, timezone.now(), actor
+    witness.save(update_fields=["is_active", "revoked_at", "revoked_by"])
+    audit.record(AuditEvent.Action.DELETE, witness, actor=actor,
+                 summary=f"撤销见证人 {witness.name}（{witness.key_name}）")
+    return witness
+
+
+def accept_cosignatures(log: Log, message: str | bytes, *,
+                        now: dt.datetime | None = None) -> list[Cosignature]:
+    """Stores the cosignatures of registered witnesses on one of ``log``'s checkpoints.
+
+    ``message`` is the checkpoint's signed note with the witnesses' cosignature lines
+    appended (what ``sunlit witness`` sends, or a tlog-witness response concatenated to the
+    checkpoint). The checkpoint text must be exactly the one this log signed at that size;
+    every line of an active registered witness must verify (C2SP tlog-cosignature v1). No
+    actor: the signature is the authentication. Returns the cosignatures now stored for the
+    witnesses in the message (the first one stored per witness is kept).
+    """
+    try:
+        text, _sigs = note.split(message)
+        body = note.Checkpoint.parse(text)
+    except note.NoteError as exc:
+        raise CosignatureRejected(_("检查点格式无效：%(error)s") % {"error": exc}, status=400) from None
+    if body.origin != log.origin:
+        raise CosignatureRejected(_("这不是本日志的检查点"), status=404)
+    checkpoint = Checkpoint.objects.filter(log=log, size=body.size).first()
+    if checkpoint is None:
+        raise CosignatureRejected(_("本日志没有规模为 %(size)d 的检查点") % {"size": body.size},
+                                  status=404)
+    if note.split(checkpoint.note)[0] != text:
+        raise CosignatureRejected(_("与本日志在该规模签发的检查点不符"), status=409)
+    witnesses = {(w.key_name, w.key_id): w for w in WitnessKey.objects.active().filter(log=log)}
+    verifiers = [cosignature.CosignatureVerifier(w.key_name, bytes(w.public_key))
+                 for w in witnesses.values()]
+    try:
+        _text, cosigned = cosignature.verify_cosignatures(message, verifiers)
+    except note.NoteError as exc:
+        raise CosignatureRejected(_("见证联署验证失败：%(error)s") % {"error": exc}, status=403) from None
+    if not cosigned:
+        raise CosignatureRejected(_("没有已登记见证人的联署"), status=403)
+    limit = (now or timezone.now()) + FUTURE_SKEW
+    if any(c.timestamp > limit.timestamp() for c in cosigned):
+        raise CosignatureRejected(_("联署时间晚于当前时间，请检查见证人电脑的时钟"), status=400)
+    stored = []
+    for item in cosigned:
+        witness = witnesses[(item.verifier.name, item.verifier.key_id)]
+        with transaction.atomic():
+            row, _created = Cosignature.objects.get_or_create(
+                checkpoint=checkpoint, witness=witness,
+                defaults={"community_id": log.community_id, "timestamp": item.timestamp,
+                          "signature": item.blob},
+            )
+        stored.append(row)
+    return stored
+
+
+def request_cosignatures(checkpoint: Checkpoint) -> list[Cosignature]:
+    """Push: asks every active witness with a URL to cosign ``checkpoint`` (C2SP tlog-witness).
+
+    Sends ``add-checkpoint`` with a consistency proof from the size the witness cosigned last
+    (answering one 409 with the size the witness names). Failures are logged, not raised: a
+    witness that cannot be reached simply cosigns later, by polling.
+    """
+    stored = []
+    witnesses = WitnessKey.objects.active().filter(log_id=checkpoint.log_id).exclude(url="")
+    for witness in witnesses:
+        try:
+            lines = _ask_witness(witness, checkpoint)
+            stored += accept_cosignatures(checkpoint.log, checkpoint.note + lines)
+        except (witness_client.WitnessFailure, CosignatureRejected) as exc:
+            logger.warning("witness %s did not cosign %s@%d: %s", witness.key_name,
+                           checkpoint.log.origin, checkpoint.size, exc)
+    return stored
+
+
+def _ask_witness(witness: WitnessKey, checkpoint: Checkpoint) -> str:
+    log = checkpoint.log
+    old = (Cosignature.objects.filter(witness=witness, checkpoint__log=log,
+                                      checkpoint__size__lte=checkpoint.size)
+           .aggregate(size=models.Max("checkpoint__size"))["size"] or 0)
+    url = witness.url.rstrip("/") + "/add-checkpoint"
+    for _attempt in range(2):
+        proof = selectors.consistency_proof(log, old, checkpoint.size) if old else []
+        got = witness_client.http(url, timeout=PUSH_TIMEOUT, data=witness_client.add_checkpoint_body(
+            old, proof, checkpoint.note))
+        text = got.body.decode("utf-8", "replace")
+        if got.status == 200:
+            return text
+        if got.status == 409 and got.content_type.startswith(witness_client.SIZE_CONTENT_TYPE):
+            known = text.strip()
+            if not known.isdigit() or int(known) > checkpoint.size or int(known) == old:
+                break
+            old = int(known)
+            continue
+        raise witness_client.WitnessFailure(f"HTTP {got.status}: {text.strip()[:200]}")
+    raise witness_client.WitnessFailure(f"the witness answered 409 ({text.strip()[:40]})")

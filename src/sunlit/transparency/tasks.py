@@ -10,5 +10,12 @@ from sunlit.transparency import services
 
 @db_periodic_task(crontab(minute="*"))
 def sign_checkpoints() -> int:
-    """Signs a checkpoint for every log that grew since its last one; returns how many."""
-    return len(services.sign_due_checkpoints())
+    """Signs a checkpoint for every log that grew since its last one; returns how many.
+
+    Then asks the witnesses that serve ``add-checkpoint`` (registered with a URL) to cosign
+    each new checkpoint; witnesses without a URL poll the log themselves.
+    """
+    signed = services.sign_due_checkpoints()
+    for checkpoint in signed:
+        services.request_cosignatures(checkpoint)
+    return len(signed)

@@ -2,7 +2,10 @@
 
 - ``GET /log/``                         public JSON directory: origin, base URL, verifier key
 - ``GET /log/<path>/``                  the log's public page (verifier key, latest checkpoint)
-- ``GET /log/<path>/checkpoint``        the latest signed checkpoint (text/plain)
+- ``GET /log/<path>/checkpoint``        the latest signed checkpoint (text/plain), with the
+                                        cosignatures of the community's registered witnesses
+- ``POST /log/<path>/cosign``           a witness submits its cosignature (C2SP tlog-cosignature)
+- ``POST /log/<path>/witnesses[/<id>/revoke]``  the committee registers or revokes a witness
 - ``GET /log/<path>/tile/<L>/<N>[.p/<W>]``       hash tiles (public)
 - ``GET /log/<path>/tile/entries/<N>[.p/<W>]``   entry bundles (members and auditors only)
 
@@ -13,17 +16,24 @@ seconds only.
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
 
+from sunlit.core.permissions import can
 from sunlit.core.services import authenticate_token
-from sunlit.transparency import access, selectors, tiles
+from sunlit.transparency import access, selectors, services, tiles
+from sunlit.transparency.forms import WitnessKeyForm
 from sunlit.transparency.models import Log
 
 IMMUTABLE = "max-age=31536000, immutable"
 TEXT = "text/plain; charset=utf-8"
+MAX_COSIGN_BODY = 64 * 1024
 
 
 def _text(message: str, status: int) -> HttpResponse:
@@ -58,12 +68,22 @@ def directory(request):
 @require_safe
 def log_page(request, log_path: str):
     log = access.get_public_log(log_path)
+    return _render_log_page(request, log)
+
+
+def _render_log_page(request, log: Log, form: WitnessKeyForm | None = None):
+    can_manage = can(request.user, "log.manage_witnesses", community=log.community_id)
+    latest = selectors.latest_checkpoint(log)
     return render(request, "transparency/log.html", {
         "log": log,
         "base_url": _base_url(request, log),
-        "checkpoint": selectors.latest_checkpoint(log),
+        "checkpoint": latest,
+        "checkpoint_note": selectors.cosigned_note(latest) if latest else "",
         "verifier_key": selectors.verifier_key(log),
         "can_read_entries": access.can_read_entries(request.user, log),
+        "witnesses": selectors.witness_overview(log, latest),
+        "can_manage_witnesses": can_manage,
+        "witness_form": (form or WitnessKeyForm()) if can_manage else None,
     })
 
 
@@ -73,9 +93,55 @@ def checkpoint(request, log_path: str):
     latest = selectors.latest_checkpoint(log)
     if latest is None:
         return _text(_("该日志尚未签发检查点"), 404)
-    response = HttpResponse(latest.note, content_type=TEXT)
+    response = HttpResponse(selectors.cosigned_note(latest), content_type=TEXT)
     response["Cache-Control"] = "public, max-age=5"
     return response
+
+
+@csrf_exempt  # no session: the cosignature itself, by a registered witness key, authenticates
+@require_POST
+def cosign(request, log_path: str):
+    """A witness submits its cosignature: the checkpoint's note with the cosignature line(s).
+
+    200 stored (or already stored), 400 malformed, 404 no such checkpoint on this log, 409 a
+    different checkpoint text for that size, 403 no valid cosignature of a registered witness.
+    """
+    log = access.get_public_log(log_path)
+    if len(request.body) > MAX_COSIGN_BODY:
+        return _text(_("请求过大"), 400)
+    try:
+        stored = services.accept_cosignatures(log, request.body)
+    except services.CosignatureRejected as exc:
+        return _text(str(exc), exc.status)
+    names = "、".join(c.witness.name for c in stored)
+    return _text(_("已收到见证联署：%(names)s") % {"names": names}, 200)
+
+
+@login_required
+@require_POST
+def witness_register(request, log_path: str):
+    log = access.get_log_to_manage_witnesses(request.user, path=log_path)
+    form = WitnessKeyForm(request.POST)
+    if form.is_valid():
+        try:
+            witness = services.register_witness_key(log.community, actor=request.user,
+                                                    **form.cleaned_data)
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("已登记见证人 %(name)s") % {"name": witness.name})
+            return redirect("transparency:log", log_path=log.path)
+    return _render_log_page(request, log, form)
+
+
+@login_required
+@require_POST
+def witness_revoke(request, log_path: str, witness_id: int):
+    log = access.get_log_to_manage_witnesses(request.user, path=log_path)
+    witness = services.revoke_witness_key(access.get_witness_for(log, witness_id),
+                                          actor=request.user)
+    messages.success(request, _("已撤销见证人 %(name)s") % {"name": witness.name})
+    return redirect("transparency:log", log_path=log.path)
 
 
 @require_safe
