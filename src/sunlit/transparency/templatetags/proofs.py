@@ -86,6 +86,8 @@ def proof_verify_script() -> dict:
     """``sunlit/verify.js`` and what it says, in the page's language ({name} placeholders)."""
     messages = {
         "verifying": _("正在浏览器中验证……"),
+        # Joins a list of record numbers in a message ("3、5、7" / "3, 5, 7").
+        "list_separator": _("、"),
         "ok_one": _("验证通过：该记录为日志第 {index} 号记录，包含在检查点（共 {size} 条记录）中，签名有效"),
         "ok_many": _("验证通过：该对象的 {count} 条记录（日志第 {indexes} 号）均包含在检查点"
                      "（共 {size} 条记录）中，签名有效"),

@@ -264,7 +264,7 @@
     const indexes = result.entries.map((e) => e.index);
     const verdict = indexes.length === 1
       ? msg("ok_one", { index: indexes[0], size })
-      : msg("ok_many", { count: indexes.length, indexes: indexes.join("、"), size });
+      : msg("ok_many", { count: indexes.length, indexes: indexes.join(msg("list_separator")), size });
     const details = element("dl", { class: "row mb-0 mt-2 small text-body" });
     const add = (term, value, cls) => {
       details.append(element("dt", { class: "col-4 col-sm-3 fw-normal text-secondary" }, term));
