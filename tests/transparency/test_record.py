@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from sunlit.core.choices import Role
 from sunlit.core.models import AuditEvent
@@ -217,3 +217,35 @@ def test_the_event_registry_refuses_conflicting_or_malformed_types():
         with pytest.raises(ImproperlyConfigured):
             register_event(name, label="x", **kwargs)
     assert "roster.x" not in REGISTRY and "roster.y" not in REGISTRY
+
+
+def test_a_large_batch_goes_through_the_bulk_path_with_encrypted_openings(community):
+    # from services.BULK_FROM rows on, leaves, nodes and openings are written by
+    # core.bulk.bulk_insert (COPY on PostgreSQL, executemany on SQLite)
+    n = services.BULK_FROM * 2
+    events = [services.Event("roster.ownership.registered", ("registry.ownership", str(i)),
+                             {"unit": f"1号楼-1单元-{i}", "share": "1", "start": "2015-05-01"},
+                             {"owner_name": f"业主{i}", "owner_id_number": f"11010119900101{i:04d}"})
+              for i in range(n)]
+    with transaction.atomic():
+        first = services.record_many(community, events[:3])
+        leaves = services.record_many(community, events[3:])
+    assert [leaf.index for leaf in first + leaves] == list(range(n))
+    assert all(leaf.pk is not None for leaf in leaves)
+    log = Log.objects.get(community=community)
+    hashes = [bytes(h) for h in LogLeaf.objects.filter(log=log).order_by("index")
+              .values_list("leaf_hash", flat=True)]
+    tree = merkle.MemoryTree(hashes)
+    stored = {(lvl, i): bytes(h) for lvl, i, h in
+              TreeNode.objects.filter(log=log).values_list("level", "index", "hash")}
+    assert stored == {k: v for k, v in tree.nodes.items() if k[0] >= STORED_LEVEL}
+    assert bytes(log.root_hash) == tree.root()
+    assert LeafSalt.objects.filter(community=community).count() == 2 * n
+    for leaf in (leaves[0], leaves[-1]):
+        i = leaf.index
+        opening = LeafSalt.objects.get(leaf=leaf, field="owner_name")
+        assert opening.value == f'"业主{i}"'
+        assert entry.opens(leaf.event["commitments"]["owner_name"], bytes(opening.salt), f"业主{i}")
+        with connection.cursor() as cursor:  # stored encrypted, as save() would
+            cursor.execute("SELECT value FROM transparency_leafsalt WHERE id = %s", [opening.pk])
+            assert cursor.fetchone()[0].startswith("v1:")

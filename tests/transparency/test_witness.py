@@ -344,7 +344,7 @@ def test_a_witness_cosigns_the_live_log_and_refuses_a_rewritten_history(
     assert Cosignature.objects.count() == 1
 
     # the log grows past a tile: the consistency proof 20 → 530 comes from public hash tiles
-    record_units(community, 510)
+    record_units(community, 509)  # + the witness's registration (log.witness.registered)
     services.sign_checkpoint(log)
     code, out, err = _run(state, "--log", url)
     assert code == 0, err
@@ -467,16 +467,17 @@ def test_the_log_asks_a_serving_witness_to_cosign(serving, community, committee,
     w.add_log(log.origin, [selectors.verifier_key(log)])
     services.register_witness_key(community, actor=committee, vkey=w.vkey, name="推送见证", url=url)
     assert tasks.sign_checkpoints.call_local() == 1
-    assert list(Cosignature.objects.values_list("checkpoint__size", flat=True)) == [5]
+    # 5 units and the witness's registration (log.witness.registered)
+    assert list(Cosignature.objects.values_list("checkpoint__size", flat=True)) == [6]
 
     # the witness saw a newer checkpoint by another way: the log's guess of its size is stale,
     # the witness answers 409 with its size, the log proves from there
     record_units(community, 4)
-    nine = services.sign_checkpoint(log)
-    w.add_checkpoint(add_checkpoint_body(5, selectors.consistency_proof(log, 5, 9), nine.note))
+    ten = services.sign_checkpoint(log)
+    w.add_checkpoint(add_checkpoint_body(6, selectors.consistency_proof(log, 6, 10), ten.note))
     record_units(community, 3)
     assert tasks.sign_checkpoints.call_local() == 1
-    assert sorted(Cosignature.objects.values_list("checkpoint__size", flat=True)) == [5, 12]
+    assert sorted(Cosignature.objects.values_list("checkpoint__size", flat=True)) == [6, 13]
     latest = selectors.latest_checkpoint(log)
     _, found = verify_cosignatures(selectors.cosigned_note(latest), [CosignatureVerifier.parse(w.vkey)])
     assert len(found) == 1

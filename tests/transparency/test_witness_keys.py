@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from sunlit.core.models import AuditEvent
 from sunlit.transparency import cosignature, keys, note, selectors, services
 from sunlit.transparency.cosignature import CosignatureSigner
-from sunlit.transparency.models import Checkpoint, Cosignature, Log, WitnessKey
+from sunlit.transparency.models import Checkpoint, Cosignature, Log, LogLeaf, WitnessKey
 
 API = "/api/v1"
 
@@ -59,6 +59,33 @@ def test_the_committee_registers_a_witness_key(registered, committee, signer, si
     assert registered.log == signed_log and registered.registered_by == committee
     event = AuditEvent.objects.get(object_type="transparency.witnesskey")
     assert event.actor == committee and "业委会见证节点" in event.summary
+
+
+def test_registering_and_revoking_are_facts_on_the_log(registered, signed_log, committee, signer):
+    leaf = LogLeaf.objects.get(log=signed_log, event_type="log.witness.registered")
+    assert leaf.index == 12  # after the 12 units, in the registration's own transaction
+    assert leaf.event["subject"] == {"type": "transparency.witnesskey", "id": str(registered.pk)}
+    assert leaf.event["public"] == {"name": "业委会见证节点", "vkey": signer.verifier.vkey}
+    assert leaf.event["commitments"] == {}
+    services.revoke_witness_key(registered, actor=committee)
+    services.revoke_witness_key(registered, actor=committee)  # already revoked: nothing new
+    revoked = LogLeaf.objects.get(log=signed_log, event_type="log.witness.revoked")
+    assert revoked.index == 13 and revoked.event["public"] == leaf.event["public"]
+    assert Log.objects.get(pk=signed_log.pk).size == 14
+
+
+def test_a_refused_registration_or_revocation_leaves_no_leaf(registered, signed_log, owner, signer):
+    size = Log.objects.get(pk=signed_log.pk).size
+    other = CosignatureSigner.generate("b.example/w").verifier.vkey
+    with pytest.raises(PermissionDenied):
+        services.register_witness_key(signed_log.community, actor=owner, vkey=other, name="x")
+    with pytest.raises(ValidationError):
+        services.register_witness_key(signed_log.community, actor=registered.registered_by,
+                                      vkey=signer.verifier.vkey, name="重复")
+    with pytest.raises(PermissionDenied):
+        services.revoke_witness_key(registered, actor=owner)
+    assert Log.objects.get(pk=signed_log.pk).size == size
+    assert not LogLeaf.objects.filter(event_type="log.witness.revoked").exists()
 
 
 @pytest.mark.parametrize(("vkey", "field"), [

@@ -288,3 +288,13 @@ register_event(
     # PIPL art. 47: the salts of a subject's commitments were deleted; the leaves stay.
     public={"subject_type": "text", "subject_id": "text", "leaves": "int", "reason": "text"},
 )
+register_event(
+    "log.witness.registered", label="登记见证人", subject="transparency.witnesskey",
+    # who may cosign the log is itself a fact on the log: the witness's name and its C2SP
+    # tlog-cosignature verifier key (public by nature; no personal data)
+    public={"name": "text", "vkey": "text"},
+)
+register_event(
+    "log.witness.revoked", label="撤销见证人", subject="transparency.witnesskey",
+    public={"name": "text", "vkey": "text"},
+)

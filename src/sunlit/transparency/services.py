@@ -19,12 +19,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, NotSupportedError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sunlit.core import audit
+from sunlit.core.bulk import bulk_insert
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
 from sunlit.transparency import cosignature, entry, keys, merkle, note, selectors
@@ -135,9 +136,9 @@ def _prepare(community: Community, event: Event) -> _Prepared:
         raise ValidationError({"time": [_("时间必须带时区")]})
     openings, commitments = {}, {}
     for name, value in private.items():
-        salt = entry.new_salt()
-        openings[name] = (salt, entry.canonical(value).decode("utf-8"))
-        commitments[name] = entry.commitment(salt, value)
+        salt, canonical = entry.new_salt(), entry.canonical(value)
+        openings[name] = (salt, canonical.decode("utf-8"))
+        commitments[name] = entry.commitment_of(salt, canonical)
     try:
         data = entry.build(type=kind.name, time=rfc3339(when), community=community.code,
                            subject={"type": subject_type, "id": subject_id}, public=public,
@@ -160,7 +161,14 @@ def record(community: Community, event_type: str, subject: Any, *, public: dict,
 
 
 def record_many(community: Community, events: Iterable[Event]) -> list[LogLeaf]:
-    """Appends several events at once (one lock, bulk inserts); all or nothing."""
+    """Appends several events at once (one lock, bulk inserts); all or nothing.
+
+    The events are validated and encoded before the lock is taken. From ``BULK_FROM`` events
+    on, the leaves, nodes and openings go through ``core.bulk.bulk_insert`` (COPY on
+    PostgreSQL, executemany on SQLite); smaller appends use ``bulk_create``, which needs fewer
+    round trips for a handful of rows. Either way the unique ``(log, index)`` and ``(log,
+    level, index)`` constraints apply to every row.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError(
             "record() must run inside the caller's transaction.atomic() block")
@@ -180,23 +188,30 @@ def record_many(community: Community, events: Iterable[Event]) -> list[LogLeaf]:
         ))
         nodes.extend(TreeNode(community_id=community.pk, log_id=log.pk, level=level, index=i, hash=h)
                      for level, i, h in done[STORED_LEVEL:])
-    LogLeaf.objects.bulk_create(leaves, batch_size=BATCH)
-    TreeNode.objects.bulk_create(nodes, batch_size=BATCH)
+    _insert(LogLeaf, leaves)
+    _insert(TreeNode, nodes)
     salts = [
-        LeafSalt(community_id=community.pk, leaf=leaf, field=name, salt=salt, value=value)
+        LeafSalt(community_id=community.pk, leaf_id=leaf.pk, field=name, salt=salt, value=value)
         for leaf, item in zip(leaves, prepared, strict=True)
         for name, (salt, value) in item.openings.items()
     ]
-    if salts:
-        if any(leaf.pk is None for leaf in leaves):  # a backend without RETURNING
-            by_index = dict(LogLeaf.objects.filter(log=log, index__gte=leaves[0].index)
-                            .values_list("index", "pk"))
-            for leaf in leaves:
-                leaf.pk = by_index[leaf.index]
-        LeafSalt.objects.bulk_create(salts, batch_size=BATCH)
+    _insert(LeafSalt, salts)
     log.size, log.root_hash, log.frontier = frontier.size, frontier.root(), frontier.to_bytes()
     log.save(update_fields=["size", "root_hash", "frontier"])
     return leaves
+
+
+#: From this many rows on, an append writes through ``bulk_insert`` rather than ``bulk_create``.
+BULK_FROM = 32
+
+
+def _insert(model: type[models.Model], objs: list[models.Model]) -> None:
+    if len(objs) >= BULK_FROM:
+        bulk_insert(model, objs, batch_size=BATCH)
+        return
+    model.objects.bulk_create(objs, batch_size=BATCH)
+    if any(obj.pk is None for obj in objs):  # a backend without RETURNING
+        raise NotSupportedError("the log needs a database that returns the ids of new rows")
 
 
 # --- checkpoints -------------------------------------------------------------------------------
@@ -308,6 +323,9 @@ def register_witness_key(community: Community, *, actor: User, vkey: str, name: 
                          url: str = "") -> WitnessKey:
     """WitnessKey — 见证人公钥: the committee registers a witness whose cosignatures count.
 
+    The registration is recorded on the log (``log.witness.registered``: name and key) in the
+    same transaction, and audited.
+
     ``vkey`` is the witness's C2SP tlog-cosignature verifier key (``sunlit witness init``
     prints it); ``url``, optional, is its tlog-witness submission prefix for push mode.
     """
@@ -345,6 +363,8 @@ def register_witness_key(community: Community, *, actor: User, vkey: str, name: 
         community=community, log=log, name=name, key_name=verifier.name, key_id=verifier.key_id,
         public_key=verifier.public_key, vkey=verifier.vkey, url=url, registered_by=actor,
     )
+    record(community, "log.witness.registered", witness,
+           public={"name": witness.name, "vkey": witness.vkey})
     audit.record(AuditEvent.Action.CREATE, witness, actor=actor,
                  summary=f"登记见证人 {name}（{verifier.name}）")
     return witness
@@ -352,13 +372,18 @@ def register_witness_key(community: Community, *, actor: User, vkey: str, name: 
 
 @transaction.atomic
 def revoke_witness_key(witness: WitnessKey, *, actor: User) -> WitnessKey:
-    """Stops counting a witness: its cosignatures are no longer served. The row stays."""
+    """Stops counting a witness: its cosignatures are no longer served. The row stays.
+
+    Recorded on the log (``log.witness.revoked``) in the same transaction, and audited.
+    """
     require(actor, "log.manage_witnesses", community=witness.community_id)
     witness = WitnessKey.objects.select_for_update().get(pk=witness.pk)
     if not witness.is_active:
         return witness
     witness.is_active, witness.revoked_at, witness.revoked_by = False, timezone.now(), actor
     witness.save(update_fields=["is_active", "revoked_at", "revoked_by"])
+    record(witness.community, "log.witness.revoked", witness,
+           public={"name": witness.name, "vkey": witness.vkey})
     audit.record(AuditEvent.Action.DELETE, witness, actor=actor,
                  summary=f"撤销见证人 {witness.name}（{witness.key_name}）")
     return witness
