@@ -30,6 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.utils.translation import gettext_noop
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_SAFE_INT = 2**53 - 1  # I-JSON (RFC 7493), which RFC 8785 requires
@@ -251,50 +252,50 @@ UNIT_FACTS = {"unit": "text", "building": "text", "floor": "int", "area": "area"
               "delivery_status": "text", "delivered_on": "date?"}
 
 register_event(
-    "community.created", label="小区建档", subject="core.community",
+    "community.created", label=gettext_noop("小区建档"), subject="core.community",
     public={"name": "text", "code": "text", "organization": "text", "city": "text?",
             "district": "text?", "address": "text?"},
 )
 register_event(
-    "roster.unit.registered", label="登记房屋", subject="registry.unit", public=UNIT_FACTS,
+    "roster.unit.registered", label=gettext_noop("登记房屋"), subject="registry.unit", public=UNIT_FACTS,
 )
 register_event(
-    "roster.unit.changed", label="变更房屋信息", subject="registry.unit",
+    "roster.unit.changed", label=gettext_noop("变更房屋信息"), subject="registry.unit",
     # the unit's facts after the change, and {field: [old, new]} of what changed (as text)
     public={**UNIT_FACTS, "changes": "json"},
 )
 register_event(
-    "roster.ownership.registered", label="登记产权", subject="registry.ownership",
+    "roster.ownership.registered", label=gettext_noop("登记产权"), subject="registry.ownership",
     # share with four places ("0.5000"), as stored; the owner only as commitments
     public={"unit": "text", "share": "decimal", "start": "date"},
     private={"owner_name": "text", "owner_id_number": "text?"},
 )
 register_event(
-    "roster.ownership.changed", label="变更产权份额", subject="registry.ownership",
+    "roster.ownership.changed", label=gettext_noop("变更产权份额"), subject="registry.ownership",
     public={"unit": "text", "share": "decimal", "changes": "json"},
 )
 register_event(
-    "roster.ownership.ended", label="产权终止", subject="registry.ownership",
+    "roster.ownership.ended", label=gettext_noop("产权终止"), subject="registry.ownership",
     public={"unit": "text", "end": "date"},
 )
 register_event(
-    "roster.import.committed", label="档案导入", subject="registry.rosterimport",
+    "roster.import.committed", label=gettext_noop("档案导入"), subject="registry.rosterimport",
     # the uploaded file by its SHA-256 and size (not its name), its rows per sheet, and
     # {kind: {new, updated, unchanged}} of what it wrote
     public={"sha256": "text", "size": "int", "rows": "json", "counts": "json"},
 )
 register_event(
-    "log.openings.erased", label="删除个人信息承诺的开启值", subject=None,
+    "log.openings.erased", label=gettext_noop("删除个人信息承诺的开启值"), subject=None,
     # PIPL art. 47: the salts of a subject's commitments were deleted; the leaves stay.
     public={"subject_type": "text", "subject_id": "text", "leaves": "int", "reason": "text"},
 )
 register_event(
-    "log.witness.registered", label="登记见证人", subject="transparency.witnesskey",
+    "log.witness.registered", label=gettext_noop("登记见证人"), subject="transparency.witnesskey",
     # who may cosign the log is itself a fact on the log: the witness's name and its C2SP
     # tlog-cosignature verifier key (public by nature; no personal data)
     public={"name": "text", "vkey": "text"},
 )
 register_event(
-    "log.witness.revoked", label="撤销见证人", subject="transparency.witnesskey",
+    "log.witness.revoked", label=gettext_noop("撤销见证人"), subject="transparency.witnesskey",
     public={"name": "text", "vkey": "text"},
 )

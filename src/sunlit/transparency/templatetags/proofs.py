@@ -123,5 +123,5 @@ def proof_verify_script() -> dict:
         "cosignatures_note": _("见证人联署在此仅列出、未核对；"
                                "请用 sunlit verify checkpoint --witness 核对见证人公钥。"),
     }
-    labels = {name: event.label for name, event in REGISTRY.items()}
+    labels = {name: _(event.label) for name, event in REGISTRY.items()}
     return {"config": {"messages": messages, "labels": labels}}
