@@ -13,6 +13,7 @@ ALIASES = {
     "import-roster": "import_roster",
     "export-roster": "export_roster",
     "rotate-keys": "rotate_keys",
+    "load-holidays": "load_holidays",
     "issue-codes": "issue_codes",
 }
 

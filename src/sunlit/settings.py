@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "sunlit.core",
     "sunlit.registry",
     "sunlit.transparency",
+    "sunlit.tickets",
     "sunlit.web",
 ]
 
@@ -242,6 +243,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Uploads: a roster file may be at most this many bytes (larger ones are refused, not read).
 SUNLIT_MAX_UPLOAD_BYTES = env_int("SUNLIT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Tickets: an owner may reopen a resolved ticket within this many days of its resolution.
+SUNLIT_TICKET_REOPEN_DAYS = env_int("SUNLIT_TICKET_REOPEN_DAYS", 7)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LOGGING = {

@@ -36,6 +36,17 @@ GRANTS: dict[str, frozenset[str]] = {
     "log.erase_openings": frozenset({R.MANAGER, R.COMPANY_ADMIN}),
     # the committee registers (and revokes) the witnesses whose cosignatures the log serves
     "log.manage_witnesses": frozenset({R.COMMITTEE, R.MANAGER, R.COMPANY_ADMIN}),
+    # tickets (报修/投诉/建议/咨询): which role may take which step is in tickets.workflow
+    "tickets.submit": ALL_ROLES,
+    "tickets.submit_for_owner": frozenset({R.SERVICE, R.DISPATCHER, R.MANAGER, R.COMPANY_ADMIN}),
+    "tickets.view_all": frozenset({R.SERVICE, R.DISPATCHER, R.MANAGER, R.COMPANY_ADMIN,
+                                   R.AUDITOR}),
+    "tickets.accept": frozenset({R.SERVICE, R.DISPATCHER, R.MANAGER, R.COMPANY_ADMIN}),
+    "tickets.dispatch": frozenset({R.DISPATCHER, R.MANAGER, R.COMPANY_ADMIN}),
+    # technicians only on the tickets assigned to them (tickets.workflow checks the assignee)
+    "tickets.work": frozenset({R.TECHNICIAN, R.DISPATCHER, R.MANAGER, R.COMPANY_ADMIN}),
+    "tickets.follow_up": frozenset({R.SERVICE, R.MANAGER, R.COMPANY_ADMIN}),
+    "tickets.manage": frozenset({R.MANAGER, R.COMPANY_ADMIN}),
 }
 
 ObjectRule = Callable[[Any, Any], bool]

@@ -299,3 +299,30 @@ register_event(
     "log.witness.revoked", label=gettext_noop("撤销见证人"), subject="transparency.witnesskey",
     public={"name": "text", "vkey": "text"},
 )
+
+# --- tickets (报修/投诉/建议/咨询): every state change is a fact on the log -----------------------
+# Public: the ticket number, kind, category, states and promised/kept times, and the staff
+# member responsible (name and job number — public responsibility). The reporter and his unit
+# go in only as commitments; descriptions, notes and comments stay off the log, except the
+# public reason of 无法解决.
+
+TICKET_FACTS = {"number": "text", "kind": "text", "category": "text", "priority": "text",
+                "due_accept": "datetime?", "due_arrive": "datetime?", "due_resolve": "datetime?"}
+
+register_event(
+    "tickets.ticket.submitted", label=gettext_noop("提交工单"), subject="tickets.ticket",
+    public={**TICKET_FACTS, "status": "text", "channel": "text", "location": "text?"},
+    private={"reporter_name": "text?", "unit": "text?"},
+)
+register_event(
+    "tickets.ticket.transitioned", label=gettext_noop("工单状态变更"), subject="tickets.ticket",
+    public={**TICKET_FACTS, "action": "text", "status_from": "text", "status_to": "text",
+            "assignee": "text?", "assignee_job_number": "text?", "department": "text?",
+            "met_accept": "bool?", "met_arrive": "bool?", "met_resolve": "bool?",
+            "paused_seconds": "int", "reason": "text?"},
+)
+register_event(
+    "tickets.ticket.rated", label=gettext_noop("工单评价"), subject="tickets.ticket",
+    public={"number": "text", "kind": "text", "category": "text", "rating": "int"},
+    private={"comment": "text?"},
+)

@@ -1,0 +1,79 @@
+"""Choice sets of the tickets app: kinds, states, priorities, channels, SLA calendars."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TicketKind(models.TextChoices):
+    """What the owner is telling us: 报修, 投诉, 建议 or 咨询 — one workflow for all four."""
+
+    REPAIR = "repair", _("报修")
+    COMPLAINT = "complaint", _("投诉")
+    SUGGESTION = "suggestion", _("建议")
+    INQUIRY = "inquiry", _("咨询")
+
+
+# The letters in front of a ticket number: BX-20261121-0001.
+NUMBER_PREFIX = {
+    TicketKind.REPAIR: "BX",
+    TicketKind.COMPLAINT: "TS",
+    TicketKind.SUGGESTION: "JY",
+    TicketKind.INQUIRY: "ZX",
+}
+
+
+class TicketStatus(models.TextChoices):
+    PENDING = "pending", _("待受理")
+    ACCEPTED = "accepted", _("已受理")
+    DISPATCHED = "dispatched", _("已派单")
+    ON_SITE = "on_site", _("处理中")
+    RESOLVED = "resolved", _("待回访")
+    FOLLOWED_UP = "followed_up", _("已回访")
+    ARCHIVED = "archived", _("已归档")
+    WITHDRAWN = "withdrawn", _("已撤销")
+    UNRESOLVABLE = "unresolvable", _("无法解决")
+    REOPENED = "reopened", _("重新打开")
+    SUSPENDED = "suspended", _("挂起")
+
+
+# States in which nobody owes the reporter anything any more.
+CLOSED_STATUSES = frozenset({TicketStatus.ARCHIVED, TicketStatus.WITHDRAWN,
+                             TicketStatus.UNRESOLVABLE})
+
+
+class Priority(models.TextChoices):
+    URGENT = "urgent", _("紧急")
+    NORMAL = "normal", _("一般")
+    LOW = "low", _("较低")
+
+
+class Channel(models.TextChoices):
+    APP = "app", _("业主端")
+    PHONE = "phone", _("电话")
+    COUNTER = "counter", _("前台")
+    API = "api", _("接口")
+
+
+class SlaCalendar(models.TextChoices):
+    """How a promised time is counted: round the clock, or only in working time."""
+
+    ALWAYS = "24x7", _("全天候（7×24小时）")
+    WORKING = "working", _("工作时间")
+
+
+class Action(models.TextChoices):
+    """The verbs of the workflow (see ``workflow.TRANSITIONS``)."""
+
+    SUBMIT = "submit", _("提交")
+    ACCEPT = "accept", _("受理")
+    DISPATCH = "dispatch", _("派单")
+    ARRIVE = "arrive", _("到场")
+    RESOLVE = "resolve", _("处理完成")
+    FOLLOW_UP = "follow_up", _("回访")
+    ARCHIVE = "archive", _("归档")
+    WITHDRAW = "withdraw", _("撤销")
+    MARK_UNRESOLVABLE = "mark_unresolvable", _("无法解决")
+    REOPEN = "reopen", _("重新打开")
+    SUSPEND = "suspend", _("挂起")
+    RESUME = "resume", _("恢复处理")
+    RATE = "rate", _("评价")
