@@ -20,8 +20,6 @@ accepted too and used as the cosignature key it names (same public key, type 0x0
 from __future__ import annotations
 
 import base64
-import hashlib
-import re
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidSignature
@@ -38,8 +36,11 @@ from sunlit.transparency.note import (
     SIG_PREFIX,
     NoteError,
     Signature,
-    _b64decode,
+    encode_key,
+    parse_signer_key,
+    parse_verifier_key,
     split,
+    typed_key_id,
     valid_name,
 )
 
@@ -52,8 +53,7 @@ MAX_TIMESTAMP = 2**63 - 1
 
 def key_id(name: str, public_key: bytes) -> int:
     """SHA-256(name || 0x0A || 0x04 || public key)[:4] as a big-endian uint32."""
-    digest = hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([ALG_COSIGNATURE_V1]) + public_key)
-    return int.from_bytes(digest.digest()[:4], "big")
+    return typed_key_id(ALG_COSIGNATURE_V1, name, public_key)
 
 
 def _check_text(text: str) -> None:
@@ -88,27 +88,14 @@ class CosignatureVerifier:
 
     @property
     def vkey(self) -> str:
-        encoded = base64.b64encode(bytes([ALG_COSIGNATURE_V1]) + self.public_key).decode("ascii")
-        return f"{self.name}+{self.key_id:08x}+{encoded}"
+        return encode_key("", self.name, self.key_id, ALG_COSIGNATURE_V1, self.public_key)
 
     @classmethod
     def parse(cls, vkey: str) -> CosignatureVerifier:
         """Parses ``name+hexid+base64(0x04 || key)`` (or an Ed25519 note key, type 0x01)."""
-        parts = vkey.strip().split("+", 2)
-        if len(parts) != 3:
-            raise NoteError("a verifier key reads name+keyid+key")
-        name, hex_id, encoded = parts
-        if not re.fullmatch(r"[0-9a-f]{8}", hex_id):
-            raise NoteError("the key ID of a verifier key is 8 lower-case hex digits")
-        raw = _b64decode(encoded, "the verifier key")
-        if len(raw) != 33 or raw[0] not in (ALG_COSIGNATURE_V1, ALG_ED25519):
-            raise NoteError("only Ed25519 cosignature keys (type 0x04, 32 bytes) are supported")
-        if not valid_name(name):
-            raise NoteError(f"invalid key name {name!r}")
-        digest = hashlib.sha256(name.encode("utf-8") + b"\n" + raw).digest()
-        if int.from_bytes(digest[:4], "big") != int(hex_id, 16):
-            raise NoteError("the key ID does not match the name and public key")
-        return cls(name, raw[1:])
+        return cls(*parse_verifier_key(
+            vkey, (ALG_COSIGNATURE_V1, ALG_ED25519),
+            "only Ed25519 cosignature keys (type 0x04, 32 bytes) are supported"))
 
     def timestamp_of(self, text: str, blob: bytes) -> int | None:
         """The timestamp of a valid cosignature ``blob`` (timestamp || signature) on ``text``."""
@@ -147,24 +134,14 @@ class CosignatureSigner:
     @classmethod
     def parse(cls, skey: str) -> CosignatureSigner:
         """Parses ``PRIVATE+KEY+name+hexid+base64(0x04 || seed)`` (type 0x01 accepted too)."""
-        parts = skey.strip().split("+", 4)
-        if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
-            raise NoteError("a signer key reads PRIVATE+KEY+name+keyid+key")
-        name, hex_id, encoded = parts[2:]
-        raw = _b64decode(encoded, "the signer key")
-        if len(raw) != 33 or raw[0] not in (ALG_COSIGNATURE_V1, ALG_ED25519):
-            raise NoteError("only Ed25519 signer keys (type 0x04 or 0x01, 32-byte seed) are supported")
-        signer = cls(name, raw[1:])
-        public = signer.verifier.public_key
-        digest = hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([raw[0]]) + public).digest()
-        if not re.fullmatch(r"[0-9a-f]{8}", hex_id) or int(hex_id, 16) != int.from_bytes(digest[:4], "big"):
-            raise NoteError("the key ID does not match the name and key")
-        return signer
+        return cls(*parse_signer_key(
+            skey, (ALG_COSIGNATURE_V1, ALG_ED25519),
+            "only Ed25519 signer keys (type 0x04 or 0x01, 32-byte seed) are supported"))
 
     @property
     def skey(self) -> str:
-        encoded = base64.b64encode(bytes([ALG_COSIGNATURE_V1]) + self.seed).decode("ascii")
-        return f"PRIVATE+KEY+{self.name}+{self.verifier.key_id:08x}+{encoded}"
+        return encode_key("PRIVATE+KEY+", self.name, self.verifier.key_id, ALG_COSIGNATURE_V1,
+                          self.seed)
 
     @property
     def verifier(self) -> CosignatureVerifier:

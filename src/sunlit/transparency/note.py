@@ -49,14 +49,62 @@ def _b64decode(text: str, what: str) -> bytes:
         raise NoteError(f"{what} is not valid base64") from None
 
 
-def key_id(name: str, public_key: bytes) -> int:
-    """The 32-bit key ID: SHA-256(name || 0x0A || 0x01 || public key)[:4], big-endian."""
-    digest = hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([ALG_ED25519]) + public_key)
+def typed_key_id(alg: int, name: str, public_key: bytes) -> int:
+    """SHA-256(name || 0x0A || alg || public key)[:4], big-endian: the key ID of every
+    signature type (0x01 note signatures, 0x04 cosignatures)."""
+    digest = hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([alg]) + public_key)
     return int.from_bytes(digest.digest()[:4], "big")
+
+
+def key_id(name: str, public_key: bytes) -> int:
+    """The 32-bit key ID of a note key: SHA-256(name || 0x0A || 0x01 || public key)[:4]."""
+    return typed_key_id(ALG_ED25519, name, public_key)
 
 
 def _raw_public(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def encode_key(prefix: str, name: str, key_id_: int, alg: int, key: bytes) -> str:
+    """``[prefix]name+hexid+base64(alg || key)``: verifier keys, and signer keys with
+    prefix ``PRIVATE+KEY+``."""
+    return f"{prefix}{name}+{key_id_:08x}+{base64.b64encode(bytes([alg]) + key).decode('ascii')}"
+
+
+def parse_verifier_key(vkey: str, accepted: tuple[int, ...], unsupported: str) -> tuple[str, bytes]:
+    """(name, 32-byte Ed25519 public key) of ``name+hexid+base64(alg || key)``, with ``alg`` in
+    ``accepted`` and the key ID checked against the type byte the string carries."""
+    parts = vkey.strip().split("+", 2)  # the base64 key may itself contain '+'
+    if len(parts) != 3:
+        raise NoteError("a verifier key reads name+keyid+key")
+    name, hex_id, encoded = parts
+    if not re.fullmatch(r"[0-9a-f]{8}", hex_id):
+        raise NoteError("the key ID of a verifier key is 8 lower-case hex digits")
+    raw = _b64decode(encoded, "the verifier key")
+    if len(raw) != 33 or raw[0] not in accepted:
+        raise NoteError(unsupported)
+    if not valid_name(name):
+        raise NoteError(f"invalid key name {name!r}")
+    if typed_key_id(raw[0], name, raw[1:]) != int(hex_id, 16):
+        raise NoteError("the key ID does not match the name and public key")
+    return name, raw[1:]
+
+
+def parse_signer_key(skey: str, accepted: tuple[int, ...], unsupported: str) -> tuple[str, bytes]:
+    """(name, 32-byte Ed25519 seed) of ``PRIVATE+KEY+name+hexid+base64(alg || seed)``."""
+    parts = skey.strip().split("+", 4)
+    if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
+        raise NoteError("a signer key reads PRIVATE+KEY+name+keyid+key")
+    name, hex_id, encoded = parts[2:]
+    raw = _b64decode(encoded, "the signer key")
+    if len(raw) != 33 or raw[0] not in accepted:
+        raise NoteError(unsupported)
+    if not valid_name(name):
+        raise NoteError(f"invalid key name {name!r}")
+    public = _raw_public(Ed25519PrivateKey.from_private_bytes(raw[1:]).public_key())
+    if not re.fullmatch(r"[0-9a-f]{8}", hex_id) or int(hex_id, 16) != typed_key_id(raw[0], name, public):
+        raise NoteError("the key ID does not match the name and key")
+    return name, raw[1:]
 
 
 @dataclass(frozen=True)
@@ -78,25 +126,13 @@ class Verifier:
 
     @property
     def vkey(self) -> str:
-        encoded = base64.b64encode(bytes([ALG_ED25519]) + self.public_key).decode("ascii")
-        return f"{self.name}+{self.key_id:08x}+{encoded}"
+        return encode_key("", self.name, self.key_id, ALG_ED25519, self.public_key)
 
     @classmethod
     def parse(cls, vkey: str) -> Verifier:
         """Parses ``name+hexid+base64key``; the key ID must match the name and key."""
-        parts = vkey.strip().split("+", 2)  # the base64 key may itself contain '+'
-        if len(parts) != 3:
-            raise NoteError("a verifier key reads name+keyid+key")
-        name, hex_id, encoded = parts
-        if not re.fullmatch(r"[0-9a-f]{8}", hex_id):
-            raise NoteError("the key ID of a verifier key is 8 lower-case hex digits")
-        raw = _b64decode(encoded, "the verifier key")
-        if len(raw) != 33 or raw[0] != ALG_ED25519:
-            raise NoteError("only Ed25519 verifier keys (type 0x01, 32 bytes) are supported")
-        verifier = cls(name, raw[1:])
-        if verifier.key_id != int(hex_id, 16):
-            raise NoteError("the key ID does not match the name and public key")
-        return verifier
+        return cls(*parse_verifier_key(
+            vkey, (ALG_ED25519,), "only Ed25519 verifier keys (type 0x01, 32 bytes) are supported"))
 
     def verify(self, text: bytes, signature: bytes) -> bool:
         try:
@@ -127,22 +163,12 @@ class Signer:
     @classmethod
     def parse(cls, skey: str) -> Signer:
         """Parses ``PRIVATE+KEY+name+hexid+base64(0x01 || seed)``."""
-        parts = skey.strip().split("+", 4)
-        if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
-            raise NoteError("a signer key reads PRIVATE+KEY+name+keyid+key")
-        name, hex_id, encoded = parts[2:]
-        raw = _b64decode(encoded, "the signer key")
-        if len(raw) != 33 or raw[0] != ALG_ED25519:
-            raise NoteError("only Ed25519 signer keys (type 0x01, 32-byte seed) are supported")
-        signer = cls(name, raw[1:])
-        if not re.fullmatch(r"[0-9a-f]{8}", hex_id) or int(hex_id, 16) != signer.verifier.key_id:
-            raise NoteError("the key ID does not match the name and key")
-        return signer
+        return cls(*parse_signer_key(
+            skey, (ALG_ED25519,), "only Ed25519 signer keys (type 0x01, 32-byte seed) are supported"))
 
     @property
     def skey(self) -> str:
-        encoded = base64.b64encode(bytes([ALG_ED25519]) + self.seed).decode("ascii")
-        return f"PRIVATE+KEY+{self.name}+{self.verifier.key_id:08x}+{encoded}"
+        return encode_key("PRIVATE+KEY+", self.name, self.verifier.key_id, ALG_ED25519, self.seed)
 
     @property
     def verifier(self) -> Verifier:
