@@ -355,3 +355,38 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} · {self.key[:16]}"
+
+
+class Upload(CommunityOwned):
+    """Upload — 上传文件: one stored file (a ticket photo, a receipt, a scanned ballot).
+
+    Only ``core.uploads`` creates rows: it checks the content (not the name), strips metadata
+    (EXIF, GPS) from images, makes a thumbnail and writes the bytes through the configured
+    storage backend (``core.storage``); ``storage_key`` and ``thumbnail_key`` name them there.
+    ``sha256`` is of the stored bytes, so a log entry can commit to the very file kept.
+    """
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("图片")
+        PDF = "pdf", _("PDF 文件")
+
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.IMAGE)
+    uploaded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    storage_key = models.CharField(max_length=200, unique=True)
+    thumbnail_key = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField(_("大小(字节)"))
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("上传文件")
+        verbose_name_plural = _("上传文件")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.original_name or self.storage_key

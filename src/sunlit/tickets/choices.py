@@ -41,6 +41,11 @@ CLOSED_STATUSES = frozenset({TicketStatus.ARCHIVED, TicketStatus.WITHDRAWN,
                              TicketStatus.UNRESOLVABLE})
 
 
+# States in which an assignee is working on it (his "open load" for dispatch).
+OPEN_WORK_STATUSES = frozenset({TicketStatus.DISPATCHED, TicketStatus.ON_SITE,
+                                TicketStatus.SUSPENDED, TicketStatus.REOPENED})
+
+
 class Priority(models.TextChoices):
     URGENT = "urgent", _("紧急")
     NORMAL = "normal", _("一般")
@@ -77,3 +82,29 @@ class Action(models.TextChoices):
     SUSPEND = "suspend", _("挂起")
     RESUME = "resume", _("恢复处理")
     RATE = "rate", _("评价")
+    QUOTE = "quote", _("报价")
+    ACCEPT_QUOTE = "accept_quote", _("同意报价")
+    REJECT_QUOTE = "reject_quote", _("拒绝报价")
+    ESCALATE = "escalate", _("超时升级")
+
+
+class QuoteStatus(models.TextChoices):
+    PENDING = "pending", _("待业主确认")
+    ACCEPTED = "accepted", _("业主已同意")
+    REJECTED = "rejected", _("业主已拒绝")
+    SUPERSEDED = "superseded", _("已被新报价取代")
+
+
+class SlaStep(models.TextChoices):
+    ACCEPT = "accept", _("受理")
+    ARRIVE = "arrive", _("到场")
+    RESOLVE = "resolve", _("办结")
+
+
+class EscalationLevel(models.TextChoices):
+    """How far a late promised time has gone: 80 % → the assignee, breach → the manager,
+    twice the target → the company."""
+
+    WARN = "warn", _("即将超时")
+    BREACH = "breach", _("已超时")
+    COMPANY = "company", _("严重超时")

@@ -8,15 +8,19 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sunlit.core.models import CommunityOwned, Department, Membership, Person, User
+from sunlit.core.models import CommunityOwned, Department, Membership, Person, Upload, User
 from sunlit.core.tenancy import CommunityScopedQuerySet
 from sunlit.registry.models import Building, Unit
 from sunlit.tickets.choices import (
     CLOSED_STATUSES,
+    OPEN_WORK_STATUSES,
     Action,
     Channel,
+    EscalationLevel,
     Priority,
+    QuoteStatus,
     SlaCalendar,
+    SlaStep,
     TicketKind,
     TicketStatus,
 )
@@ -59,6 +63,9 @@ class Category(CommunityOwned):
     default_priority = models.CharField(_("默认优先级"), max_length=10, choices=Priority.choices,
                                         default=Priority.NORMAL)
     is_active = models.BooleanField(_("启用"), default=True)
+    auto_dispatch = models.BooleanField(
+        _("自动派单"), default=False,
+        help_text=_("提交后自动派给责任部门中在岗、具备该技能且手头工单最少的工作人员"))
     sort_key = models.PositiveIntegerField(default=0)
 
     objects = CategoryQuerySet.as_manager()
@@ -114,6 +121,10 @@ class TicketQuerySet(CommunityScopedQuerySet):
     def assigned_to(self, user):
         return self.filter(assignee__user=user)
 
+    def open_load(self):
+        """Open tickets counted against their assignee (dispatched, on site or suspended)."""
+        return self.filter(status__in=OPEN_WORK_STATUSES)
+
 
 class Ticket(CommunityOwned):
     """Ticket — 工单: one repair, complaint, suggestion or inquiry and where it stands.
@@ -152,6 +163,8 @@ class Ticket(CommunityOwned):
     preferred_from = models.DateTimeField(_("预约时间起"), null=True, blank=True)
     preferred_to = models.DateTimeField(_("预约时间止"), null=True, blank=True)
     photo_count = models.PositiveSmallIntegerField(default=0)
+    is_chargeable = models.BooleanField(_("有偿服务"), default=False)
+    labor_minutes = models.PositiveIntegerField(_("用时(分钟)"), null=True, blank=True)
     # who works on it
     department = models.ForeignKey(Department, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name=_("责任部门"))
@@ -275,3 +288,154 @@ class TicketSequence(CommunityOwned):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.last}"
+
+
+class TicketPhoto(CommunityOwned):
+    """TicketPhoto — 工单照片: a photo taken at submission or at one step (up to 9 each)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="photos")
+    event = models.ForeignKey(TicketEvent, on_delete=models.CASCADE, null=True, blank=True,
+                              related_name="photos")
+    upload = models.ForeignKey(Upload, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("工单照片")
+        verbose_name_plural = _("工单照片")
+        ordering = ["ticket", "event", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "upload"], name="ticket_photo_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}/{self.upload_id}"
+
+
+class Skill(CommunityOwned):
+    """Skill — 技能: a staff member can handle tickets of this category (used by auto-dispatch)."""
+
+    member = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="skills",
+                               verbose_name=_("工作人员"))
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="skills",
+                                 verbose_name=_("类别"))
+
+    class Meta:
+        verbose_name = _("技能")
+        verbose_name_plural = _("技能")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "category"], name="ticket_skill_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} · {self.category_id}"
+
+
+class ShiftQuerySet(CommunityScopedQuerySet):
+    def on_duty(self, at):
+        return self.filter(starts_at__lte=at, ends_at__gt=at)
+
+
+class Shift(CommunityOwned):
+    """Shift — 排班: a staff member is on duty from ``starts_at`` to ``ends_at``."""
+
+    member = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="shifts",
+                               verbose_name=_("工作人员"))
+    starts_at = models.DateTimeField(_("开始"))
+    ends_at = models.DateTimeField(_("结束"))
+    note = models.CharField(_("备注"), max_length=100, blank=True)
+
+    objects = ShiftQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("排班")
+        verbose_name_plural = _("排班")
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["community", "starts_at", "ends_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")),
+                                   name="shift_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+
+class Quote(CommunityOwned):
+    """Quote — 报价: the price of a chargeable in-home repair, which the owner must accept
+    before the work starts. A new quote supersedes the pending one; decisions are final."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="quotes")
+    amount = models.DecimalField(_("金额(元)"), max_digits=10, decimal_places=2)
+    items = models.JSONField(_("明细"), default=list, blank=True)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=QuoteStatus.choices,
+                              default=QuoteStatus.PENDING)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("报价")
+        verbose_name_plural = _("报价")
+        ordering = ["ticket", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="quote_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} ¥{self.amount} {self.status}"
+
+
+class MaterialUse(CommunityOwned):
+    """MaterialUse — 材料: what was used on a ticket (name, quantity, unit, price if charged)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="materials")
+    event = models.ForeignKey(TicketEvent, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    name = models.CharField(_("名称"), max_length=60)
+    quantity = models.DecimalField(_("数量"), max_digits=10, decimal_places=2)
+    unit = models.CharField(_("单位"), max_length=10, blank=True)
+    unit_price = models.DecimalField(_("单价(元)"), max_digits=10, decimal_places=2,
+                                     null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("材料")
+        verbose_name_plural = _("材料")
+        ordering = ["ticket", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="material_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} × {self.quantity}{self.unit}"
+
+
+class Escalation(CommunityOwned):
+    """Escalation — 超时提醒/升级: one warning or escalation sent for one promised time.
+
+    The schedule claims each (ticket, step, level, due) by inserting this row: the unique
+    constraint makes two workers, or two runs, send it once. A due time moved by a pause or a
+    reopening is a new ``due`` and arms the levels again.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="escalations")
+    step = models.CharField(max_length=10, choices=SlaStep.choices)
+    level = models.CharField(max_length=10, choices=EscalationLevel.choices)
+    due = models.DateTimeField()
+    at = models.DateTimeField(default=timezone.now)
+    notified = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("超时升级")
+        verbose_name_plural = _("超时升级")
+        ordering = ["ticket", "at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "step", "level", "due"],
+                                    name="ticket_escalation_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.step} {self.level}"
