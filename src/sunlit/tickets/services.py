@@ -10,6 +10,9 @@ the same transaction. Each returns the updated ticket (a fresh instance).
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -19,13 +22,33 @@ from django.utils.translation import gettext as _
 
 from sunlit.core import audit
 from sunlit.core.choices import STAFF_ROLES, DepartmentKind
-from sunlit.core.models import AuditEvent, Community, Department, Membership, Person, User
+from sunlit.core.models import AuditEvent, Community, Department, Membership, Person, Upload, User
 from sunlit.core.permissions import can, require
 from sunlit.core.validators import normalize_text
 from sunlit.registry.models import Building, Unit
-from sunlit.tickets import sla, workflow
-from sunlit.tickets.choices import NUMBER_PREFIX, Action, Channel, Priority, TicketKind, TicketStatus
-from sunlit.tickets.models import Category, SlaTarget, Ticket, TicketEvent, TicketSequence
+from sunlit.tickets import dispatch, notifications, sla, workflow
+from sunlit.tickets.choices import (
+    NUMBER_PREFIX,
+    Action,
+    Channel,
+    EscalationLevel,
+    Priority,
+    QuoteStatus,
+    SlaStep,
+    TicketKind,
+    TicketStatus,
+)
+from sunlit.tickets.models import (
+    Category,
+    Escalation,
+    MaterialUse,
+    Quote,
+    SlaTarget,
+    Ticket,
+    TicketEvent,
+    TicketPhoto,
+    TicketSequence,
+)
 from sunlit.transparency import services as log
 
 MAX_PHOTOS = 9
@@ -131,6 +154,37 @@ def _actor_name(actor: User | None) -> str:
     return str(actor)[:50] if actor is not None else ""
 
 
+# --- photos --------------------------------------------------------------------------------------
+
+def _photo_errors(community_id: int, actor: User, photos: Sequence[Upload]) -> list[str]:
+    """What is wrong with the photos given to one step (``core.uploads`` checked the content)."""
+    if isinstance(photos, (str, bytes)) or not isinstance(photos, Sequence):
+        return [_("照片参数无效")]
+    if len(photos) > MAX_PHOTOS:
+        return [_("最多上传 %(n)s 张照片") % {"n": MAX_PHOTOS}]
+    ids = [getattr(photo, "pk", None) for photo in photos]
+    if (any(not isinstance(photo, Upload) or photo.pk is None for photo in photos)
+            or len(set(ids)) != len(ids)):
+        return [_("照片参数无效")]
+    for photo in photos:
+        if (photo.community_id != community_id or photo.kind != Upload.Kind.IMAGE
+                or photo.uploaded_by_id != actor.pk):
+            return [_("只能附上本人在本小区上传的图片")]
+    if TicketPhoto.objects.filter(upload_id__in=ids).exists():
+        return [_("照片已用于其他工单")]
+    return []
+
+
+def _attach_photos(ticket: Ticket, photos: Sequence[Upload], event: TicketEvent | None) -> None:
+    TicketPhoto.objects.bulk_create([
+        TicketPhoto(community_id=ticket.community_id, ticket=ticket, event=event, upload=photo,
+                    position=position) for position, photo in enumerate(photos)])
+
+
+def _photo_hashes(photos: Sequence[Upload]) -> list[str] | None:
+    return [photo.sha256 for photo in photos] or None
+
+
 # --- submission ----------------------------------------------------------------------------------
 
 def _next_number(community: Community, kind: str, now: dt.datetime) -> str:
@@ -158,7 +212,7 @@ def submit_ticket(
     description: str, priority: str | None = None, unit: Unit | None = None,
     building: Building | None = None, floor: int | None = None, location_text: str = "",
     preferred_from: dt.datetime | None = None, preferred_to: dt.datetime | None = None,
-    photo_count: int = 0, channel: str = Channel.APP, reporter: Person | None = None,
+    photos: Sequence[Upload] = (), channel: str = Channel.APP, reporter: Person | None = None,
     idempotency_key: str = "", now: dt.datetime | None = None,
 ) -> Ticket:
     """Submits a ticket — 提交工单 — for the actor himself or, by customer service, for an owner.
@@ -204,9 +258,9 @@ def submit_ticket(
         errors["description"] = [_("描述最多 %(n)s 个字") % {"n": MAX_DESCRIPTION}]
     if channel not in Channel.values:
         errors["channel"] = [_("渠道无效")]
-    if isinstance(photo_count, bool) or not isinstance(photo_count, int) or not (
-            0 <= photo_count <= MAX_PHOTOS):
-        errors["photos"] = [_("最多上传 %(n)s 张照片") % {"n": MAX_PHOTOS}]
+    photo_errors = _photo_errors(community.pk, actor, photos)
+    if photo_errors:
+        errors["photos"] = photo_errors
     if reporter is not None and reporter.community_id != community.pk:
         errors["reporter"] = [_("报事人不属于本小区")]
     if reporter is None and not on_behalf:
@@ -243,7 +297,7 @@ def submit_ticket(
                 description=description, reporter=reporter, reporter_user=reporter_user,
                 created_by=actor, unit=unit, building=building, floor=floor,
                 location_text=location_text, preferred_from=preferred_from,
-                preferred_to=preferred_to, photo_count=photo_count,
+                preferred_to=preferred_to, photo_count=len(photos),
                 department=category.department, idempotency_key=idempotency_key,
                 created_at=now, updated_at=now, **due)
     except IntegrityError:
@@ -252,9 +306,11 @@ def submit_ticket(
             if existing is not None:
                 return existing
         raise
-    TicketEvent.objects.create(community=community, ticket=ticket, action=Action.SUBMIT,
-                               to_status=ticket.status, actor=actor, actor_name=_actor_name(actor),
-                               at=now, data={"channel": channel})
+    event = TicketEvent.objects.create(community=community, ticket=ticket, action=Action.SUBMIT,
+                                       to_status=ticket.status, actor=actor,
+                                       actor_name=_actor_name(actor), at=now,
+                                       data={"channel": channel})
+    _attach_photos(ticket, photos, event)
     audit.record(AuditEvent.Action.CREATE, ticket, actor=actor, summary=f"{ticket.number} {title}")
     location = None
     if unit is None:
@@ -263,9 +319,12 @@ def submit_ticket(
                                          location_text) if p)
     log.record(community, "tickets.ticket.submitted", ticket, time=now, public={
         **_facts(ticket), "status": str(ticket.status), "channel": str(channel),
-        "location": location,
+        "location": location, "photos": _photo_hashes(photos),
     }, private={"reporter_name": reporter.name if reporter is not None else None,
                 "unit": unit.label if unit is not None else None})
+    notifications.ticket_submitted(ticket)
+    if category.auto_dispatch and dispatch.choose_assignee(ticket, at=now) is not None:
+        ticket = auto_dispatch_ticket(ticket, actor=None, now=now)
     return ticket
 
 
@@ -287,14 +346,42 @@ def _clean_note(note: str, *, required: bool, field: str = "note") -> str:
     return note
 
 
-def _step(ticket: Ticket, actor: User, action: str, *, note: str = "", is_public: bool = True,
-          now: dt.datetime | None, changes=None, reason_required: bool = False,
-          data: dict | None = None) -> Ticket:
-    """Takes one row of the transition table: check, change, timeline, audit, log."""
+def _system_row(ticket: Ticket, action: str) -> workflow.Transition:
+    for row in workflow.TRANSITIONS:
+        if (row.from_status == ticket.status and row.action == action
+                and (row.kinds is None or ticket.kind in row.kinds)):
+            return row
+    raise ValidationError({"status": [
+        _("工单当前状态为“%(status)s”，不能%(action)s")
+        % {"status": ticket.get_status_display(), "action": Action(action).label}]})
+
+
+def _step(ticket: Ticket, actor: User | None, action: str, *, note: str = "",
+          is_public: bool = True, now: dt.datetime | None, changes=None,
+          reason_required: bool = False, data: dict | None = None,
+          photos: Sequence[Upload] = (), log_extra=None,
+          validate=None) -> Ticket:
+    """Takes one row of the transition table: check, change, timeline, audit, log.
+
+    ``actor`` None is the system itself (automatic dispatch): the table still decides whether
+    the step exists from the current state, but no role is asked. ``validate(ticket)`` may
+    raise a ValidationError after the permission check and before anything is written.
+    """
     now = now or timezone.now()
     ticket = _locked(ticket)
-    row = workflow.transition_for(ticket, actor, action, now=now)
+    if actor is None:
+        row = _system_row(ticket, action)
+    else:
+        row = workflow.transition_for(ticket, actor, action, now=now)
     note = _clean_note(note, required=reason_required)
+    if photos:
+        if actor is None:
+            raise ValidationError({"photos": [_("照片参数无效")]})
+        photo_errors = _photo_errors(ticket.community_id, actor, photos)
+        if photo_errors:
+            raise ValidationError({"photos": photo_errors})
+    if validate is not None:
+        validate(ticket)
     from_status = ticket.status
     to_status = workflow.target_status(row, ticket)
     fields = {"status": to_status, "updated_at": now}
@@ -303,10 +390,11 @@ def _step(ticket: Ticket, actor: User, action: str, *, note: str = "", is_public
     for name, value in fields.items():
         setattr(ticket, name, value)
     ticket.save(update_fields=list(fields))
-    TicketEvent.objects.create(community_id=ticket.community_id, ticket=ticket, action=action,
-                               from_status=from_status, to_status=to_status, actor=actor,
-                               actor_name=_actor_name(actor), note=note, is_public=is_public,
-                               at=now, data=data or {})
+    event = TicketEvent.objects.create(
+        community_id=ticket.community_id, ticket=ticket, action=action, from_status=from_status,
+        to_status=to_status, actor=actor, actor_name=_actor_name(actor) or _("系统"), note=note,
+        is_public=is_public, at=now, data=data or {})
+    _attach_photos(ticket, photos, event)
     audit.record(AuditEvent.Action.UPDATE, ticket, actor=actor,
                  summary=f"{ticket.number} {Action(action).label}",
                  changes={"status": [from_status, to_status]})
@@ -318,7 +406,10 @@ def _step(ticket: Ticket, actor: User, action: str, *, note: str = "", is_public
         "met_accept": ticket.met_accept, "met_arrive": ticket.met_arrive,
         "met_resolve": ticket.met_resolve, "paused_seconds": ticket.paused_seconds,
         "reason": ticket.public_reason or None if action == Action.MARK_UNRESOLVABLE else None,
+        "photos": _photo_hashes(photos),
+        **(log_extra() if callable(log_extra) else log_extra or {}),
     })
+    notifications.ticket_changed(ticket, action, actor=actor, from_status=from_status)
     return ticket
 
 
@@ -345,19 +436,14 @@ def _assignable(ticket: Ticket, to: Membership | User) -> Membership:
                   or next(iter(members), None))
     else:
         member = to
-    if (member is None or member.community_id != ticket.community_id or not member.is_active
-            or member.role not in STAFF_ROLES):
+    if (not isinstance(member, Membership) or member.community_id != ticket.community_id
+            or not member.is_active or member.role not in STAFF_ROLES):
         raise ValidationError({"to": [_("只能派给本小区在岗的工作人员")]})
     return member
 
 
-@transaction.atomic
-def dispatch_ticket(ticket: Ticket, *, to: Membership | User, actor: User, note: str = "",
-                    now: dt.datetime | None = None) -> Ticket:
-    """派单 (or 改派): gives the ticket to a staff member; the history keeps the earlier one."""
-    if not can(actor, "tickets.dispatch", ticket):
-        raise PermissionDenied(_("您没有执行此操作的权限"))
-    member = _assignable(ticket, to)
+def _dispatch(ticket: Ticket, member: Membership, actor: User | None, note: str,
+              now: dt.datetime | None, *, automatic: bool) -> Ticket:
     previous = ticket.assignee
 
     def changes(t, now, _note):
@@ -366,23 +452,152 @@ def dispatch_ticket(ticket: Ticket, *, to: Membership | User, actor: User, note:
 
     return _step(ticket, actor, Action.DISPATCH, note=note, now=now, changes=changes, data={
         "to": str(member.user), "job_number": member.job_number,
-        "from": str(previous.user) if previous is not None else ""})
+        "from": str(previous.user) if previous is not None else "", "automatic": automatic})
 
 
 @transaction.atomic
-def arrive_ticket(ticket: Ticket, *, actor: User, note: str = "",
+def dispatch_ticket(ticket: Ticket, *, to: Membership | User, actor: User, note: str = "",
+                    now: dt.datetime | None = None) -> Ticket:
+    """派单 (or 改派): gives the ticket to a staff member; the history keeps the earlier one."""
+    if not can(actor, "tickets.dispatch", ticket):
+        raise PermissionDenied(_("您没有执行此操作的权限"))
+    return _dispatch(ticket, _assignable(ticket, to), actor, note, now, automatic=False)
+
+
+@transaction.atomic
+def auto_dispatch_ticket(ticket: Ticket, *, actor: User | None,
+                         now: dt.datetime | None = None) -> Ticket:
+    """自动派单: gives the ticket to the technician ``dispatch.choose_assignee`` picks
+    (department, skill, on duty now, fewest open tickets). ``actor`` None is the system, as
+    when a category dispatches automatically on submission."""
+    if actor is not None and not can(actor, "tickets.dispatch", ticket):
+        raise PermissionDenied(_("您没有执行此操作的权限"))
+    now = now or timezone.now()
+    member = dispatch.choose_assignee(_locked(ticket), at=now)
+    if member is None:
+        raise ValidationError({"to": [_("没有在岗且具备该类别技能的维修人员，请手动派单")]})
+    return _dispatch(ticket, member, actor, _("自动派单") if actor is None else "", now,
+                     automatic=True)
+
+
+@transaction.atomic
+def arrive_ticket(ticket: Ticket, *, actor: User, note: str = "", photos: Sequence[Upload] = (),
                   now: dt.datetime | None = None) -> Ticket:
     """到场: the technician is on site (the arrive target)."""
-    return _step(ticket, actor, Action.ARRIVE, note=note, now=now, changes=lambda t, now, _n: {
-        "arrived_at": now, "met_arrive": _met(t.due_arrive, now)})
+    return _step(ticket, actor, Action.ARRIVE, note=note, now=now, photos=photos,
+                 changes=lambda t, now, _n: {"arrived_at": now, "met_arrive": _met(t.due_arrive, now)})
+
+
+MAX_MATERIALS = 30
+AMOUNT_RE = re.compile(r"-?\d{1,12}(\.\d+)?")
+MAX_LABOR_MINUTES = 7 * 24 * 60
+
+
+def parse_amount(value, *, field: str, allow_zero: bool = True,
+                 limit: Decimal = Decimal("99999999.99")) -> Decimal:
+    """A money or quantity amount: a Decimal (or its string) with at most two places."""
+    if isinstance(value, (bool, float)):
+        raise ValidationError({field: [_("请填写数字（最多两位小数），不要用浮点数")]})
+    text = str(value).strip()
+    if not isinstance(value, (int, Decimal)) and not AMOUNT_RE.fullmatch(text):
+        raise ValidationError({field: [_("请填写数字（最多两位小数）")]})
+    try:
+        amount = Decimal(text)
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: [_("请填写数字（最多两位小数）")]}) from None
+    if not amount.is_finite():
+        raise ValidationError({field: [_("请填写数字（最多两位小数）")]})
+    if amount.as_tuple().exponent < -2:
+        raise ValidationError({field: [_("最多两位小数")]})
+    if amount < 0 or (amount == 0 and not allow_zero) or amount > limit:
+        raise ValidationError({field: [_("数值超出范围")]})
+    return amount.quantize(Decimal("0.01"))
+
+
+def _materials(materials, *, charged_allowed: bool) -> list[dict]:
+    if materials is None:
+        return []
+    if isinstance(materials, (str, bytes, dict)) or not isinstance(materials, Sequence):
+        raise ValidationError({"materials": [_("材料清单格式无效")]})
+    if len(materials) > MAX_MATERIALS:
+        raise ValidationError({"materials": [_("材料最多 %(n)s 项") % {"n": MAX_MATERIALS}]})
+    cleaned = []
+    for number, item in enumerate(materials, start=1):
+        field = f"materials.{number}"
+        if not isinstance(item, dict):
+            raise ValidationError({field: [_("材料清单格式无效")]})
+        name = normalize_text(str(item.get("name") or ""))
+        if not name or len(name) > 60:
+            raise ValidationError({field: [_("第 %(n)s 项：请填写材料名称（最多 60 个字）") % {"n": number}]})
+        unit = normalize_text(str(item.get("unit") or ""))
+        if len(unit) > 10:
+            raise ValidationError({field: [_("第 %(n)s 项：单位最多 10 个字") % {"n": number}]})
+        quantity = parse_amount(item.get("quantity", ""), field=field, allow_zero=False,
+                                limit=Decimal("99999.99"))
+        price = item.get("unit_price")
+        if price in (None, ""):
+            price = None
+        else:
+            if not charged_allowed:
+                raise ValidationError({field: [_(
+                    "第 %(n)s 项：业主同意报价后才能收取材料费") % {"n": number}]})
+            price = parse_amount(price, field=field)
+        cleaned.append({"name": name, "quantity": quantity, "unit": unit, "unit_price": price})
+    return cleaned
+
+
+def _labor(labor_minutes) -> int | None:
+    if labor_minutes in (None, ""):
+        return None
+    if isinstance(labor_minutes, bool) or not isinstance(labor_minutes, int) or not (
+            0 <= labor_minutes <= MAX_LABOR_MINUTES):
+        raise ValidationError({"labor_minutes": [
+            _("用时应为 0 到 %(n)s 之间的整数（分钟）") % {"n": MAX_LABOR_MINUTES}]})
+    return labor_minutes
+
+
+def latest_quote(ticket: Ticket) -> Quote | None:
+    return ticket.quotes.exclude(status=QuoteStatus.SUPERSEDED).order_by("-created_at", "-id").first()
 
 
 @transaction.atomic
-def resolve_ticket(ticket: Ticket, *, actor: User, note: str = "",
+def resolve_ticket(ticket: Ticket, *, actor: User, note: str = "", photos: Sequence[Upload] = (),
+                   materials: Sequence[dict] | None = None, labor_minutes: int | None = None,
                    now: dt.datetime | None = None) -> Ticket:
-    """处理完成: the work is done (or the complaint answered); awaits the follow-up visit."""
-    return _step(ticket, actor, Action.RESOLVE, note=note, now=now, changes=lambda t, now, _n: {
-        "resolved_at": now, "met_resolve": _met(t.due_resolve, now)})
+    """处理完成: the work is done (or the complaint answered); awaits the follow-up visit.
+
+    Records the materials used and the time spent. A chargeable repair cannot be finished
+    while its quote awaits the owner; materials are charged only under an accepted quote.
+    """
+    state: dict = {}
+
+    def validate(t):
+        quote = latest_quote(t) if t.is_chargeable else None
+        if quote is not None and quote.status == QuoteStatus.PENDING:
+            raise ValidationError({"status": [_("报价尚待业主确认，确认后才能完成")]})
+        state["materials"] = _materials(
+            materials, charged_allowed=quote is not None and quote.status == QuoteStatus.ACCEPTED)
+        state["labor"] = _labor(labor_minutes)
+
+    def changes(t, now, _n):
+        fields = {"resolved_at": now, "met_resolve": _met(t.due_resolve, now)}
+        if state["labor"] is not None:
+            fields["labor_minutes"] = (t.labor_minutes or 0) + state["labor"]
+        return fields
+
+    def log_extra():
+        return {"labor_minutes": state["labor"],
+                "materials": [[item["name"], str(item["quantity"]), item["unit"]]
+                              for item in state["materials"]] or None}
+
+    ticket = _step(ticket, actor, Action.RESOLVE, note=note, now=now, photos=photos,
+                   validate=validate, changes=changes, log_extra=log_extra,
+                   data={"labor_minutes": labor_minutes} if isinstance(labor_minutes, int) else None)
+    event = ticket.events.filter(action=Action.RESOLVE).order_by("-at", "-id").first()
+    MaterialUse.objects.bulk_create([
+        MaterialUse(community_id=ticket.community_id, ticket=ticket, event=event, **item)
+        for item in state["materials"]])
+    return ticket
 
 
 @transaction.atomic
@@ -410,16 +625,16 @@ def withdraw_ticket(ticket: Ticket, *, actor: User, note: str = "",
 
 
 @transaction.atomic
-def mark_unresolvable(ticket: Ticket, *, actor: User, reason: str,
+def mark_unresolvable(ticket: Ticket, *, actor: User, reason: str, photos: Sequence[Upload] = (),
                       now: dt.datetime | None = None) -> Ticket:
     """无法解决, with a reason that is shown publicly (and put on the log)."""
-    return _step(ticket, actor, Action.MARK_UNRESOLVABLE, note=reason, now=now,
+    return _step(ticket, actor, Action.MARK_UNRESOLVABLE, note=reason, now=now, photos=photos,
                  reason_required=True, changes=lambda t, now, note: {
                      "closed_at": now, "public_reason": note, "paused_at": None})
 
 
 @transaction.atomic
-def reopen_ticket(ticket: Ticket, *, actor: User, reason: str,
+def reopen_ticket(ticket: Ticket, *, actor: User, reason: str, photos: Sequence[Upload] = (),
                   now: dt.datetime | None = None) -> Ticket:
     """重新打开: the reporter rejects the resolution within the reopen window.
 
@@ -433,14 +648,15 @@ def reopen_ticket(ticket: Ticket, *, actor: User, reason: str,
                 "followed_up_at": None}
 
     return _step(ticket, actor, Action.REOPEN, note=reason, now=now, reason_required=True,
-                 changes=changes)
+                 photos=photos, changes=changes)
 
 
 @transaction.atomic
-def suspend_ticket(ticket: Ticket, *, actor: User, reason: str,
+def suspend_ticket(ticket: Ticket, *, actor: User, reason: str, photos: Sequence[Upload] = (),
                    now: dt.datetime | None = None) -> Ticket:
     """挂起: waiting on the owner (not at home, parts to order ...); the SLA clock stops."""
     return _step(ticket, actor, Action.SUSPEND, note=reason, now=now, reason_required=True,
+                 photos=photos,
                  changes=lambda t, now, _n: {"paused_at": now, "suspended_from": t.status})
 
 
@@ -463,6 +679,113 @@ def resume_ticket(ticket: Ticket, *, actor: User, note: str = "",
         return fields
 
     return _step(ticket, actor, Action.RESUME, note=note, now=now, changes=changes)
+
+
+# --- quotes (报价) for chargeable in-home repairs -----------------------------------------------
+
+QUOTABLE = frozenset({TicketStatus.DISPATCHED, TicketStatus.ON_SITE})
+
+
+def _quote_items(items, amount: Decimal) -> list[dict]:
+    if items is None or items == []:
+        return []
+    if isinstance(items, (str, bytes, dict)) or not isinstance(items, Sequence) or len(items) > MAX_MATERIALS:
+        raise ValidationError({"items": [_("报价明细格式无效")]})
+    cleaned = []
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise ValidationError({"items": [_("报价明细格式无效")]})
+        name = normalize_text(str(item.get("name") or ""))
+        if not name or len(name) > 60:
+            raise ValidationError({"items": [_("第 %(n)s 项：请填写名称（最多 60 个字）") % {"n": number}]})
+        cleaned.append({"name": name, "amount": parse_amount(item.get("amount", ""), field="items")})
+    if sum((item["amount"] for item in cleaned), Decimal("0.00")) != amount:
+        raise ValidationError({"items": [_("明细合计与报价金额不一致")]})
+    return cleaned
+
+
+@transaction.atomic
+def propose_quote(ticket: Ticket, *, actor: User, amount, items: Sequence[dict] | None = None,
+                  note: str = "", now: dt.datetime | None = None) -> Quote:
+    """报价: the technician prices a chargeable in-home repair; the owner must accept it before
+    the work is finished. A new quote supersedes one still pending."""
+    now = now or timezone.now()
+    ticket = _locked(ticket)
+    if not workflow.may_work(actor, ticket):
+        raise PermissionDenied(_("您没有执行此操作的权限"))
+    if ticket.kind != TicketKind.REPAIR or ticket.unit_id is None:
+        raise ValidationError({"status": [_("只有入户维修可以报价")]})
+    if ticket.status not in QUOTABLE:
+        raise ValidationError({"status": [_("派单后、完成前才能报价")]})
+    amount = parse_amount(amount, field="amount", allow_zero=False)
+    items = _quote_items(items, amount)
+    note = _clean_note(note, required=False)
+    current = latest_quote(ticket)
+    if current is not None and current.status == QuoteStatus.ACCEPTED:
+        raise ValidationError({"amount": [_("业主已同意报价，不能再改价")]})
+    ticket.quotes.filter(status=QuoteStatus.PENDING).update(status=QuoteStatus.SUPERSEDED)
+    quote = Quote.objects.create(community_id=ticket.community_id, ticket=ticket, amount=amount,
+                                 items=[{"name": i["name"], "amount": str(i["amount"])} for i in items],
+                                 note=note, created_by=actor, created_at=now)
+    if not ticket.is_chargeable:
+        ticket.is_chargeable, ticket.updated_at = True, now
+        ticket.save(update_fields=["is_chargeable", "updated_at"])
+    TicketEvent.objects.create(community_id=ticket.community_id, ticket=ticket, action=Action.QUOTE,
+                               from_status=ticket.status, to_status=ticket.status, actor=actor,
+                               actor_name=_actor_name(actor), note=note, at=now,
+                               data={"quote": quote.pk, "amount": str(amount)})
+    audit.record(AuditEvent.Action.CREATE, quote, actor=actor,
+                 summary=f"{ticket.number} 报价 ¥{amount}")
+    log.record(ticket.community, "tickets.quote.proposed", ticket, time=now, public={
+        "number": ticket.number, "category": ticket.category.name, "amount": amount,
+        "items": quote.items or None})
+    notifications.quote_proposed(ticket, quote)
+    return quote
+
+
+def _decide_quote(quote: Quote, actor: User, accepted: bool, note: str, now) -> Quote:
+    now = now or timezone.now()
+    ticket = _locked(quote.ticket)
+    if not (workflow.is_reporter(actor, ticket) or can(actor, "tickets.submit_for_owner", ticket)):
+        raise PermissionDenied(_("只有报事人可以确认报价"))
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    if quote.status != QuoteStatus.PENDING:
+        raise ValidationError({"status": [_("该报价已处理或已被新报价取代")]})
+    if ticket.status not in QUOTABLE:
+        raise ValidationError({"status": [_("工单当前状态不能确认报价")]})
+    note = _clean_note(note, required=False)
+    quote.status = QuoteStatus.ACCEPTED if accepted else QuoteStatus.REJECTED
+    quote.decided_by, quote.decided_at, quote.decision_note = actor, now, note
+    quote.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    action = Action.ACCEPT_QUOTE if accepted else Action.REJECT_QUOTE
+    ticket.updated_at = now
+    ticket.save(update_fields=["updated_at"])
+    TicketEvent.objects.create(community_id=ticket.community_id, ticket=ticket, action=action,
+                               from_status=ticket.status, to_status=ticket.status, actor=actor,
+                               actor_name=_actor_name(actor), note=note, at=now,
+                               data={"quote": quote.pk, "amount": str(quote.amount)})
+    audit.record(AuditEvent.Action.UPDATE, quote, actor=actor,
+                 summary=f"{ticket.number} {Action(action).label} ¥{quote.amount}",
+                 changes={"status": [QuoteStatus.PENDING, quote.status]})
+    log.record(ticket.community, "tickets.quote.decided", ticket, time=now, public={
+        "number": ticket.number, "amount": quote.amount, "decision": str(quote.status)})
+    notifications.quote_decided(ticket, quote)
+    return quote
+
+
+@transaction.atomic
+def accept_quote(quote: Quote, *, actor: User, note: str = "",
+                 now: dt.datetime | None = None) -> Quote:
+    """同意报价: the reporter (or customer service on his word by phone) accepts the price."""
+    return _decide_quote(quote, actor, True, note, now)
+
+
+@transaction.atomic
+def reject_quote(quote: Quote, *, actor: User, note: str = "",
+                 now: dt.datetime | None = None) -> Quote:
+    """拒绝报价: the work is not done at that price; the technician may quote again, or the
+    ticket is finished without charge or marked 无法解决."""
+    return _decide_quote(quote, actor, False, note, now)
 
 
 @transaction.atomic
@@ -501,4 +824,98 @@ def rate_ticket(ticket: Ticket, *, actor: User, rating: int, comment: str = "",
     log.record(ticket.community, "tickets.ticket.rated", ticket, time=now, public={
         "number": ticket.number, "kind": str(ticket.kind), "category": ticket.category.name,
         "rating": rating}, private={"comment": comment or None})
+    notifications.ticket_rated(ticket)
     return ticket
+
+
+# --- escalation (超时提醒与升级) -------------------------------------------------------------------
+
+WARN_AT = Decimal("0.8")  # of a target's time used: the assignee is warned
+ESCALATION_HORIZON = dt.timedelta(days=10)  # a due time further away cannot be at 80 % yet
+LEVELS = (EscalationLevel.WARN, EscalationLevel.BREACH, EscalationLevel.COMPANY)
+
+
+def escalation_level(due: dt.datetime, target: sla.Target, now: dt.datetime,
+                     calendar: sla.WorkCalendar) -> str | None:
+    """How late a promised time is at ``now``, counted in its own calendar: 80 % of the target
+    used → warn; past due → breach; late by the whole target again (twice the target) →
+    company. None while less than 80 % is used."""
+    if now > due:
+        late = sla.minutes_between(due, now, target.calendar, calendar=calendar)
+        return EscalationLevel.COMPANY if late >= target.minutes else EscalationLevel.BREACH
+    left = sla.minutes_between(now, due, target.calendar, calendar=calendar)
+    if left <= target.minutes * (1 - WARN_AT):
+        return EscalationLevel.WARN
+    return None
+
+
+def escalation_candidates(now: dt.datetime):
+    """Open, running tickets with an unkept promised time within the horizon."""
+    horizon = now + ESCALATION_HORIZON
+    due_soon = Q()
+    for step in SlaStep.values:
+        due_soon |= Q(**{f"due_{step}__lte": horizon, f"met_{step}__isnull": True})
+    return (Ticket.objects.open().filter(paused_at__isnull=True).filter(due_soon)
+            .select_related("category", "community", "assignee__user", "department")
+            .order_by("pk"))
+
+
+@transaction.atomic
+def _escalate(ticket: Ticket, step: str, level: str, due: dt.datetime, *, notify: bool,
+              now: dt.datetime) -> Escalation | None:
+    """Claims one (ticket, step, level, due) by inserting its row; None if already claimed."""
+    try:
+        with transaction.atomic():
+            escalation = Escalation.objects.create(community_id=ticket.community_id, ticket=ticket,
+                                                   step=step, level=level, due=due, at=now)
+    except IntegrityError:
+        return None
+    if not notify:
+        return escalation
+    step_label = SlaStep(step).label
+    people = notifications.escalated(ticket, step_label, level)
+    escalation.notified = [person.pk for person in people]
+    escalation.save(update_fields=["notified"])
+    label = EscalationLevel(level).label
+    TicketEvent.objects.create(
+        community_id=ticket.community_id, ticket=ticket, action=Action.ESCALATE,
+        from_status=ticket.status, to_status=ticket.status, actor=None, actor_name=_("系统"),
+        note=_("%(step)s时限%(level)s") % {"step": step_label, "level": label},
+        is_public=level != EscalationLevel.WARN, at=now,
+        data={"step": step, "level": level, "due": due.isoformat(), "notified": len(people)})
+    department = ticket.department
+    log.record(ticket.community, "tickets.ticket.escalated", ticket, time=now, public={
+        "number": ticket.number, "kind": str(ticket.kind), "category": ticket.category.name,
+        "step": step, "level": level, "due": due, **_assignee_facts(ticket),
+        "department": department.name if department is not None else None})
+    return escalation
+
+
+def run_escalations(*, now: dt.datetime | None = None) -> list[Escalation]:
+    """One pass of the schedule: warns assignees at 80 % of a target, escalates to the manager
+    at the breach and to the company at twice the target. Each level is sent once per due time
+    (a pause or a reopening moves the due time and arms the levels again); a ticket that skipped
+    a level (the worker was down) gets only the highest one, the lower ones are marked as passed.
+    Safe to run from several workers at once."""
+    now = now or timezone.now()
+    calendar = sla.WorkCalendar.from_db()
+    targets: dict[tuple[int, str], sla.Targets] = {}
+    sent: list[Escalation] = []
+    for ticket in escalation_candidates(now).iterator(chunk_size=500):
+        key = (ticket.category_id, ticket.priority)
+        if key not in targets:
+            targets[key] = targets_for(ticket.category, ticket.priority)
+        for step in SlaStep.values:
+            due, target = getattr(ticket, f"due_{step}"), getattr(targets[key], step)
+            if due is None or target is None or getattr(ticket, f"met_{step}") is not None:
+                continue
+            level = escalation_level(due, target, now, calendar)
+            if level is None:
+                continue
+            reached = LEVELS[:LEVELS.index(level) + 1]
+            for lower in reached[:-1]:
+                _escalate(ticket, step, lower, due, notify=False, now=now)
+            escalation = _escalate(ticket, step, level, due, notify=True, now=now)
+            if escalation is not None:
+                sent.append(escalation)
+    return sent

@@ -82,6 +82,11 @@ def _granted(user, grant: str, ticket) -> bool:
     return can(user, grant, ticket)
 
 
+def may_work(user, ticket) -> bool:
+    """Whether ``user`` works on ``ticket``: its assignee, or a dispatcher/manager."""
+    return getattr(user, "is_authenticated", False) and _granted(user, "tickets.work", ticket)
+
+
 def may_take(user, row: Transition, ticket) -> bool:
     """Whether ``user`` may take ``row`` on ``ticket`` by role, assignment or as reporter."""
     if not getattr(user, "is_authenticated", False):

@@ -311,7 +311,8 @@ TICKET_FACTS = {"number": "text", "kind": "text", "category": "text", "priority"
 
 register_event(
     "tickets.ticket.submitted", label=gettext_noop("提交工单"), subject="tickets.ticket",
-    public={**TICKET_FACTS, "status": "text", "channel": "text", "location": "text?"},
+    public={**TICKET_FACTS, "status": "text", "channel": "text", "location": "text?",
+            "photos": "text[]?"},
     private={"reporter_name": "text?", "unit": "text?"},
 )
 register_event(
@@ -319,7 +320,22 @@ register_event(
     public={**TICKET_FACTS, "action": "text", "status_from": "text", "status_to": "text",
             "assignee": "text?", "assignee_job_number": "text?", "department": "text?",
             "met_accept": "bool?", "met_arrive": "bool?", "met_resolve": "bool?",
-            "paused_seconds": "int", "reason": "text?"},
+            "paused_seconds": "int", "reason": "text?", "photos": "text[]?",
+            "materials": "json?", "labor_minutes": "int?"},
+)
+register_event(
+    "tickets.quote.proposed", label=gettext_noop("工单报价"), subject="tickets.ticket",
+    public={"number": "text", "category": "text", "amount": "money", "items": "json?"},
+)
+register_event(
+    "tickets.quote.decided", label=gettext_noop("业主确认报价"), subject="tickets.ticket",
+    public={"number": "text", "amount": "money", "decision": "text"},
+)
+register_event(
+    "tickets.ticket.escalated", label=gettext_noop("工单超时升级"), subject="tickets.ticket",
+    public={"number": "text", "kind": "text", "category": "text", "step": "text",
+            "level": "text", "due": "datetime", "assignee": "text?",
+            "assignee_job_number": "text?", "department": "text?"},
 )
 register_event(
     "tickets.ticket.rated", label=gettext_noop("工单评价"), subject="tickets.ticket",
