@@ -53,6 +53,7 @@ from sunlit.registry.services import (
     unit_registered_event,
     vehicle_kind_of,
 )
+from sunlit.tickets import demo as tickets_demo
 from sunlit.transparency import services as log
 from sunlit.transparency.models import Log
 
@@ -323,6 +324,7 @@ def load_demo(*, units: int = BLOCK_UNITS, communities: int = 1, seed: int = 202
             loader.load(units)
             if index == 0:
                 _create_accounts(community, loader, superuser=not foreign_data)
+                tickets_demo.load_demo(community, seed=seed)
             else:
                 _grant_company_admin(community)
             audit.record(AuditEvent.Action.IMPORT, None, community=community,
