@@ -159,12 +159,16 @@ def on_http_error(request, exc: HttpError):
 
 def _mount_routers() -> None:
     from sunlit.core.api import router as core_router
+    from sunlit.notices.api import router as notices_router
     from sunlit.registry.api import router as registry_router
+    from sunlit.tickets.api import router as tickets_router
     from sunlit.transparency.api import router as transparency_router
 
     api.add_router("/v1/", core_router)
     api.add_router("/v1/", registry_router)
     api.add_router("/v1/", transparency_router)
+    api.add_router("/v1/", tickets_router)
+    api.add_router("/v1/", notices_router)
 
 
 _mount_routers()

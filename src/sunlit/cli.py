@@ -15,6 +15,7 @@ ALIASES = {
     "rotate-keys": "rotate_keys",
     "load-holidays": "load_holidays",
     "issue-codes": "issue_codes",
+    "purge-orphan-uploads": "purge_orphan_uploads",
 }
 
 

@@ -11,6 +11,9 @@ Environment variables (all optional for a local run):
 - ``REDIS_URL``            Huey on Redis and the cache on Redis when set
 - ``MQTT_URL``             the MQTT broker for sensor and gate integrations
 - ``SUNLIT_EMAIL_BACKEND`` Django e-mail backend (console by default)
+- ``SUNLIT_STORAGE_URL``   where uploads are kept: a directory or ``s3://bucket/prefix?...``
+- ``SUNLIT_BASE_URL``      the site's address, for links in e-mails and messages
+- ``SUNLIT_SMS_BACKEND``, ``SUNLIT_WECHAT_BACKEND``  ``off`` (default), ``log``, ``aliyun`` / ``wechat``
 """
 
 from __future__ import annotations
@@ -99,6 +102,7 @@ INSTALLED_APPS = [
     "sunlit.registry",
     "sunlit.transparency",
     "sunlit.tickets",
+    "sunlit.notices",
     "sunlit.web",
 ]
 
@@ -132,6 +136,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sunlit.web.context.navigation",
+                "sunlit.notices.context.unread_notices",
             ],
         },
     }
@@ -219,6 +224,23 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 EMAIL_BACKEND = env_str("SUNLIT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("SUNLIT_FROM_EMAIL", "noreply@sunlit.local")
+# Notifications (sunlit.notices, docs/notifications.md): links in e-mails and messages start with
+# SUNLIT_BASE_URL; SMS and WeChat go through a provider: off (default) | log | aliyun / wechat | dotted path.
+SUNLIT_BASE_URL = env_str("SUNLIT_BASE_URL").rstrip("/")
+SUNLIT_SMS_BACKEND = env_str("SUNLIT_SMS_BACKEND", "off")
+SUNLIT_SMS_OPTIONS = {
+    "access_key_id": env_str("SUNLIT_SMS_ACCESS_KEY_ID"),
+    "access_key_secret": env_secret("SUNLIT_SMS_ACCESS_KEY_SECRET"),
+    "sign_name": env_str("SUNLIT_SMS_SIGN_NAME"),
+    "template_code": env_str("SUNLIT_SMS_TEMPLATE_CODE"),
+    "region": env_str("SUNLIT_SMS_REGION", "cn-hangzhou"),
+}
+SUNLIT_WECHAT_BACKEND = env_str("SUNLIT_WECHAT_BACKEND", "off")
+SUNLIT_WECHAT_OPTIONS = {
+    "app_id": env_str("SUNLIT_WECHAT_APP_ID"),
+    "app_secret": env_secret("SUNLIT_WECHAT_APP_SECRET"),
+    "template_id": env_str("SUNLIT_WECHAT_TEMPLATE_ID"),
+}
 
 # --- language, time ---------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -242,6 +264,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 # Uploads: a roster file may be at most this many bytes (larger ones are refused, not read).
 SUNLIT_MAX_UPLOAD_BYTES = env_int("SUNLIT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+# Where uploaded files (ticket photos, receipts) are kept: a directory, or s3://bucket/prefix?...
+# (see sunlit.core.storage). Files are served by views after an access check, never directly.
+SUNLIT_STORAGE_URL = env_str("SUNLIT_STORAGE_URL", str(DATA_DIR / "uploads"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Tickets: an owner may reopen a resolved ticket within this many days of its resolution.
 SUNLIT_TICKET_REOPEN_DAYS = env_int("SUNLIT_TICKET_REOPEN_DAYS", 7)

@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("sunlit.web.urls")),
     path("roster/", include("sunlit.registry.urls")),
     path("log/", include("sunlit.transparency.urls")),
+    path("tickets/", include("sunlit.tickets.urls")),
+    path("notices/", include("sunlit.notices.urls")),
     path("api/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

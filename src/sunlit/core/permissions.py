@@ -47,6 +47,8 @@ GRANTS: dict[str, frozenset[str]] = {
     "tickets.work": frozenset({R.TECHNICIAN, R.DISPATCHER, R.MANAGER, R.COMPANY_ADMIN}),
     "tickets.follow_up": frozenset({R.SERVICE, R.MANAGER, R.COMPANY_ADMIN}),
     "tickets.manage": frozenset({R.MANAGER, R.COMPANY_ADMIN}),
+    # uploads (photos, receipts): every member who acts, not the read-only auditor
+    "uploads.create": ALL_ROLES - {R.AUDITOR},
 }
 
 ObjectRule = Callable[[Any, Any], bool]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from sunlit.core.choices import Role
 from sunlit.core.models import Membership, User
+from sunlit.notices.services import notify
 from sunlit.tickets.choices import Action, EscalationLevel
 
 # who in the community hears of what, besides the reporter and the assignee
@@ -46,10 +46,6 @@ def _assignee(ticket) -> list[User]:
 
 
 def _send(ticket, recipients: Iterable[User], title: str, body: str = "", *, actor=None) -> None:
-    if not apps.is_installed("sunlit.notices"):
-        return
-    from sunlit.notices.services import notify
-
     people = [user for user in recipients if user is not None and (actor is None or user.pk != actor.pk)]
     if not people:
         return

@@ -464,6 +464,42 @@ def dispatch_ticket(ticket: Ticket, *, to: Membership | User, actor: User, note:
     return _dispatch(ticket, _assignable(ticket, to), actor, note, now, automatic=False)
 
 
+MAX_BULK = 200
+
+
+@transaction.atomic
+def bulk_dispatch(community: Community, ticket_ids: Sequence[int], *, to: Membership, actor: User,
+                  note: str = "", now: dt.datetime | None = None) -> list[Ticket]:
+    """批量派单: gives several tickets to one staff member, all or nothing.
+
+    The tickets are locked in pk order first (two dispatchers working on overlapping
+    selections wait for each other instead of deadlocking), then each goes through
+    ``services.dispatch_ticket``. If one is refused, everything rolls back and the
+    ``ValidationError`` on ``tickets`` names that ticket and the reason.
+    """
+    require(actor, "tickets.dispatch", community=community)
+    ids = sorted({int(pk) for pk in ticket_ids})
+    if not ids:
+        raise ValidationError({"tickets": [_("请选择工单")]})
+    if len(ids) > MAX_BULK:
+        raise ValidationError({"tickets": [_("一次最多派 %(n)s 张工单") % {"n": MAX_BULK}]})
+    if not isinstance(to, Membership) or to.community_id != community.pk:
+        raise ValidationError({"to": [_("只能派给本小区在岗的工作人员")]})
+    tickets = list(Ticket.objects.in_community(community).filter(pk__in=ids)
+                   .select_for_update(of=("self",)).order_by("pk"))
+    if len(tickets) != len(ids):
+        raise ValidationError({"tickets": [_("有工单不存在或不属于本小区，请刷新后重试")]})
+    done = []
+    for ticket in tickets:
+        try:
+            done.append(dispatch_ticket(ticket, to=to, actor=actor, note=note, now=now))
+        except (ValidationError, PermissionDenied) as exc:
+            reason = "；".join(getattr(exc, "messages", None) or [str(exc)])
+            raise ValidationError({"tickets": [_("工单 %(number)s 未能派出：%(reason)s") % {
+                "number": ticket.number, "reason": reason}]}) from exc
+    return done
+
+
 @transaction.atomic
 def auto_dispatch_ticket(ticket: Ticket, *, actor: User | None,
                          now: dt.datetime | None = None) -> Ticket:

@@ -342,3 +342,11 @@ register_event(
     public={"number": "text", "kind": "text", "category": "text", "rating": "int"},
     private={"comment": "text?"},
 )
+# Promised times are public: a changed (or reset to default) SLA target of a category.
+register_event(
+    "tickets.category.sla_set", label=gettext_noop("服务时限调整"), subject="tickets.category",
+    public={"category": "text", "kind": "text", "priority": "text", "defaults": "bool",
+            "accept_minutes": "int?", "accept_calendar": "text?",
+            "arrive_minutes": "int?", "arrive_calendar": "text?",
+            "resolve_minutes": "int?", "resolve_calendar": "text?"},
+)

@@ -31,5 +31,7 @@ def navigation(request) -> dict:
             "import": bool(community) and can(user, "roster.import", community=community),
             "accounts": bool(community) and can(user, "accounts.issue", community=community),
             "audit": bool(community) and can(user, "audit.view", community=community),
+            "ticket_queue": bool(community) and can(user, "tickets.view_all", community=community),
+            "ticket_tasks": bool(community) and Role.TECHNICIAN in roles,
         },
     }

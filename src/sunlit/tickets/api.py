@@ -1,0 +1,624 @@
+"""Tickets API (报修/投诉/建议/咨询): list, detail with timeline, submit, workflow actions, rating,
+photos and, for everyone who may submit, the categories with their promised times.
+
+Every ticket is reached through ``tickets.access``: another community's ticket, or a
+neighbour's in-home ticket, is 404; an action the caller may not take is 403; bad input is the
+uniform error with one message per field, and nothing is changed. The list uses the same
+``TicketFilter`` as the staff queue page. Submitting honours ``Idempotency-Key``: a retry
+gets the first answer again (same status, same body) and no second ticket. Reporters are
+masked for members who are not staff of the community.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import Enum
+from typing import Literal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils import timezone
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from sunlit.core import uploads
+from sunlit.core.api import ERRORS, community_for
+from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.core.masking import mask_name
+from sunlit.core.models import Person, Upload
+from sunlit.core.permissions import GRANTS, can, role_map, roles_in
+from sunlit.registry.models import Building, Unit
+from sunlit.tickets import access, selectors, services, sla, workflow
+from sunlit.tickets.choices import (
+    Action,
+    Channel,
+    Priority,
+    SlaCalendar,
+    TicketKind,
+    TicketStatus,
+)
+from sunlit.tickets.filters import RISKS, SCOPES, TicketFilter
+from sunlit.tickets.models import Category, SlaTarget, Ticket, TicketEvent
+
+router = Router(tags=["tickets"])
+
+MAX_PAGE = 200
+MAX_PHOTOS = services.MAX_PHOTOS
+# Who sees a ticket's people unmasked: staff of its community and the technicians on it.
+STAFF_VIEW_ROLES = GRANTS["tickets.view_all"] | GRANTS["tickets.work"]
+
+
+def _label(choices, value) -> str:
+    return str(choices(value).label) if value in choices.values else str(value or "")
+
+
+def _staff_view(user, ticket: Ticket) -> bool:
+    return bool(roles_in(user, ticket.community_id) & STAFF_VIEW_ROLES)
+
+
+def _location(ticket: Ticket) -> str:
+    if ticket.unit_id is not None:
+        return ticket.unit.label
+    parts = [ticket.building.name if ticket.building_id else "",
+             f"{ticket.floor}层" if ticket.floor is not None else "", ticket.location_text]
+    return " ".join(p for p in parts if p)
+
+
+# --- output schemas -------------------------------------------------------------------------
+
+
+class AssigneeOut(Schema):
+    name: str
+    job_number: str
+    department: str | None
+
+
+class PromiseOut(Schema):
+    minutes: int
+    calendar: SlaCalendar
+    calendar_label: str
+
+
+class TargetsOut(Schema):
+    accept: PromiseOut | None = Field(None, description="受理时限")
+    arrive: PromiseOut | None = Field(None, description="到场时限")
+    resolve: PromiseOut | None = Field(None, description="办结时限")
+    is_default: bool = Field(..., description="是否为系统默认时限（本类别未单独设置）")
+
+
+class CategoryOut(Schema):
+    id: int
+    community_id: int
+    kind: TicketKind
+    kind_label: str
+    name: str
+    department: str | None
+    default_priority: Priority
+    is_active: bool
+    auto_dispatch: bool
+    targets: dict[str, TargetsOut] = Field(..., description="按优先级（urgent/normal/low）的服务时限")
+
+
+class TicketOut(Schema):
+    id: int
+    community_id: int
+    number: str = Field(..., examples=["BX-20261118-0001"])
+    kind: TicketKind
+    kind_label: str
+    category_id: int
+    category: str
+    priority: Priority
+    priority_label: str
+    status: TicketStatus
+    status_label: str
+    channel: Channel
+    title: str
+    common_area: bool
+    location: str = Field(..., description="房屋（楼栋-单元-房号）或公共区域位置")
+    unit_id: int | None
+    building_id: int | None
+    reporter: str | None = Field(..., description="报事人姓名；非本小区工作人员看到脱敏姓名")
+    assignee: AssigneeOut | None
+    due_accept: dt.datetime | None
+    due_arrive: dt.datetime | None
+    due_resolve: dt.datetime | None
+    met_accept: bool | None
+    met_arrive: bool | None
+    met_resolve: bool | None
+    next_due: dt.datetime | None = Field(..., description="最近一个尚未兑现的时限")
+    overdue: bool
+    paused: bool = Field(..., description="挂起中，计时暂停")
+    photo_count: int
+    rating: int | None
+    needs_manager_review: bool
+    reopened_count: int
+    created_at: dt.datetime
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+
+
+class EventOut(Schema):
+    id: int
+    action: str
+    action_label: str
+    from_status: str
+    to_status: str
+    actor: str
+    note: str
+    public: bool
+    at: dt.datetime
+    photos: list[int] = Field(..., description="本步骤照片的上传 id")
+
+
+class PhotoOut(Schema):
+    upload_id: int
+    event_id: int | None
+    url: str
+    thumbnail_url: str
+
+
+class ReporterOut(Schema):
+    person_id: int | None = Field(
+        None, description="人员档案 id（仅工作人员可见，可经 /persons/{id}/reveal 查看完整信息）")
+    name: str
+    mobile: str = Field("", description="手机号（脱敏，仅工作人员可见）")
+
+
+class TicketDetailOut(TicketOut):
+    description: str
+    floor: int | None
+    location_text: str
+    preferred_from: dt.datetime | None
+    preferred_to: dt.datetime | None
+    public_reason: str
+    rating_comment: str
+    reporter_info: ReporterOut | None
+    allowed_actions: list[str] = Field(..., description="当前用户现在可执行的操作")
+    timeline: list[EventOut]
+    photos: list[PhotoOut]
+
+
+class TicketPage(Schema):
+    count: int
+    items: list[TicketOut]
+
+
+class UploadOut(Schema):
+    id: int
+    sha256: str
+    width: int | None
+    height: int | None
+    size: int
+
+
+# --- input schemas --------------------------------------------------------------------------
+
+
+RiskChoice = Enum("RiskChoice", {value: value for value, _label in RISKS}, type=str)
+ScopeChoice = Enum("ScopeChoice", {value: value for value, _label in SCOPES}, type=str)
+
+
+class TicketQuery(Schema):
+    limit: int = Field(50, ge=1, le=MAX_PAGE, description=f"每页条数，最多 {MAX_PAGE}")
+    offset: int = Field(0, ge=0, description="跳过的条数")
+    community: int | None = Field(None, description="只看某个小区（id）")
+    q: str | None = Field(None, description="工单号或标题")
+    scope: ScopeChoice | None = Field(None, description="open 未关闭 / closed 已关闭 / all")
+    status: list[TicketStatus] | None = Field(None, description="状态（可多选，重复此参数）")
+    kind: TicketKind | None = None
+    category: int | None = Field(None, description="类别 id")
+    building: int | None = Field(None, description="楼栋 id（房屋所在楼栋或公共区域楼栋）")
+    assignee: str | None = Field(None, description="处理人（成员资格 id），none 表示未派单")
+    priority: Priority | None = None
+    risk: RiskChoice | None = Field(None, description=(
+        "时限风险：overdue 已超时、due_1h 1 小时内到期、warn_80 已用 80%、paused 挂起、"
+        "missed 有超时、met 按时办结"))
+    needs_review: bool | None = Field(None, description="低分待复核")
+    reopened: bool | None = Field(None, description="重新打开过")
+    created_after: dt.date | None = None
+    created_before: dt.date | None = None
+    order: Literal["due", "newest"] = Field("due", description="due 按最近时限；newest 最新提交在前")
+
+
+class TicketIn(Schema):
+    community_id: int
+    kind: TicketKind
+    category_id: int
+    title: str = Field(..., max_length=services.MAX_TITLE)
+    description: str = Field(..., max_length=services.MAX_DESCRIPTION)
+    priority: Priority | None = Field(None, description="不填为类别的默认优先级")
+    unit_id: int | None = Field(None, description="自家房屋（入户报修）；与公共区域位置二选一")
+    building_id: int | None = Field(None, description="公共区域：楼栋")
+    floor: int | None = Field(None, description="公共区域：楼层")
+    location_text: str = Field("", max_length=100, description="公共区域：位置说明")
+    preferred_from: dt.datetime | None = None
+    preferred_to: dt.datetime | None = None
+    photo_ids: list[int] = Field([], max_length=MAX_PHOTOS,
+                                 description="先经 POST /tickets/photos 上传得到的 id，最多 9 张")
+    channel: Channel = Field(Channel.API, description="phone/counter：客服代业主登记")
+    reporter_id: int | None = Field(None, description="代业主登记时的报事人（人员档案 id）")
+
+
+class MaterialIn(Schema):
+    name: str = Field(..., max_length=60)
+    quantity: Decimal
+    unit: str = Field("", max_length=10)
+    unit_price: Decimal | None = Field(None, description="单价（元），仅在业主同意报价后收取")
+
+
+class QuoteItemIn(Schema):
+    name: str
+    amount: Decimal
+
+
+ACTIONS = ("accept", "dispatch", "auto_dispatch", "arrive", "resolve", "follow_up", "archive",
+           "withdraw", "mark_unresolvable", "reopen", "suspend", "resume", "quote",
+           "accept_quote", "reject_quote")
+ActionName = Enum("ActionName", {name: name for name in ACTIONS}, type=str)
+
+
+class ActionIn(Schema):
+    """The fields of one step; each action reads its own and ignores the rest."""
+
+    note: str = Field("", max_length=services.MAX_NOTE, description="说明（回访结果必填）")
+    reason: str = Field("", max_length=services.MAX_NOTE,
+                        description="原因：无法解决（公开）、重新打开、挂起必填")
+    to: int | None = Field(None, description="派单：派给的成员资格 id")
+    photo_ids: list[int] = Field([], max_length=MAX_PHOTOS,
+                                 description="到场、处理完成、无法解决、重新打开、挂起可附照片")
+    materials: list[MaterialIn] | None = Field(None, description="处理完成：用料")
+    labor_minutes: int | None = Field(None, description="处理完成：用时（分钟）")
+    amount: Decimal | None = Field(None, description="报价：金额（元）")
+    items: list[QuoteItemIn] | None = Field(None, description="报价：明细")
+
+
+class RateIn(Schema):
+    rating: int = Field(..., description="1–5 分")
+    comment: str = Field("", max_length=services.MAX_NOTE)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _renamed(exc: ValidationError, names: dict[str, str]) -> ValidationError:
+    """The service's field names as this API calls them (``category`` → ``category_id``)."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    return ValidationError({names.get(field, field): messages
+                            for field, messages in exc.message_dict.items()})
+
+
+def _assignee(ticket: Ticket) -> dict | None:
+    member = ticket.assignee
+    if member is None:
+        return None
+    return {"name": str(member.user), "job_number": member.job_number,
+            "department": member.department.name if member.department_id else None}
+
+
+def _ticket_out(ticket: Ticket, user, now: dt.datetime) -> dict:
+    staff = _staff_view(user, ticket)
+    reporter = ticket.reporter
+    if reporter is None:
+        reporter_name = None
+    elif staff or workflow.is_reporter(user, ticket):
+        reporter_name = reporter.name
+    else:
+        reporter_name = reporter.masked_name
+    due = ticket.next_due_at if hasattr(ticket, "next_due_at") else (
+        None if ticket.is_closed else ticket.next_due())
+    return {
+        "id": ticket.pk, "community_id": ticket.community_id, "number": ticket.number,
+        "kind": ticket.kind, "kind_label": _label(TicketKind, ticket.kind),
+        "category_id": ticket.category_id, "category": ticket.category.name,
+        "priority": ticket.priority, "priority_label": _label(Priority, ticket.priority),
+        "status": ticket.status, "status_label": _label(TicketStatus, ticket.status),
+        "channel": ticket.channel, "title": ticket.title, "common_area": ticket.is_common_area,
+        "location": _location(ticket), "unit_id": ticket.unit_id,
+        "building_id": ticket.building_id if ticket.unit_id is None else ticket.unit.building_id,
+        "reporter": reporter_name, "assignee": _assignee(ticket),
+        "due_accept": ticket.due_accept, "due_arrive": ticket.due_arrive,
+        "due_resolve": ticket.due_resolve, "met_accept": ticket.met_accept,
+        "met_arrive": ticket.met_arrive, "met_resolve": ticket.met_resolve,
+        "next_due": due, "overdue": due is not None and not ticket.is_paused and due < now,
+        "paused": ticket.is_paused, "photo_count": ticket.photo_count, "rating": ticket.rating,
+        "needs_manager_review": ticket.needs_manager_review,
+        "reopened_count": ticket.reopened_count, "created_at": ticket.created_at,
+        "resolved_at": ticket.resolved_at, "closed_at": ticket.closed_at,
+    }
+
+
+def _detail(ticket_id: int, user) -> TicketDetailOut:
+    ticket = access.get_ticket_for(user, ticket_id)
+    ticket = (Ticket.objects.select_related("category", "assignee__user", "assignee__department",
+                                            "unit__building", "building", "reporter", "community")
+              .prefetch_related(Prefetch("events", queryset=TicketEvent.objects
+                                         .prefetch_related("photos").order_by("at", "pk")),
+                                "photos")
+              .get(pk=ticket.pk))
+    now = timezone.now()
+    staff = _staff_view(user, ticket)
+    own = workflow.is_reporter(user, ticket)
+    data = _ticket_out(ticket, user, now)
+    reporter = ticket.reporter
+    if reporter is not None:
+        data["reporter_info"] = ({"person_id": reporter.pk, "name": reporter.name,
+                                  "mobile": reporter.masked_mobile} if staff else
+                                 {"person_id": None, "name": reporter.name if own
+                                  else reporter.masked_name, "mobile": ""})
+    else:
+        data["reporter_info"] = None
+    events = [e for e in ticket.events.all() if staff or e.is_public]
+    public_events = {e.pk for e in events}
+    data["timeline"] = [{
+        "id": e.pk, "action": e.action, "action_label": _label(Action, e.action),
+        "from_status": e.from_status, "to_status": e.to_status,
+        "actor": (mask_name(e.actor_name) if not staff and e.actor_id is not None
+                  and e.actor_id == ticket.reporter_user_id and not own else e.actor_name),
+        "note": e.note, "public": e.is_public, "at": e.at,
+        "photos": [p.upload_id for p in e.photos.all()],
+    } for e in events]
+    data["photos"] = [{
+        "upload_id": p.upload_id, "event_id": p.event_id,
+        "url": reverse("tickets:photo", args=[ticket.pk, p.upload_id]),
+        "thumbnail_url": reverse("tickets:photo", args=[ticket.pk, p.upload_id]) + "?thumb=1",
+    } for p in ticket.photos.all() if p.event_id is None or p.event_id in public_events]
+    data["allowed_actions"] = workflow.allowed_actions(ticket, user, now=now)
+    for field in ("description", "floor", "location_text", "preferred_from", "preferred_to",
+                  "public_reason", "rating_comment"):
+        data[field] = getattr(ticket, field)
+    return TicketDetailOut(**data)
+
+
+def _photos(ids: list[int], *, community_id: int, user) -> list[Upload]:
+    """The caller's own uploads, in the order given; anything else is a field error."""
+    if not ids:
+        return []
+    found = {u.pk: u for u in Upload.objects.filter(pk__in=ids, community_id=community_id,
+                                                     uploaded_by=user)}
+    if len(found) != len(set(ids)) or len(ids) != len(set(ids)):
+        raise ValidationError({"photo_ids": ["照片不存在、重复或不是本人在本小区上传的"]})
+    return [found[pk] for pk in ids]
+
+
+def _effective_targets(category: Category) -> dict[str, dict]:
+    rows = {row.priority: row for row in category.sla_targets.all()}
+    result = {}
+    for priority in Priority.values:
+        row = rows.get(priority)
+        if row is None:
+            targets = sla.default_targets(category.kind, priority)
+        else:
+            targets = sla.Targets(*(
+                None if getattr(row, f"{s}_minutes") is None
+                else sla.Target(getattr(row, f"{s}_minutes"), getattr(row, f"{s}_calendar"))
+                for s in ("accept", "arrive", "resolve")))
+        result[priority] = {"is_default": row is None, **{
+            step: (None if target is None else {
+                "minutes": target.minutes, "calendar": target.calendar,
+                "calendar_label": _label(SlaCalendar, target.calendar)})
+            for step, target in (("accept", targets.accept), ("arrive", targets.arrive),
+                                 ("resolve", targets.resolve))}}
+    return result
+
+
+# --- list, detail, categories ---------------------------------------------------------------
+
+
+@router.get("/tickets", response={200: TicketPage, **ERRORS}, summary="工单列表（筛选、分页）")
+def list_tickets(request, query: Query[TicketQuery]):
+    """Owners: their own tickets and the community's common-area tickets; technicians: those
+    assigned to them; customer service, dispatchers, managers and auditors: all of their
+    communities. Filters are those of the staff queue."""
+    user, now = request.auth, timezone.now()
+    tickets = access.visible_tickets(user)
+    tickets = (selectors.by_due(tickets) if query.order == "due" else
+               selectors.with_next_due(tickets).order_by("-created_at", "-pk"))
+    data = {k: (v.value if isinstance(v, Enum) else v)
+            for k, v in query.dict(exclude_none=True, exclude={"limit", "offset", "order"}).items()}
+    if "status" in data:
+        data["status"] = [s.value if isinstance(s, Enum) else s for s in data["status"]]
+    filterset = TicketFilter(data, queryset=tickets, communities=list(role_map(user)), now=now)
+    if not filterset.is_valid():
+        raise ValidationError({field: [str(m) for m in messages]
+                               for field, messages in filterset.errors.items()})
+    rows = filterset.qs
+    ids = list(rows.values_list("pk", flat=True)[query.offset:query.offset + query.limit])
+    page = selectors.in_order(ids, selectors.for_list(selectors.with_next_due(Ticket.objects.all()))
+                              .select_related("reporter", "assignee__department"))
+    return {"count": rows.count(), "items": [_ticket_out(t, user, now) for t in page]}
+
+
+@router.get("/tickets/categories", response={200: list[CategoryOut], **ERRORS},
+            summary="工单类别及服务时限")
+def list_categories(request, community_id: int, include_inactive: bool = False):
+    """The categories to choose from when submitting, each with its promised times per
+    priority. ``include_inactive`` (停用的类别) for staff who manage them."""
+    community = community_for(request, community_id, "tickets.submit")
+    categories = (Category.objects.in_community(community).select_related("department")
+                  .prefetch_related(Prefetch("sla_targets", queryset=SlaTarget.objects.all()))
+                  .order_by("kind", "sort_key", "name"))
+    if not (include_inactive and can(request.auth, "tickets.manage", community=community)):
+        categories = categories.active()
+    return [{
+        "id": c.pk, "community_id": c.community_id, "kind": c.kind,
+        "kind_label": _label(TicketKind, c.kind), "name": c.name,
+        "department": c.department.name if c.department_id else None,
+        "default_priority": c.default_priority, "is_active": c.is_active,
+        "auto_dispatch": c.auto_dispatch, "targets": _effective_targets(c),
+    } for c in categories]
+
+
+@router.get("/tickets/{int:ticket_id}", response={200: TicketDetailOut, **ERRORS},
+            summary="工单详情（含进度时间线）")
+def get_ticket(request, ticket_id: int):
+    """Non-staff members see the public steps only and the reporter's name masked (unless
+    it is their own ticket)."""
+    return _detail(ticket_id, request.auth)
+
+
+# --- submit and photos ----------------------------------------------------------------------
+
+
+@router.post("/tickets/photos", response={201: list[UploadOut], **ERRORS},
+             summary="上传照片（multipart，最多 9 张）")
+def upload_photos(request, community_id: Form[int], photos: File[list[UploadedFile]]):
+    """Checks each file by its content (JPG/PNG/WebP), strips EXIF/GPS and stores it. The
+    returned ids go into ``photo_ids`` of a submission or a step; unused uploads are purged
+    after a day."""
+    community = community_for(request, community_id, "uploads.create")
+    stored = uploads.store_images(photos, community=community, actor=request.auth,
+                                  limit=MAX_PHOTOS, field="photos")
+    return Status(201, [UploadOut.from_orm(u) for u in stored])
+
+
+SUBMIT_FIELDS = {"category": "category_id", "unit": "unit_id", "building": "building_id",
+                 "reporter": "reporter_id", "photos": "photo_ids"}
+
+
+@router.post("/tickets", response={201: TicketDetailOut, **ERRORS}, summary="提交工单")
+@idempotent
+def submit(request, payload: TicketIn, idempotency_key: IdempotencyKeyHeader = None):
+    """An owner reports for himself (own unit, or a common area by building/floor/words);
+    customer service registers a phone or counter call for an owner (``channel`` phone or
+    counter with ``reporter_id``). Send ``Idempotency-Key`` and retry freely."""
+    user = request.auth
+    community = community_for(request, payload.community_id, "tickets.submit")
+    errors: dict[str, list[str]] = {}
+    category = Category.objects.in_community(community).filter(pk=payload.category_id).first()
+    unit = building = reporter = None
+    if payload.unit_id is not None:
+        unit = Unit.objects.in_community(community).select_related("building").filter(
+            pk=payload.unit_id).first()
+        if unit is None:
+            errors["unit_id"] = ["只能为本人名下或居住的房屋报事"]
+    if payload.building_id is not None:
+        building = Building.objects.in_community(community).filter(pk=payload.building_id).first()
+        if building is None:
+            errors["building_id"] = ["楼栋不属于本小区"]
+    if payload.reporter_id is not None:
+        reporter = Person.objects.in_community(community).filter(pk=payload.reporter_id).first()
+        if reporter is None:
+            errors["reporter_id"] = ["报事人不属于本小区"]
+    try:
+        photos = _photos(payload.photo_ids, community_id=community.pk, user=user)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        photos = []
+    if errors:
+        raise ValidationError(errors)
+    key = (idempotency_key or "").strip()
+    try:
+        ticket = services.submit_ticket(
+            community, actor=user, kind=payload.kind.value, category=category,
+            title=payload.title, description=payload.description,
+            priority=payload.priority.value if payload.priority else None, unit=unit,
+            building=building, floor=payload.floor, location_text=payload.location_text,
+            preferred_from=payload.preferred_from, preferred_to=payload.preferred_to,
+            photos=photos, channel=payload.channel.value, reporter=reporter,
+            idempotency_key=key if len(key) <= 64 else "")
+    except ValidationError as exc:
+        raise _renamed(exc, SUBMIT_FIELDS) from None
+    return Status(201, _detail(ticket.pk, user))
+
+
+# --- workflow actions and rating --------------------------------------------------------------
+
+
+def _member(ticket: Ticket, member_id: int | None):
+    if member_id is None:
+        raise ValidationError({"to": ["请选择派给谁"]})
+    member = selectors.assignable_members(ticket.community_id).filter(pk=member_id).first()
+    if member is None:
+        raise ValidationError({"to": ["只能派给本小区在岗的工作人员"]})
+    return member
+
+
+def _pending_quote(ticket: Ticket):
+    quote = services.latest_quote(ticket)
+    if quote is None:
+        raise ValidationError({"quote": ["没有待确认的报价"]})
+    return quote
+
+
+def _run(action: str, ticket: Ticket, user, payload: ActionIn) -> None:
+    def photos():
+        return _photos(payload.photo_ids, community_id=ticket.community_id, user=user)
+
+    reason = payload.reason or payload.note
+    if action == "accept":
+        services.accept_ticket(ticket, actor=user, note=payload.note)
+    elif action == "dispatch":
+        services.dispatch_ticket(ticket, to=_member(ticket, payload.to), actor=user,
+                                 note=payload.note)
+    elif action == "auto_dispatch":
+        services.auto_dispatch_ticket(ticket, actor=user)
+    elif action == "arrive":
+        services.arrive_ticket(ticket, actor=user, note=payload.note, photos=photos())
+    elif action == "resolve":
+        materials = ([m.dict() for m in payload.materials] if payload.materials is not None
+                     else None)
+        services.resolve_ticket(ticket, actor=user, note=payload.note, photos=photos(),
+                                materials=materials, labor_minutes=payload.labor_minutes)
+    elif action == "follow_up":
+        services.follow_up_ticket(ticket, actor=user, note=payload.note)
+    elif action == "archive":
+        services.archive_ticket(ticket, actor=user, note=payload.note)
+    elif action == "withdraw":
+        services.withdraw_ticket(ticket, actor=user, note=payload.note)
+    elif action == "mark_unresolvable":
+        services.mark_unresolvable(ticket, actor=user, reason=reason, photos=photos())
+    elif action == "reopen":
+        services.reopen_ticket(ticket, actor=user, reason=reason, photos=photos())
+    elif action == "suspend":
+        services.suspend_ticket(ticket, actor=user, reason=reason, photos=photos())
+    elif action == "resume":
+        services.resume_ticket(ticket, actor=user, note=payload.note)
+    elif action == "quote":
+        if payload.amount is None:
+            raise ValidationError({"amount": ["请填写报价金额"]})
+        items = [i.dict() for i in payload.items] if payload.items is not None else None
+        services.propose_quote(ticket, actor=user, amount=payload.amount, items=items,
+                               note=payload.note)
+    elif action == "accept_quote":
+        services.accept_quote(_pending_quote(ticket), actor=user, note=payload.note)
+    elif action == "reject_quote":
+        services.reject_quote(_pending_quote(ticket), actor=user, note=payload.note)
+    else:  # pragma: no cover - the path only admits ACTIONS
+        raise ValidationError({"action": ["未知操作"]})
+
+
+# The steps whose reason the service calls ``note``.
+REASON_ACTIONS = frozenset({"mark_unresolvable", "reopen", "suspend"})
+
+
+@router.post("/tickets/{int:ticket_id}/actions/{action}", response={200: TicketDetailOut, **ERRORS},
+             summary="工单操作（受理、派单、到场、处理完成、回访、归档、撤销、无法解决、"
+                     "重新打开、挂起、恢复、报价）")
+def take_action(request, ticket_id: int, action: ActionName, payload: ActionIn | None = None):
+    """One step of the workflow. ``allowed_actions`` of the detail says which the caller may
+    take now. Refused by role → 403; not possible in the current state → 422 on ``status``."""
+    user = request.auth
+    ticket = access.get_ticket_for(user, ticket_id)
+    payload = payload or ActionIn()
+    try:
+        _run(action.value, ticket, user, payload)
+    except ValidationError as exc:
+        names = {"photos": "photo_ids", "items": "items"}
+        if action.value in REASON_ACTIONS:
+            names["note"] = "reason"
+        raise _renamed(exc, names) from None
+    return _detail(ticket.pk, user)
+
+
+@router.post("/tickets/{int:ticket_id}/rate", response={200: TicketDetailOut, **ERRORS},
+             summary="评价（1–5 分）")
+def rate(request, ticket_id: int, payload: RateIn):
+    """The reporter rates once per resolution; 2 or less goes to the manager for review."""
+    user = request.auth
+    ticket = access.get_ticket_for(user, ticket_id)
+    services.rate_ticket(ticket, actor=user, rating=payload.rating, comment=payload.comment)
+    return _detail(ticket.pk, user)
+
