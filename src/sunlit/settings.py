@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "sunlit.registry",
     "sunlit.transparency",
     "sunlit.tickets",
+    "sunlit.governance",
     "sunlit.notices",
     "sunlit.web",
 ]

@@ -39,9 +39,10 @@ PUBLIC_FIELDS = {
     "roster.ownership.ended": {"unit", "end"},
     "roster.import.committed": {"sha256", "size", "rows", "counts"},
 }
-# the demo's tickets: whatever their registered public fields are, no reporter data may be in them
+# the demo's tickets and votes: whatever their registered public fields are, no reporter or
+# voter data may be in them
 PUBLIC_FIELDS.update({name: set(event.public) for name, event in events.REGISTRY.items()
-                      if name.startswith("tickets.")})
+                      if name.startswith(("tickets.", "governance."))})
 
 
 def leaves(community, **filters) -> list[LogLeaf]:

@@ -49,6 +49,13 @@ GRANTS: dict[str, frozenset[str]] = {
     "tickets.manage": frozenset({R.MANAGER, R.COMPANY_ADMIN}),
     # uploads (photos, receipts): every member who acts, not the read-only auditor
     "uploads.create": ALL_ROLES - {R.AUDITOR},
+    # governance (Civil Code art. 278 votes): owners vote for the units they hold (checked on
+    # the frozen electorate); the committee and the manager run votes; staff enter paper and
+    # proxy ballots, a second staff member confirms them
+    "governance.view": ALL_ROLES,
+    "governance.manage": frozenset({R.COMMITTEE, R.MANAGER, R.COMPANY_ADMIN}),
+    "governance.vote": frozenset({R.OWNER, R.RESIDENT, R.COMMITTEE, R.SUPERVISOR}),
+    "governance.enter_ballots": frozenset({R.SERVICE, R.MANAGER, R.COMPANY_ADMIN, R.COMMITTEE}),
 }
 
 ObjectRule = Callable[[Any, Any], bool]

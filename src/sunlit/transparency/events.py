@@ -350,3 +350,49 @@ register_event(
             "arrive_minutes": "int?", "arrive_calendar": "text?",
             "resolve_minutes": "int?", "resolve_calendar": "text?"},
 )
+
+# --- governance (Civil Code art. 278 votes) ------------------------------------------------------
+# Public: the matter, its window, the SHA-256 of its text, of the frozen electorate and of the
+# published ballot list, and every figure of the result. Each ballot is a commitment
+# SHA-256(RFC 8785 {vote, unit, choice, nonce}) whose nonce only the unit's owners hold (the
+# receipt); who cast it goes in only as a commitment. See docs/governance.md.
+
+register_event(
+    "governance.vote.announced", label=gettext_noop("表决公告"), subject="governance.vote",
+    public={"title": "text", "matter": "text", "scope": "text", "opens_at": "datetime",
+            "closes_at": "datetime", "notice_days": "int", "text_sha256": "text",
+            "documents": "text[]"},
+)
+register_event(
+    "governance.vote.opened", label=gettext_noop("开始投票"), subject="governance.vote",
+    public={"title": "text", "electorate_sha256": "text", "units": "int", "area": "area",
+            "owners": "int"},
+)
+register_event(
+    "governance.ballot.cast", label=gettext_noop("投票（承诺值）"), subject="governance.ballot",
+    public={"vote": "int", "ballot": "text", "channel": "text", "commitment": "text",
+            "entered_by": "text?", "confirmed_by": "text?"},
+    private={"voter_name": "text?"},
+)
+register_event(
+    "governance.vote.closed", label=gettext_noop("投票截止"), subject="governance.vote",
+    public={"title": "text", "ballots": "int", "ballots_sha256": "text"},
+)
+register_event(
+    "governance.vote.published", label=gettext_noop("公布表决结果"), subject="governance.vote",
+    public={"title": "text", "matter": "text", "rule": "text", "passed": "bool",
+            "participation_met": "bool", "approval_met": "bool",
+            "total_area": "area", "total_owners": "int",
+            "participating_area": "area", "participating_owners": "int",
+            "yes_area": "area", "yes_owners": "int", "no_area": "area", "no_owners": "int",
+            "abstain_area": "area", "abstain_owners": "int", "mixed_owners": "int",
+            "ballots": "int", "electorate_sha256": "text", "ballots_sha256": "text"},
+)
+register_event(
+    "governance.vote.effective", label=gettext_noop("表决事项生效"), subject="governance.vote",
+    public={"title": "text"},
+)
+register_event(
+    "governance.vote.cancelled", label=gettext_noop("撤销表决"), subject="governance.vote",
+    public={"title": "text", "status_from": "text", "reason": "text"},
+)
