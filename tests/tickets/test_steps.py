@@ -114,3 +114,18 @@ def test_a_rolled_back_step_leaves_no_leaf_and_no_timeline(ticket_in, service):
     assert (LogLeaf.objects.count(), TicketEvent.objects.count(),
             AuditEvent.objects.count()) == counts
     assert Ticket.objects.get(pk=ticket.pk).status == "pending"
+
+
+def test_the_assignee_takes_the_task_once_per_dispatch(ticket_in, technician, dispatcher,
+                                                       other_technician):
+    ticket = ticket_in("dispatched")
+    ticket = services.take_ticket(ticket, actor=technician, now=MORNING)
+    assert ticket.status == "dispatched" and ticket.taken_at == MORNING
+    with pytest.raises(ValidationError):
+        services.take_ticket(ticket, actor=technician, now=MORNING)
+    other = other_technician.memberships.get()
+    ticket = services.dispatch_ticket(ticket, to=other, actor=dispatcher, now=MORNING)
+    assert Ticket.objects.get(pk=ticket.pk).taken_at is None  # the new assignee is asked again
+    with pytest.raises(PermissionDenied):  # no longer his
+        services.take_ticket(ticket, actor=technician, now=MORNING)
+    assert services.take_ticket(ticket, actor=other_technician, now=MORNING).taken_at == MORNING

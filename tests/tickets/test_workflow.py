@@ -29,6 +29,7 @@ def _do(action, request):
         Action.DISPATCH: lambda t, a: services.dispatch_ticket(
             t, to=request.getfixturevalue("technician_member"), actor=a, now=LATER),
         Action.ARRIVE: lambda t, a: services.arrive_ticket(t, actor=a, now=LATER),
+        Action.TAKE: lambda t, a: services.take_ticket(t, actor=a, now=LATER),
         Action.RESOLVE: lambda t, a: services.resolve_ticket(t, actor=a, note="已更换", now=LATER),
         Action.FOLLOW_UP: lambda t, a: services.follow_up_ticket(t, actor=a, note="满意", now=LATER),
         Action.ARCHIVE: lambda t, a: services.archive_ticket(t, actor=a, now=LATER),
@@ -51,6 +52,7 @@ MATRIX = [
     (Action.DISPATCH, "accepted", TicketKind.REPAIR, DISPATCH, "dispatched"),
     (Action.DISPATCH, "dispatched", TicketKind.REPAIR, DISPATCH, "dispatched"),
     (Action.DISPATCH, "reopened", TicketKind.REPAIR, DISPATCH, "dispatched"),
+    (Action.TAKE, "dispatched", TicketKind.REPAIR, WORK, "dispatched"),
     (Action.ARRIVE, "dispatched", TicketKind.REPAIR, WORK, "on_site"),
     (Action.RESOLVE, "on_site", TicketKind.REPAIR, WORK, "resolved"),
     (Action.RESOLVE, "accepted", TicketKind.COMPLAINT, STAFF_DESK, "resolved"),

@@ -253,7 +253,7 @@ class QuoteItemIn(Schema):
     amount: Decimal
 
 
-ACTIONS = ("accept", "dispatch", "auto_dispatch", "arrive", "resolve", "follow_up", "archive",
+ACTIONS = ("accept", "take", "dispatch", "auto_dispatch", "arrive", "resolve", "follow_up", "archive",
            "withdraw", "mark_unresolvable", "reopen", "suspend", "resume", "quote",
            "accept_quote", "reject_quote")
 ActionName = Enum("ActionName", {name: name for name in ACTIONS}, type=str)
@@ -550,6 +550,8 @@ def _run(action: str, ticket: Ticket, user, payload: ActionIn) -> None:
     reason = payload.reason or payload.note
     if action == "accept":
         services.accept_ticket(ticket, actor=user, note=payload.note)
+    elif action == "take":
+        services.take_ticket(ticket, actor=user, note=payload.note)
     elif action == "dispatch":
         services.dispatch_ticket(ticket, to=_member(ticket, payload.to), actor=user,
                                  note=payload.note)

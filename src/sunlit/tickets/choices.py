@@ -72,6 +72,7 @@ class Action(models.TextChoices):
     SUBMIT = "submit", _("提交")
     ACCEPT = "accept", _("受理")
     DISPATCH = "dispatch", _("派单")
+    TAKE = "take", _("接单")
     ARRIVE = "arrive", _("到场")
     RESOLVE = "resolve", _("处理完成")
     FOLLOW_UP = "follow_up", _("回访")

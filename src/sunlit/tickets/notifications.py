@@ -72,7 +72,10 @@ def ticket_changed(ticket, action: str, *, actor, from_status: str) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         status = ticket.get_status_display()
         what = _label(ticket)
-        if action != Action.DISPATCH or from_status != ticket.status:
+        if action == Action.TAKE:
+            _send(ticket, _reporter(ticket), _("%(what)s：处理人已接单") % {"what": what},
+                  _("处理人：%(name)s") % {"name": ticket.assignee.user}, actor=actor)
+        elif action != Action.DISPATCH or from_status != ticket.status:
             body = ""
             if action == Action.DISPATCH and ticket.assignee_id:
                 body = _("处理人：%(name)s") % {"name": ticket.assignee.user}

@@ -447,7 +447,7 @@ def _dispatch(ticket: Ticket, member: Membership, actor: User | None, note: str,
     previous = ticket.assignee
 
     def changes(t, now, _note):
-        return {**_accepted(t, now), "assignee": member, "dispatched_at": now,
+        return {**_accepted(t, now), "assignee": member, "dispatched_at": now, "taken_at": None,
                 "department": member.department or t.category.department or t.department}
 
     return _step(ticket, actor, Action.DISPATCH, note=note, now=now, changes=changes, data={
@@ -517,11 +517,20 @@ def auto_dispatch_ticket(ticket: Ticket, *, actor: User | None,
 
 
 @transaction.atomic
+def take_ticket(ticket: Ticket, *, actor: User, note: str = "",
+                now: dt.datetime | None = None) -> Ticket:
+    """接单: the assignee acknowledges the task (once per dispatch; a reassignment asks again)."""
+    return _step(ticket, actor, Action.TAKE, note=note, now=now,
+                 changes=lambda t, now, _n: {"taken_at": now})
+
+
+@transaction.atomic
 def arrive_ticket(ticket: Ticket, *, actor: User, note: str = "", photos: Sequence[Upload] = (),
                   now: dt.datetime | None = None) -> Ticket:
     """到场: the technician is on site (the arrive target)."""
     return _step(ticket, actor, Action.ARRIVE, note=note, now=now, photos=photos,
-                 changes=lambda t, now, _n: {"arrived_at": now, "met_arrive": _met(t.due_arrive, now)})
+                 changes=lambda t, now, _n: {"arrived_at": now, "met_arrive": _met(t.due_arrive, now),
+                                             "taken_at": t.taken_at or now})
 
 
 MAX_MATERIALS = 30

@@ -42,6 +42,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     T(S.ACCEPTED, Action.DISPATCH, S.DISPATCHED, "tickets.dispatch"),
     T(S.REOPENED, Action.DISPATCH, S.DISPATCHED, "tickets.dispatch"),
     T(S.DISPATCHED, Action.DISPATCH, S.DISPATCHED, "tickets.dispatch"),  # reassignment
+    # the assignee acknowledges the task (接单) — once per dispatch
+    T(S.DISPATCHED, Action.TAKE, S.DISPATCHED, "tickets.work"),
     T(S.DISPATCHED, Action.ARRIVE, S.ON_SITE, "tickets.work"),
     T(S.ON_SITE, Action.RESOLVE, S.RESOLVED, "tickets.work"),
     # complaints, suggestions and inquiries may be answered by customer service directly
@@ -105,6 +107,8 @@ def target_status(row: Transition, ticket) -> str:
 
 
 def _condition_error(row: Transition, ticket, now) -> str | None:
+    if row.action == Action.TAKE and ticket.taken_at is not None:
+        return _("已接单")
     if row.action == Action.REOPEN:
         resolved = ticket.resolved_at
         if resolved is None or now - resolved > dt.timedelta(days=reopen_days()):

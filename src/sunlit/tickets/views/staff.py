@@ -52,7 +52,7 @@ STATUS_COLORS = {
 }
 PRIORITY_COLORS = {Priority.URGENT: "red", Priority.NORMAL: "blue", Priority.LOW: "secondary"}
 # The technician's one-tap steps; finishing needs photos and materials on the ticket page.
-TASK_BUTTONS = (Action.ACCEPT, Action.ARRIVE, Action.RESUME)
+TASK_BUTTONS = (Action.TAKE, Action.ARRIVE, Action.RESUME)
 QUEUE_PAGE_SIZE = 50
 
 

@@ -49,19 +49,21 @@ PROPOSE_QUOTE = "propose_quote"
 
 # action → the form that parses it
 FORMS = {
-    A.ACCEPT: NoteForm, A.DISPATCH: DispatchForm, AUTO_DISPATCH: NoteForm, A.ARRIVE: NoteForm,
+    A.ACCEPT: NoteForm, A.TAKE: NoteForm, A.DISPATCH: DispatchForm, AUTO_DISPATCH: NoteForm,
+    A.ARRIVE: NoteForm,
     A.RESOLVE: ResolveForm, A.FOLLOW_UP: FollowUpForm, A.ARCHIVE: NoteForm,
     A.WITHDRAW: NoteForm, A.MARK_UNRESOLVABLE: ReasonForm, A.REOPEN: ReasonForm,
     A.SUSPEND: ReasonForm, A.RESUME: NoteForm, A.RATE: RateForm, PROPOSE_QUOTE: QuoteForm,
     A.ACCEPT_QUOTE: QuoteDecisionForm, A.REJECT_QUOTE: QuoteDecisionForm,
 }
-SIMPLE = {A.ACCEPT: services.accept_ticket, A.ARRIVE: services.arrive_ticket,
+SIMPLE = {A.ACCEPT: services.accept_ticket, A.TAKE: services.take_ticket,
+          A.ARRIVE: services.arrive_ticket,
           A.ARCHIVE: services.archive_ticket, A.WITHDRAW: services.withdraw_ticket,
           A.RESUME: services.resume_ticket, A.FOLLOW_UP: services.follow_up_ticket}
 WITH_REASON = {A.MARK_UNRESOLVABLE: services.mark_unresolvable, A.REOPEN: services.reopen_ticket,
                A.SUSPEND: services.suspend_ticket}
 # what the owner side is shown first, what staff do next, and the rarer ways out
-PRIMARY = (A.ACCEPT_QUOTE, A.REJECT_QUOTE, A.RATE, A.ACCEPT, A.DISPATCH, A.ARRIVE, A.RESOLVE,
+PRIMARY = (A.ACCEPT_QUOTE, A.REJECT_QUOTE, A.RATE, A.ACCEPT, A.TAKE, A.DISPATCH, A.ARRIVE, A.RESOLVE,
            A.FOLLOW_UP, A.ARCHIVE, A.RESUME)
 SECONDARY = (PROPOSE_QUOTE, A.SUSPEND, A.REOPEN, A.WITHDRAW, A.MARK_UNRESOLVABLE)
 
