@@ -88,7 +88,9 @@ def _staged_import(community) -> RosterImport:
 def _batch(person) -> SimpleNamespace:
     """A batch of activation codes (the URL names the batch, not a row)."""
     batch = uuid.uuid4().hex
-    code = "ABCDE23456"
+    # a code per person: two batches whose uuids share their first four hex digits (1 in 65,536
+    # per test) would otherwise give the same code_index, which is unique
+    code = f"ABCDE{person.pk:05d}"[-10:]
     ActivationCode.objects.create(
         community_id=person.community_id, person=person, batch=batch, code=code,
         code_index=crypto.blind_index(code + batch[:4], purpose="activation"),
