@@ -39,11 +39,16 @@ REPORTS = (
     (TicketKind.INQUIRY, "收费", "物业费计费面积咨询", "想了解物业费是按建筑面积还是套内面积计算。", True),
 )
 
-# How far each demo ticket gets (cycled): the workflow path after submission.
-PATHS = (
-    "archived", "archived", "followed_up", "resolved", "on_site", "dispatched", "accepted",
-    "pending", "archived", "unresolvable", "withdrawn", "reopened", "suspended", "archived",
-    "resolved", "archived",
+# How far each demo ticket gets: older tickets are mostly closed (a few stay open and are
+# carried forward on the weekly board as 老问题); the last week has every state.
+OLD_PATHS = (
+    "archived", "archived", "followed_up", "archived", "unresolvable", "archived", "withdrawn",
+    "archived", "resolved", "archived", "reopened", "archived", "archived", "suspended",
+    "archived", "followed_up", "archived", "dispatched",
+)
+RECENT_PATHS = (
+    "pending", "accepted", "dispatched", "on_site", "resolved", "archived", "withdrawn",
+    "suspended", "followed_up", "reopened", "dispatched", "resolved", "unresolvable", "on_site",
 )
 
 
@@ -108,8 +113,9 @@ def load_demo(community: Community, *, seed: int = 2026, count: int = 48,
         category = categories[(kind, category_name)]
         # a working-hours moment in the last four weeks, later tickets nearer to now
         age = dt.timedelta(days=27 * (count - number) / count, hours=rng.randint(0, 9))
-        at = (now - age).replace(minute=rng.choice((5, 17, 32, 48)), second=0, microsecond=0)
-        at = at.replace(hour=min(max(at.hour, 8), 19))
+        at = timezone.localtime(now - age).replace(minute=rng.choice((5, 17, 32, 48)), second=0,
+                                                   microsecond=0)
+        at = at.replace(hour=min(max(at.hour, 8), 19))  # office hours, Shanghai time
         if at > now - dt.timedelta(hours=3):
             at = now - dt.timedelta(hours=3, minutes=number)
         own = cast.owner is not None and owner_units and number % 6 == 0
@@ -133,7 +139,8 @@ def load_demo(community: Community, *, seed: int = 2026, count: int = 48,
                                             description=description, reporter=reporter,
                                             channel=Channel.PHONE, now=at,
                                             idempotency_key=f"demo-{number}", **where)
-        _advance(ticket, PATHS[number % len(PATHS)], cast, at, rng, now)
+        paths = OLD_PATHS if age > dt.timedelta(days=7) else RECENT_PATHS
+        _advance(ticket, paths[number % len(paths)], cast, at, rng, now)
         made += 1
     services.run_escalations(now=now)
     return made
