@@ -16,6 +16,7 @@ ALIASES = {
     "load-holidays": "load_holidays",
     "issue-codes": "issue_codes",
     "purge-orphan-uploads": "purge_orphan_uploads",
+    "billing-run": "billing_run",
 }
 
 

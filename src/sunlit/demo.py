@@ -45,6 +45,7 @@ from sunlit.core.choices import DepartmentKind, PersonKind, Role
 from sunlit.core.models import AuditEvent, Community, Department, Membership, Organization, Person, User
 from sunlit.core.services import create_community, create_organization, grant_membership
 from sunlit.core.validators import PLATE_RE, make_id_number
+from sunlit.finance import demo as finance_demo
 from sunlit.governance import demo as governance_demo
 from sunlit.registry.choices import DeliveryStatus, ResidentKind, UnitUsage, VehicleKind
 from sunlit.registry.models import Building, Ownership, Residency, Unit, Vehicle
@@ -327,6 +328,7 @@ def load_demo(*, units: int = BLOCK_UNITS, communities: int = 1, seed: int = 202
                 _create_accounts(community, loader, superuser=not foreign_data)
                 tickets_demo.load_demo(community, seed=seed)
                 governance_demo.load_demo(community)
+                finance_demo.load_demo(community)
             else:
                 _grant_company_admin(community)
             audit.record(AuditEvent.Action.IMPORT, None, community=community,

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "sunlit.transparency",
     "sunlit.tickets",
     "sunlit.governance",
+    "sunlit.finance",
     "sunlit.notices",
     "sunlit.web",
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("tickets/", include("sunlit.tickets.urls")),
     path("notices/", include("sunlit.notices.urls")),
     path("governance/", include("sunlit.governance.urls")),
+    path("finance/", include("sunlit.finance.urls")),
     path("api/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -47,6 +47,13 @@ GRANTS: dict[str, frozenset[str]] = {
     "tickets.work": frozenset({R.TECHNICIAN, R.DISPATCHER, R.MANAGER, R.COMPANY_ADMIN}),
     "tickets.follow_up": frozenset({R.SERVICE, R.MANAGER, R.COMPANY_ADMIN}),
     "tickets.manage": frozenset({R.MANAGER, R.COMPANY_ADMIN}),
+    # finance (收费与账务): finance staff, the manager and the company write; the auditor reads;
+    # owners and residents see their own units' bills and payments (finance.access object rule)
+    "finance.view": frozenset({R.FINANCE, R.MANAGER, R.COMPANY_ADMIN, R.AUDITOR}),
+    "finance.manage": frozenset({R.FINANCE, R.MANAGER, R.COMPANY_ADMIN}),
+    "finance.bill": frozenset({R.FINANCE, R.MANAGER, R.COMPANY_ADMIN}),
+    "finance.collect": frozenset({R.FINANCE, R.MANAGER, R.COMPANY_ADMIN}),
+    "finance.post": frozenset({R.FINANCE, R.MANAGER, R.COMPANY_ADMIN}),
     # uploads (photos, receipts): every member who acts, not the read-only auditor
     "uploads.create": ALL_ROLES - {R.AUDITOR},
     # governance (Civil Code art. 278 votes): owners vote for the units they hold (checked on

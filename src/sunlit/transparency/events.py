@@ -396,3 +396,53 @@ register_event(
     "governance.vote.cancelled", label=gettext_noop("撤销表决"), subject="governance.vote",
     public={"title": "text", "status_from": "text", "reason": "text"},
 )
+
+# --- finance (收费与账务): the books, tariffs, billing runs, payments ---------------------------------
+# Amounts, accounts and unit-level references are public; no personal data. A billing run is
+# one event with the Merkle root over its bills (see finance/billing.py), not one per bill.
+
+register_event(
+    "finance.books.opened", label=gettext_noop("开设账簿"), subject="core.community",
+    public={"accounts": "json"},
+)
+register_event(
+    "finance.entry.posted", label=gettext_noop("记账凭证"), subject="finance.journalentry",
+    public={"number": "text", "date": "date", "source": "text", "memo": "text", "total": "money",
+            "lines": "json", "reverses": "text?"},
+)
+register_event(
+    "finance.fee_item.created", label=gettext_noop("新增收费项目"), subject="finance.feeitem",
+    public={"code": "text", "name": "text", "kind": "text", "cycle": "text", "applies_to": "text[]",
+            "account": "text"},
+)
+register_event(
+    "finance.tariff.set", label=gettext_noop("设定收费标准"), subject="finance.tariff",
+    public={"fee_item": "text", "name": "text", "price": "decimal", "effective_from": "date",
+            "effective_to": "date?", "notice_published_on": "date?", "notice_ref": "text?",
+            "tiers": "json?", "replaces": "json?"},
+)
+register_event(
+    "finance.policy.changed", label=gettext_noop("变更收费约定"), subject="finance.financepolicy",
+    public={"terms": "json", "changes": "json"},
+)
+register_event(
+    "finance.run.committed", label=gettext_noop("批量计费"), subject="finance.billingrun",
+    public={"period_start": "date", "period_end": "date", "bills": "int", "lines": "int",
+            "total": "money", "by_fee_item": "json", "bills_root": "text", "entry": "text?",
+            "offsets": "json"},
+)
+register_event(
+    "finance.bill.issued", label=gettext_noop("开具账单"), subject="finance.bill",
+    public={"number": "text", "unit": "text", "amount": "money", "fee_item": "text",
+            "digest": "text", "entry": "text"},
+)
+register_event(
+    "finance.payment.received", label=gettext_noop("收款"), subject="finance.payment",
+    public={"number": "text", "unit": "text", "method": "text", "amount": "money",
+            "allocations": "json", "to_prepaid": "money", "entry": "text"},
+)
+register_event(
+    "finance.payment.refunded", label=gettext_noop("退款"), subject="finance.refund",
+    public={"number": "text", "payment": "text", "unit": "text", "amount": "money",
+            "reason": "text", "reopened": "json", "entry": "text"},
+)

@@ -1,0 +1,351 @@
+"""Finance API under /api/v1/finance/: fee items and tariffs, billing runs, unit accounts,
+bills with their proofs, counter payments and refunds, account balances.
+
+Amounts and prices travel as strings with at most two (prices: four) decimal places —
+``"123.40"`` — never as JSON numbers, so no float ever touches money; a number is refused
+with 422. Lookups go through ``finance.access`` / ``core.api.community_for``: another
+community's id or another household's bill is 404. Creating POSTs honour ``Idempotency-Key``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+
+from sunlit.core.api import ERRORS, community_for
+from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.finance import access, billing, ledger, money, payments, selectors, services
+from sunlit.finance.choices import BillStatus, Cycle, FeeKind, PaymentMethod, RunStatus
+from sunlit.finance.models import BillingRun
+
+router = Router(tags=["finance"])
+
+Money = str  # "123.40"
+
+
+class TariffOut(Schema):
+    id: int
+    price: str
+    tiers: list[dict] = []
+    effective_from: dt.date
+    effective_to: dt.date | None
+    notice_published_on: dt.date | None
+    notice_ref: str
+
+    @staticmethod
+    def resolve_price(obj) -> str:
+        return f"{obj.price:.4f}"
+
+
+class FeeItemOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: FeeKind
+    cycle: Cycle
+    applies_to: list[str]
+    account: str
+    tariffs: list[TariffOut]
+
+    @staticmethod
+    def resolve_account(obj) -> str:
+        return obj.account.code
+
+    @staticmethod
+    def resolve_tariffs(obj) -> list:
+        return list(obj.tariffs.all())
+
+
+class TariffIn(Schema):
+    price: str = Field(..., description="单价（元），最多四位小数，字符串", examples=["2.35"])
+    effective_from: dt.date
+    effective_to: dt.date | None = None
+    tiers: list[dict] | None = Field(
+        None, description='阶梯：[{"upto": "10", "price": "3.50"}, {"upto": null, "price": "4.20"}]')
+    notice_published_on: dt.date | None = Field(None, description="调价公示日期（调整已有标准时必填）")
+    notice_ref: str = Field("", max_length=200)
+
+
+class RunIn(Schema):
+    period: str = Field(..., pattern=r"^\d{4}-\d{2}$", description="账期月份 YYYY-MM", examples=["2026-01"])
+
+
+class ItemTotal(Schema):
+    code: str
+    name: str
+    lines: int
+    total: Money
+
+
+class PreviewOut(Schema):
+    period_start: dt.date
+    bills: int
+    lines: int
+    total: Money
+    by_fee_item: list[ItemTotal]
+    warnings: list[str]
+
+
+class RunOut(Schema):
+    id: int
+    period_start: dt.date
+    status: RunStatus
+    bill_count: int
+    line_count: int
+    total: Money
+    bills_root: str
+    summary: dict
+    error: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+class LineOut(Schema):
+    fee_item: str
+    name: str
+    quantity: str
+    price: str
+    amount: Money
+    calculation: dict
+
+
+class BillOut(Schema):
+    id: int
+    number: str
+    unit_id: int
+    unit: str
+    period_start: dt.date
+    period_end: dt.date = Field(..., description="账期最后一天")
+    issued_on: dt.date
+    due_on: dt.date
+    amount: Money
+    paid: Money
+    outstanding: Money
+    status: BillStatus
+    late_fee: Money = Field(..., description="截至今天的滞纳金（按合同约定计算，不存储）")
+    digest: str
+    run_id: int | None
+
+
+class BillDetailOut(BillOut):
+    lines: list[LineOut]
+
+
+class PaymentOut(Schema):
+    id: int
+    number: str
+    unit_id: int
+    method: str
+    amount: Money
+    to_prepaid: Money
+    refunded: Money
+    received_at: dt.datetime
+    entry: str
+    allocations: list[dict]
+
+
+class AccountOut(Schema):
+    unit_id: int
+    unit: str
+    owed: Money
+    prepaid: Money
+    late_fees: Money
+    as_of: dt.date
+    bills: list[BillOut]
+    payments: list[PaymentOut]
+
+
+class PaymentIn(Schema):
+    amount: str = Field(..., description="金额（元），字符串，最多两位小数", examples=["300.00"])
+    method: PaymentMethod
+    bills: list[int] = Field([], description="指定缴纳的账单 id；不填则从最早的开始")
+    reference: str = Field("", max_length=60)
+    note: str = Field("", max_length=200)
+
+
+class RefundIn(Schema):
+    amount: str = Field(..., examples=["100.00"])
+    reason: str = Field(..., min_length=1, max_length=200)
+
+
+class RefundOut(Schema):
+    id: int
+    number: str
+    payment_id: int
+    amount: Money
+    reason: str
+    entry: str
+
+
+class BalanceOut(Schema):
+    code: str
+    name: str
+    kind: str
+    debit: Money
+    credit: Money
+    balance: Money
+
+
+class ProofOut(Schema):
+    bill: dict
+    canonical: str = Field(..., description="账单的 RFC 8785 规范 JSON；叶哈希 = SHA-256(0x00 || 它)")
+    leaf_index: int
+    tree_size: int
+    bills_root: str = Field(..., description="批次在透明日志 finance.run.committed 事件中的默克尔根")
+    inclusion_proof: list[str]
+    run_id: int
+
+
+def _bill_out(view: selectors.BillView) -> dict:
+    bill = view.bill
+    return {"id": bill.pk, "number": bill.number, "unit_id": bill.unit_id, "unit": bill.unit.label,
+            "period_start": bill.period_start, "period_end": bill.period_end - dt.timedelta(days=1),
+            "issued_on": bill.issued_on, "due_on": bill.due_on, "amount": money.text(bill.amount),
+            "paid": money.text(bill.paid), "outstanding": money.text(bill.outstanding),
+            "status": bill.status, "late_fee": money.text(view.late_fee.amount), "digest": bill.digest,
+            "run_id": bill.run_id}
+
+
+def _payment_out(payment) -> dict:
+    return {"id": payment.pk, "number": payment.number, "unit_id": payment.unit_id,
+            "method": payment.method, "amount": money.text(payment.amount),
+            "to_prepaid": money.text(payment.to_prepaid), "refunded": money.text(payment.refunded),
+            "received_at": payment.received_at, "entry": payment.entry.number,
+            "allocations": [{"bill": a.bill.number, "bill_id": a.bill_id, "kind": a.kind,
+                             "amount": money.text(a.amount)} for a in payment.allocations.all()]}
+
+
+def _run_out(run: BillingRun) -> dict:
+    return {"id": run.pk, "period_start": run.period_start, "status": run.status,
+            "bill_count": run.bill_count, "line_count": run.line_count, "total": money.text(run.total),
+            "bills_root": run.bills_root, "summary": run.summary, "error": run.error,
+            "started_at": run.started_at, "finished_at": run.finished_at}
+
+
+def _period(text: str) -> dt.date:
+    try:
+        return dt.datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        raise ValidationError({"period": ["账期格式应为 YYYY-MM"]}) from None
+
+
+# --- fee items and tariffs ----------------------------------------------------------------------
+
+
+@router.get("/communities/{community_id}/fee-items", response={200: list[FeeItemOut], **ERRORS},
+            summary="收费项目与收费标准")
+def list_fee_items(request, community_id: int):
+    community = community_for(request, community_id, "finance.view")
+    return selectors.fee_items_with_tariffs(community)
+
+
+@router.post("/fee-items/{item_id}/tariffs", response={201: TariffOut, **ERRORS}, summary="设定收费标准")
+@idempotent
+def set_tariff(request, item_id: int, payload: TariffIn, idempotency_key: IdempotencyKeyHeader = None):
+    item = access.get_fee_item_for(request.auth, item_id, for_write=True)
+    tariff = services.set_tariff(item, actor=request.auth, **payload.dict())
+    return Status(201, TariffOut.from_orm(tariff))
+
+
+# --- billing runs --------------------------------------------------------------------------------
+
+
+@router.get("/communities/{community_id}/runs", response={200: list[RunOut], **ERRORS}, summary="计费批次")
+def list_runs(request, community_id: int):
+    community = community_for(request, community_id, "finance.view")
+    return [_run_out(r) for r in BillingRun.objects.in_community(community)[:60]]
+
+
+@router.get("/communities/{community_id}/runs/preview", response={200: PreviewOut, **ERRORS},
+            summary="计费预览（不写入）")
+def preview_run(request, community_id: int, period: str):
+    community = community_for(request, community_id, "finance.bill")
+    plan = services.preview_billing_run(community, _period(period), actor=request.auth)
+    return {"period_start": plan.period_start, "bills": len(plan.bills), "lines": plan.line_count,
+            "total": money.text(plan.total), "warnings": plan.warnings,
+            "by_fee_item": [{"code": code, "name": v["name"], "lines": v["lines"],
+                             "total": money.text(v["total"])} for code, v in plan.by_item.items()]}
+
+
+@router.post("/communities/{community_id}/runs", response={202: RunOut, **ERRORS},
+             summary="开始批量计费（后台执行，查询状态）")
+@idempotent
+def start_run(request, community_id: int, payload: RunIn, idempotency_key: IdempotencyKeyHeader = None):
+    community = community_for(request, community_id, "finance.bill")
+    run = services.start_billing_run(community, _period(payload.period), actor=request.auth)
+    run.refresh_from_db()
+    return Status(202, _run_out(run))
+
+
+@router.get("/runs/{run_id}", response={200: RunOut, **ERRORS}, summary="计费批次状态")
+def get_run(request, run_id: int):
+    return _run_out(access.get_run_for(request.auth, run_id))
+
+
+# --- accounts, bills, proofs -------------------------------------------------------------------
+
+
+@router.get("/units/{unit_id}/account", response={200: AccountOut, **ERRORS},
+            summary="房屋账户：账单、缴费、预存余额")
+def unit_account(request, unit_id: int):
+    unit = access.get_unit_for(request.auth, unit_id)
+    account = selectors.unit_account(unit, as_of=timezone.localdate())
+    return {"unit_id": unit.pk, "unit": unit.label, "owed": money.text(account.owed),
+            "prepaid": money.text(account.prepaid), "late_fees": money.text(account.late_fees),
+            "as_of": account.as_of, "bills": [_bill_out(v) for v in account.bills],
+            "payments": [_payment_out(p) for p in account.payments]}
+
+
+@router.get("/bills/{bill_id}", response={200: BillDetailOut, **ERRORS}, summary="账单详情（含计算过程）")
+def get_bill(request, bill_id: int):
+    bill = access.get_bill_for(request.auth, bill_id)
+    view = selectors.bill_view(bill, timezone.localdate())
+    lines = [{"fee_item": x.fee_item.code, "name": x.fee_item.name, "quantity": f"{x.quantity:.4f}",
+              "price": f"{x.price:.4f}", "amount": money.text(x.amount), "calculation": x.calculation}
+             for x in bill.lines.select_related("fee_item", "calc").order_by("id")]
+    return {**_bill_out(view), "lines": lines}
+
+
+@router.get("/bills/{bill_id}/proof", response={200: ProofOut, **ERRORS}, url_name="finance_bill_proof",
+            summary="账单证明：规范 JSON 与到批次默克尔根的包含证明")
+def bill_proof(request, bill_id: int):
+    return billing.bill_proof(access.get_bill_for(request.auth, bill_id))
+
+
+# --- payments ------------------------------------------------------------------------------------
+
+
+@router.post("/units/{unit_id}/payments", response={201: PaymentOut, **ERRORS}, summary="柜台收款")
+@idempotent
+def receive_payment(request, unit_id: int, payload: PaymentIn, idempotency_key: IdempotencyKeyHeader = None):
+    unit = access.get_unit_for(request.auth, unit_id)
+    payment = payments.receive_payment(unit, actor=request.auth, amount=payload.amount,
+                                       method=payload.method, bills=payload.bills,
+                                       reference=payload.reference, note=payload.note)
+    return Status(201, _payment_out(payment))
+
+
+@router.post("/payments/{payment_id}/refunds", response={201: RefundOut, **ERRORS}, summary="退款")
+@idempotent
+def refund(request, payment_id: int, payload: RefundIn, idempotency_key: IdempotencyKeyHeader = None):
+    payment = access.get_payment_for(request.auth, payment_id, for_write=True)
+    refund = payments.refund_payment(payment, actor=request.auth, amount=payload.amount,
+                                     reason=payload.reason)
+    return Status(201, {"id": refund.pk, "number": refund.number, "payment_id": payment.pk,
+                        "amount": money.text(refund.amount), "reason": refund.reason,
+                        "entry": refund.entry.number})
+
+
+# --- the books ---------------------------------------------------------------------------------
+
+
+@router.get("/communities/{community_id}/balances", response={200: list[BalanceOut], **ERRORS},
+            summary="科目余额（试算平衡）")
+def balances(request, community_id: int):
+    community = community_for(request, community_id, "finance.view")
+    return [{"code": code, "name": row["account"].name, "kind": row["account"].kind,
+             "debit": money.text(row["debit"]), "credit": money.text(row["credit"]),
+             "balance": money.text(row["balance"])} for code, row in ledger.balances(community).items()]
