@@ -266,3 +266,16 @@ def test_purge_deletes_only_old_uploads_nothing_refers_to(community, owner, owne
     assert not get_storage().exists(abandoned.storage_key)
     assert not get_storage().exists(abandoned.thumbnail_key)
     assert get_storage().exists(used.storage_key) and get_storage().exists(fresh.thumbnail_key)
+
+
+def test_truncated_jpeg_is_refused_even_when_a_library_relaxed_pillow(community, owner):
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # what importing WeasyPrint does, process-wide
+    try:
+        data = jpeg_with_gps(orientation=1)
+        with pytest.raises(ValidationError):
+            uploads.store_image(photo(data[: len(data) // 2]), community=community, actor=owner)
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+    assert Upload.objects.count() == 0

@@ -32,7 +32,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from sunlit.core.models import Community, Upload, User
 from sunlit.core.permissions import require
@@ -130,6 +130,9 @@ def _decode(data: bytes) -> Image.Image:
         if image.format == "JPEG":
             # Decode a big JPEG at a reduced scale straight away (still ≥ MAX_SIDE): 4× faster.
             image.draft("RGB", (MAX_SIDE, MAX_SIDE))
+        # Some libraries (WeasyPrint, on import) switch Pillow to accepting truncated files for
+        # the whole process; an upload must always be complete.
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
         try:
             image.load()
         except Image.DecompressionBombError:
