@@ -39,6 +39,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from sunlit.board import demo as board_demo
 from sunlit.core import audit
 from sunlit.core.bulk import bulk_insert
 from sunlit.core.choices import DepartmentKind, PersonKind, Role
@@ -329,6 +330,7 @@ def load_demo(*, units: int = BLOCK_UNITS, communities: int = 1, seed: int = 202
                 tickets_demo.load_demo(community, seed=seed)
                 governance_demo.load_demo(community)
                 finance_demo.load_demo(community)
+                board_demo.load_demo(community)
             else:
                 _grant_company_admin(community)
             audit.record(AuditEvent.Action.IMPORT, None, community=community,

@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "sunlit.governance",
     "sunlit.finance",
     "sunlit.notices",
+    "sunlit.board",
     "sunlit.web",
 ]
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("notices/", include("sunlit.notices.urls")),
     path("governance/", include("sunlit.governance.urls")),
     path("finance/", include("sunlit.finance.urls")),
+    path("board/", include("sunlit.board.urls")),
     path("api/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

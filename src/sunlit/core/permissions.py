@@ -63,6 +63,16 @@ GRANTS: dict[str, frozenset[str]] = {
     "governance.manage": frozenset({R.COMMITTEE, R.MANAGER, R.COMPANY_ADMIN}),
     "governance.vote": frozenset({R.OWNER, R.RESIDENT, R.COMMITTEE, R.SUPERVISOR}),
     "governance.enter_ballots": frozenset({R.SERVICE, R.MANAGER, R.COMPANY_ADMIN, R.COMMITTEE}),
+    # weekly exposure board (每周曝光台): members read published boards; staff prepare drafts;
+    # the manager publishes; the committee co-signs (if the community requires it) and contests
+    "board.view": ALL_ROLES,
+    "board.view_drafts": STAFF_ROLES | {R.AUDITOR, R.COMMITTEE},
+    "board.prepare": frozenset({R.SERVICE, R.DISPATCHER, R.MANAGER, R.COMPANY_ADMIN}),
+    "board.publish": frozenset({R.MANAGER, R.COMPANY_ADMIN}),
+    "board.cosign": frozenset({R.COMMITTEE}),
+    "board.contest": frozenset({R.COMMITTEE}),
+    "board.answer": frozenset({R.MANAGER, R.COMPANY_ADMIN}),
+    "board.settings": frozenset({R.COMMITTEE, R.COMPANY_ADMIN}),
 }
 
 ObjectRule = Callable[[Any, Any], bool]

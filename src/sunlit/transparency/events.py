@@ -446,3 +446,29 @@ register_event(
     public={"number": "text", "payment": "text", "unit": "text", "amount": "money",
             "reason": "text", "reopened": "json", "entry": "text"},
 )
+
+# --- board (每周曝光台): publications, co-signatures, contests and answers ---------------------------
+# The published board itself is off the log; its RFC 8785 canonical content is hashed
+# (content_sha256) so anyone can check the board they see against this leaf. Texts are masked.
+
+register_event(
+    "board.weekly.published", label=gettext_noop("发布每周曝光台"), subject="board.weeklyboard",
+    public={"week": "date", "items": "int", "new": "int", "carried": "int", "by_status": "json",
+            "untrue": "int", "content_sha256": "text"},
+)
+register_event(
+    "board.weekly.cosigned", label=gettext_noop("业委会会签曝光台"), subject="board.weeklyboard",
+    public={"week": "date", "cosigner": "text"},
+)
+register_event(
+    "board.item.contested", label=gettext_noop("业委会质疑曝光条目"), subject="board.boardcontest",
+    public={"week": "date", "number": "text", "text": "text", "by": "text"},
+)
+register_event(
+    "board.contest.answered", label=gettext_noop("答复曝光条目质疑"), subject="board.boardcontest",
+    public={"week": "date", "number": "text", "answer": "text", "by": "text"},
+)
+register_event(
+    "board.settings.changed", label=gettext_noop("曝光台会签设置"), subject="board.boardsettings",
+    public={"require_cosign": "bool"},
+)
