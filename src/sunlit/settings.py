@@ -273,6 +273,9 @@ SUNLIT_STORAGE_URL = env_str("SUNLIT_STORAGE_URL", str(DATA_DIR / "uploads"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Tickets: an owner may reopen a resolved ticket within this many days of its resolution.
 SUNLIT_TICKET_REOPEN_DAYS = env_int("SUNLIT_TICKET_REOPEN_DAYS", 7)
+# Tickets: at most this many submissions per account in any hour (customer service registering
+# calls on owners' behalf is not limited); 0 turns the limit off.
+SUNLIT_TICKET_HOURLY_LIMIT = env_int("SUNLIT_TICKET_HOURLY_LIMIT", 20)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LOGGING = {

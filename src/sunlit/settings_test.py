@@ -16,3 +16,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tickets: no per-account hourly limit in tests, except where a test turns it on.
+SUNLIT_TICKET_HOURLY_LIMIT = 0

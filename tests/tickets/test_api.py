@@ -508,3 +508,15 @@ def test_low_rating_flags_manager_review(login, owner, ticket_in, dispatcher):
     ticket = ticket_in("resolved")
     call(login(owner), "post", f"/tickets/{ticket.pk}/rate", {"rating": 1})
     assert listed(login(dispatcher), "?needs_review=true")[1] == [ticket.number]
+
+
+def test_a_flood_of_submissions_is_refused_with_a_clear_error(login, owner, submission, settings):
+    settings.SUNLIT_TICKET_HOURLY_LIMIT = 2
+    client = login(owner)
+    for n in range(2):
+        response, _body = call(client, "post", "/tickets", submission(), **{"Idempotency-Key": f"f{n}"})
+        assert response.status_code == 201
+    response, body = call(client, "post", "/tickets", submission(), **{"Idempotency-Key": "f2"})
+    assert response.status_code in (400, 422)
+    assert "每小时最多提交 2 个工单" in json.dumps(body, ensure_ascii=False)
+    assert Ticket.objects.count() == 2

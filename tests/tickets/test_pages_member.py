@@ -409,3 +409,16 @@ def test_technician_reports_a_common_area_problem_himself(client, technician, ow
                                           location_text="地下车库B2入口"))
     assert response.status_code == 302
     assert Ticket.objects.get().created_by == technician
+
+
+def test_a_flood_is_refused_on_the_form_keeping_the_input(client, owner, owner_unit, plumbing,
+                                                          settings):
+    settings.SUNLIT_TICKET_HOURLY_LIMIT = 1
+    client.force_login(owner)
+    first = client.post(reverse("tickets:submit"), form_data(owner_unit, plumbing))
+    assert first.status_code == 302
+    again = client.post(reverse("tickets:submit"),
+                        form_data(owner_unit, plumbing, idempotency_key="k-2", title="又漏水了"))
+    page = again.content.decode()
+    assert again.status_code == 200 and "每小时最多提交 1 个工单" in page and "又漏水了" in page
+    assert Ticket.objects.count() == 1

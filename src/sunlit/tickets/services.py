@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -206,6 +207,25 @@ def _lives_in(reporter: Person | None, reporter_user: User | None, unit: Unit) -
         | Q(residencies__person=reporter, residencies__moved_out__isnull=True)).exists()
 
 
+def hourly_limit() -> int:
+    return getattr(settings, "SUNLIT_TICKET_HOURLY_LIMIT", 20)
+
+
+def _check_rate(actor: User, now: dt.datetime) -> None:
+    """One account may not flood the desk: at most ``SUNLIT_TICKET_HOURLY_LIMIT`` of its own
+    submissions in the hour before ``now`` (a retry with the same idempotency key is not a new
+    submission and was answered before this check)."""
+    limit = hourly_limit()
+    if limit <= 0:
+        return
+    recent = Ticket.objects.filter(created_by=actor, created_at__gt=now - dt.timedelta(hours=1),
+                                   created_at__lte=now).count()
+    if recent >= limit:
+        raise ValidationError({"__all__": [_(
+            "提交过于频繁：每小时最多提交 %(n)s 个工单，请稍后再试；紧急情况请直接拨打物业服务电话"
+        ) % {"n": limit}]})
+
+
 @transaction.atomic
 def submit_ticket(
     community: Community, *, actor: User, kind: str, category: Category, title: str,
@@ -237,6 +257,8 @@ def submit_ticket(
             return existing
 
     now = now or timezone.now()
+    if not on_behalf:
+        _check_rate(actor, now)
     errors: dict[str, list[str]] = {}
     if kind not in TicketKind.values:
         errors["kind"] = [_("请选择类型")]
