@@ -217,6 +217,9 @@ class Ticket(CommunityOwned):
         ]
         indexes = [
             models.Index(fields=["community", "status", "due_resolve"]),
+            # the weekly board: tickets raised in a week, and those closed after its start
+            models.Index(fields=["community", "created_at"]),
+            models.Index(fields=["community", "closed_at"]),
             models.Index(fields=["assignee", "status"]),
         ]
 
