@@ -7,7 +7,9 @@ import shutil
 import subprocess
 
 import pytest
+import zxingcpp
 from django.urls import reverse
+from PIL import Image
 
 from sunlit.board import services
 from sunlit.board.models import WeeklyBoard
@@ -107,6 +109,12 @@ def test_poster_pdf_text_and_qr(client, owner, published, tmp_path):
     assert poster.qr_data_uri(url) in html
     images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True).stdout
     assert len(images.strip().splitlines()) >= 3  # header lines + the QR image
+    # the QR code printed on the poster, read back from the rendered page as a phone would
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(pdf),
+                    str(tmp_path / "page")], check=True)
+    page = next(tmp_path.glob("page*.png"))
+    decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(page))]
+    assert url in decoded
 
 
 def test_rendering_a_poster_leaves_upload_checks_strict(client, owner, published):
