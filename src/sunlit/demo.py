@@ -48,6 +48,7 @@ from sunlit.core.services import create_community, create_organization, grant_me
 from sunlit.core.validators import PLATE_RE, make_id_number
 from sunlit.finance import demo as finance_demo
 from sunlit.governance import demo as governance_demo
+from sunlit.notices import demo as notices_demo
 from sunlit.registry.choices import DeliveryStatus, ResidentKind, UnitUsage, VehicleKind
 from sunlit.registry.models import Building, Ownership, Residency, Unit, Vehicle
 from sunlit.registry.services import (
@@ -330,6 +331,7 @@ def load_demo(*, units: int = BLOCK_UNITS, communities: int = 1, seed: int = 202
                 tickets_demo.load_demo(community, seed=seed)
                 governance_demo.load_demo(community)
                 finance_demo.load_demo(community)
+                notices_demo.load_demo(community)
                 board_demo.load_demo(community)
             else:
                 _grant_company_admin(community)

@@ -16,6 +16,8 @@ from django.utils import timezone
 from sunlit.board.models import WeeklyBoard
 from sunlit.core.choices import STAFF_ROLES
 from sunlit.core.models import Community, Membership
+from sunlit.notices.choices import AnnouncementKind
+from sunlit.notices.models import Announcement
 from sunlit.tickets import services as ticket_services
 from sunlit.tickets.choices import Priority
 from sunlit.tickets.models import Category, Shift, SlaTarget
@@ -68,6 +70,10 @@ def collect(community: Community) -> dict:
         "staff": _staff(community, now),
         "promises": _promises(community),
         "boards": boards,
+        "major": list(Announcement.objects.in_community(community).published()
+                      .filter(kind=AnnouncementKind.MAJOR).order_by("-published_at")[:20]),
+        "notices": list(Announcement.objects.in_community(community).published()
+                        .filter(kind=AnnouncementKind.NOTICE).order_by("-published_at")[:10]),
         "log": log,
         "verifier_key": log_selectors.verifier_key(log) if log is not None else "",
         "now": now,

@@ -56,6 +56,8 @@ GRANTS: dict[str, frozenset[str]] = {
     "finance.post": frozenset({R.FINANCE, R.MANAGER, R.COMPANY_ADMIN}),
     # uploads (photos, receipts): every member who acts, not the read-only auditor
     "uploads.create": ALL_ROLES - {R.AUDITOR},
+    # announcements (公告) to the whole community: the service desk, the manager, the company
+    "notices.publish": frozenset({R.SERVICE, R.MANAGER, R.COMPANY_ADMIN}),
     # governance (Civil Code art. 278 votes): owners vote for the units they hold (checked on
     # the frozen electorate); the committee and the manager run votes; staff enter paper and
     # proxy ballots, a second staff member confirms them

@@ -27,3 +27,11 @@ class DeliveryStatus(models.TextChoices):
     SENT = "sent", _("已发送")
     FAILED = "failed", _("发送失败")
     SKIPPED = "skipped", _("未发送")
+
+
+class AnnouncementKind(models.TextChoices):
+    """What a notice to the whole community is: an ordinary notice, or a major matter
+    (重大事项: works on common parts, fee changes, votes, emergencies) listed on the disclosure page."""
+
+    NOTICE = "notice", _("通知")
+    MAJOR = "major", _("重大事项")

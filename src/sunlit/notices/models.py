@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sunlit.core.models import CommunityOwned
 from sunlit.core.tenancy import CommunityScopedQuerySet
-from sunlit.notices.choices import DeliveryChannel, DeliveryStatus, NotificationKind
+from sunlit.notices.choices import AnnouncementKind, DeliveryChannel, DeliveryStatus, NotificationKind
 
 
 class NotificationQuerySet(CommunityScopedQuerySet):
@@ -122,3 +122,36 @@ class NotificationPreference(models.Model):
 
     def wants(self, channel: str) -> bool:
         return bool(getattr(self, channel, False))
+
+
+class AnnouncementQuerySet(CommunityScopedQuerySet):
+    def published(self):
+        return self.filter(published_at__isnull=False)
+
+
+class Announcement(CommunityOwned):
+    """Announcement — 公告: a notice to the whole community, published once and never edited
+    (a correction is a new announcement). Its title, kind and the SHA-256 of its text are on
+    the transparency log; every member is notified."""
+
+    kind = models.CharField(_("类型"), max_length=10, choices=AnnouncementKind.choices,
+                            default=AnnouncementKind.NOTICE)
+    title = models.CharField(_("标题"), max_length=100)
+    body = models.TextField(_("正文"), max_length=5000)
+    body_sha256 = models.CharField(max_length=64)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, related_name="+")
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="corrections", verbose_name=_("更正"))
+
+    objects = AnnouncementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("公告")
+        verbose_name_plural = _("公告")
+        ordering = ["-published_at", "-id"]
+        indexes = [models.Index(fields=["community", "kind", "published_at"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -7,6 +7,7 @@ hands the other channels to the background worker after the commit.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -19,11 +20,13 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from sunlit.core.models import Community, Membership, User
-from sunlit.core.permissions import communities_where
+from sunlit.core import audit
+from sunlit.core.models import AuditEvent, Community, Membership, User
+from sunlit.core.permissions import communities_where, require
+from sunlit.core.validators import normalize_text
 from sunlit.notices import channels as channel_module
-from sunlit.notices.choices import DeliveryStatus, NotificationKind
-from sunlit.notices.models import Delivery, Notification, NotificationPreference
+from sunlit.notices.choices import AnnouncementKind, DeliveryStatus, NotificationKind
+from sunlit.notices.models import Announcement, Delivery, Notification, NotificationPreference
 
 logger = logging.getLogger("sunlit.notices")
 
@@ -192,3 +195,53 @@ def set_preferences(*, actor: User, email: bool, sms: bool, wechat: bool) -> Not
     preference.updated_at = timezone.now()
     preference.save(update_fields=["email", "sms", "wechat", "updated_at"])
     return preference
+
+
+# --- announcements (公告) --------------------------------------------------------------------------
+
+MAX_ANNOUNCEMENT_TITLE = 100
+MAX_ANNOUNCEMENT_BODY = 5000
+
+
+@transaction.atomic
+def publish_announcement(community: Community, *, actor: User, title: str, body: str,
+                         kind: str = AnnouncementKind.NOTICE,
+                         corrects: Announcement | None = None) -> Announcement:
+    """发布公告: a notice to the whole community, on the log (title, kind, SHA-256 of the
+    text) and in every member's inbox. Never edited afterwards; ``corrects`` names the earlier
+    announcement a correction replaces (both stay published)."""
+    require(actor, "notices.publish", community=community)
+    errors: dict[str, list[str]] = {}
+    title = normalize_text(title if isinstance(title, str) else "")
+    body = (body if isinstance(body, str) else "").strip()
+    if not title:
+        errors["title"] = [_("请填写标题")]
+    elif len(title) > MAX_ANNOUNCEMENT_TITLE:
+        errors["title"] = [_("标题最多 %(n)s 个字") % {"n": MAX_ANNOUNCEMENT_TITLE}]
+    if not body:
+        errors["body"] = [_("请填写正文")]
+    elif len(body) > MAX_ANNOUNCEMENT_BODY:
+        errors["body"] = [_("正文最多 %(n)s 个字") % {"n": MAX_ANNOUNCEMENT_BODY}]
+    if kind not in AnnouncementKind.values:
+        errors["kind"] = [_("请选择公告类型")]
+    if corrects is not None and corrects.community_id != community.pk:
+        errors["corrects"] = [_("只能更正本小区的公告")]
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    announcement = Announcement.objects.create(
+        community=community, kind=kind, title=title, body=body,
+        body_sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(), published_by=actor,
+        published_at=now, corrects=corrects)
+    audit.record(AuditEvent.Action.CREATE, announcement, actor=actor, summary=f"发布公告 {title}")
+    from sunlit.transparency import services as log
+
+    log.record(community, "notices.announcement.published", announcement, time=now, public={
+        "title": title, "kind": str(kind), "body_sha256": announcement.body_sha256,
+        "corrects": corrects.pk if corrects is not None else None})
+    members = (Membership.objects.in_community(community).active()
+               .values_list("user_id", flat=True).distinct())
+    notify(community=community, recipients=list(members), title=f"【{AnnouncementKind(kind).label}】{title}",
+           body=body[:200], url=f"/notices/announcements/{announcement.pk}/",
+           kind=NotificationKind.ANNOUNCEMENT, obj=announcement)
+    return announcement

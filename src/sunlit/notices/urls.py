@@ -9,4 +9,7 @@ urlpatterns = [
     path("<int:notification_id>/", views.open_notification, name="open"),
     path("read-all/", views.read_all, name="read_all"),
     path("settings/", views.preferences, name="preferences"),
+    path("announcements/", views.announcements, name="announcements"),
+    path("announcements/new/", views.publish, name="publish"),
+    path("announcements/<int:pk>/", views.announcement, name="announcement"),
 ]

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sunlit.core.permissions import role_map
+from sunlit.core.permissions import can, require, role_map
 from sunlit.notices import access, selectors, services
-from sunlit.notices.models import NotificationPreference
+from sunlit.notices.choices import AnnouncementKind
+from sunlit.notices.models import Announcement, NotificationPreference
 from sunlit.notices.services import is_safe_relative_url
+from sunlit.web.community import current_community
 from sunlit.web.rendering import paginate, render_list
 
 PAGE_SIZE = 20
@@ -61,3 +64,54 @@ def preferences(request):
         "has_email": bool(request.user.email),
         "has_mobile": bool(request.user.mobile),
     })
+
+
+# --- announcements (公告) --------------------------------------------------------------------------
+
+@login_required
+def announcements(request):
+    """公告: the community's announcements, newest first; staff may publish from here."""
+    community = current_community(request)
+    if community is None:
+        return redirect("web:home")
+    require(request.user, "community.view", community=community)
+    rows = Announcement.objects.in_community(community).published().select_related("published_by")
+    kind = request.GET.get("kind")
+    if kind in AnnouncementKind.values:
+        rows = rows.filter(kind=kind)
+    return render_list(request, "notices/announcements.html", {
+        "community": community, "kind": kind, "kinds": AnnouncementKind.choices,
+        "can_publish": can(request.user, "notices.publish", community=community),
+        **paginate(request, rows, per_page=PAGE_SIZE),
+    })
+
+
+@login_required
+def announcement(request, pk: int):
+    item = access.get_announcement_for(request.user, pk)
+    return render(request, "notices/announcement.html", {"item": item})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def publish(request):
+    """发布公告 (service desk, manager, company): what was typed stays on an error."""
+    community = current_community(request)
+    if community is None:
+        return redirect("web:home")
+    require(request.user, "notices.publish", community=community)
+    data = {"title": "", "body": "", "kind": AnnouncementKind.NOTICE}
+    errors: dict = {}
+    if request.method == "POST":
+        data = {key: request.POST.get(key, "") for key in data}
+        try:
+            item = services.publish_announcement(community, actor=request.user, title=data["title"],
+                                                 body=data["body"], kind=data["kind"])
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            messages.success(request, _("公告已发布，并已通知本小区全体成员"))
+            return redirect("notices:announcement", pk=item.pk)
+    return render(request, "notices/announcement_form.html", {
+        "community": community, "data": data, "errors": errors, "kinds": AnnouncementKind.choices,
+    }, status=400 if errors else 200)

@@ -472,3 +472,9 @@ register_event(
     "board.settings.changed", label=gettext_noop("曝光台会签设置"), subject="board.boardsettings",
     public={"require_cosign": "bool"},
 )
+
+# --- notices: announcements to the whole community -------------------------------------------------
+register_event(
+    "notices.announcement.published", label=gettext_noop("发布公告"), subject="notices.announcement",
+    public={"title": "text", "kind": "text", "body_sha256": "text", "corrects": "int?"},
+)
