@@ -42,7 +42,8 @@ PUBLIC_FIELDS = {
 # the demo's tickets and votes: whatever their registered public fields are, no reporter or
 # voter data may be in them
 PUBLIC_FIELDS.update({name: set(event.public) for name, event in events.REGISTRY.items()
-                      if name.startswith(("tickets.", "governance.", "finance.", "board.", "notices."))})
+                      if name.startswith(("tickets.", "governance.", "finance.", "board.", "notices.",
+                                          "community.staff."))})
 
 
 def leaves(community, **filters) -> list[LogLeaf]:

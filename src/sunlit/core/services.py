@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sunlit.core import audit, crypto
-from sunlit.core.choices import PersonKind, Role
+from sunlit.core.choices import STAFF_ROLES, PersonKind, Role
 from sunlit.core.models import (
     ActivationCode,
     ApiToken,
@@ -58,11 +58,16 @@ def create_community(organization: Organization, *, name: str, code: str, **fiel
 
 
 @transaction.atomic
+@transaction.atomic
 def grant_membership(
     user: User, community: Community, role: str, *, actor: User | None,
     department=None, job_number: str = "", post: str = "",
 ) -> Membership:
-    """Gives a user a role in a community. ``actor=None`` is the platform itself (set-up)."""
+    """Gives a user a role in a community. ``actor=None`` is the platform itself (set-up).
+
+    A staff role is public responsibility: who serves the community, in which department and
+    post, under which job number goes on the log (``community.staff.appointed``) — the
+    disclosure page shows it with that proof. Owners' and residents' memberships stay off it."""
     if actor is not None:
         require(actor, "staff.manage", community=community)
     membership, created = Membership.objects.get_or_create(
@@ -75,6 +80,13 @@ def grant_membership(
     forget_roles(user)
     audit.record(AuditEvent.Action.CREATE, membership, actor=actor, community=community,
                  summary=f"授予角色 {Role(role).label}")
+    if role in STAFF_ROLES:
+        from sunlit.transparency import services as log
+
+        log.record(community, "community.staff.appointed", membership, public={
+            "name": str(user), "role": str(role), "job_number": str(membership.job_number) or None,
+            "department": str(membership.department.name) if membership.department else None,
+            "post": str(membership.post) or None})
     return membership
 
 

@@ -256,6 +256,12 @@ register_event(
     public={"name": "text", "code": "text", "organization": "text", "city": "text?",
             "district": "text?", "address": "text?"},
 )
+# Staff serve the community in public: name, role, department, post and job number.
+register_event(
+    "community.staff.appointed", label=gettext_noop("任命服务人员"), subject="core.membership",
+    public={"name": "text", "role": "text", "job_number": "text?", "department": "text?",
+            "post": "text?"},
+)
 register_event(
     "roster.unit.registered", label=gettext_noop("登记房屋"), subject="registry.unit", public=UNIT_FACTS,
 )
