@@ -345,8 +345,10 @@ def submit_ticket(
     }, private={"reporter_name": reporter.name if reporter is not None else None,
                 "unit": unit.label if unit is not None else None})
     notifications.ticket_submitted(ticket)
-    if category.auto_dispatch and dispatch.choose_assignee(ticket, at=now) is not None:
-        ticket = auto_dispatch_ticket(ticket, actor=None, now=now)
+    if category.auto_dispatch:  # by the system, when someone is eligible; else it waits
+        member = dispatch.choose_assignee(ticket, at=now)
+        if member is not None:
+            ticket = _dispatch(ticket, member, None, _("自动派单"), now, automatic=True)
     return ticket
 
 
