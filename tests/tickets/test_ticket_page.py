@@ -249,7 +249,7 @@ def test_resolve_bad_input_keeps_what_was_typed(client, technician, ticket_in):
     response = client.post(act(ticket, "resolve"), {
         "material_name": ["角阀"], "material_quantity": ["很多"], "material_unit": ["个"],
         "material_price": [""]})
-    assert response.status_code == 400 and "请填写数字" in response.content.decode()
+    assert response.status_code == 400 and "数量必须是数字" in response.content.decode()
     assert snapshot(ticket) == before
 
 

@@ -10,9 +10,8 @@ the same transaction. Each returns the updated ticket (a fresh instance).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sunlit.core import audit
+from sunlit.core import audit, money
 from sunlit.core.choices import STAFF_ROLES, DepartmentKind
 from sunlit.core.models import AuditEvent, Community, Department, Membership, Person, Upload, User
 from sunlit.core.permissions import can, require
@@ -558,29 +557,19 @@ def arrive_ticket(ticket: Ticket, *, actor: User, note: str = "", photos: Sequen
 
 
 MAX_MATERIALS = 30
-AMOUNT_RE = re.compile(r"-?\d{1,12}(\.\d+)?")
 MAX_LABOR_MINUTES = 7 * 24 * 60
 
 
-def parse_amount(value, *, field: str, allow_zero: bool = True,
+def parse_amount(value, *, field: str, what=None, allow_zero: bool = True,
                  limit: Decimal = Decimal("99999999.99")) -> Decimal:
-    """A money or quantity amount: a Decimal (or its string) with at most two places."""
-    if isinstance(value, (bool, float)):
-        raise ValidationError({field: [_("请填写数字（最多两位小数），不要用浮点数")]})
-    text = str(value).strip()
-    if not isinstance(value, (int, Decimal)) and not AMOUNT_RE.fullmatch(text):
-        raise ValidationError({field: [_("请填写数字（最多两位小数）")]})
+    """A money or quantity amount with at most two places, through ``core.money`` (one parser)."""
     try:
-        amount = Decimal(text)
-    except (InvalidOperation, ValueError):
-        raise ValidationError({field: [_("请填写数字（最多两位小数）")]}) from None
-    if not amount.is_finite():
-        raise ValidationError({field: [_("请填写数字（最多两位小数）")]})
-    if amount.as_tuple().exponent < -2:
-        raise ValidationError({field: [_("最多两位小数")]})
+        amount = money.parse_decimal(value, what=what or _("金额"), places=2)
+    except money.MoneyError as exc:
+        raise ValidationError({field: [str(exc)]}) from None
     if amount < 0 or (amount == 0 and not allow_zero) or amount > limit:
         raise ValidationError({field: [_("数值超出范围")]})
-    return amount.quantize(Decimal("0.01"))
+    return amount.quantize(money.FEN)
 
 
 def _materials(materials, *, charged_allowed: bool) -> list[dict]:
@@ -601,7 +590,7 @@ def _materials(materials, *, charged_allowed: bool) -> list[dict]:
         unit = normalize_text(str(item.get("unit") or ""))
         if len(unit) > 10:
             raise ValidationError({field: [_("第 %(n)s 项：单位最多 10 个字") % {"n": number}]})
-        quantity = parse_amount(item.get("quantity", ""), field=field, allow_zero=False,
+        quantity = parse_amount(item.get("quantity", ""), field=field, what=_("数量"), allow_zero=False,
                                 limit=Decimal("99999.99"))
         price = item.get("unit_price")
         if price in (None, ""):
