@@ -158,6 +158,7 @@ def on_http_error(request, exc: HttpError):
 
 
 def _mount_routers() -> None:
+    from sunlit.board.api import router as board_router
     from sunlit.core.api import router as core_router
     from sunlit.finance.api import router as finance_router
     from sunlit.governance.api import router as governance_router
@@ -172,6 +173,7 @@ def _mount_routers() -> None:
     api.add_router("/v1/", governance_router)
     api.add_router("/v1/", tickets_router)
     api.add_router("/v1/", notices_router)
+    api.add_router("/v1/", board_router)
     api.add_router("/v1/finance/", finance_router)
 
 
