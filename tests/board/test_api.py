@@ -76,7 +76,8 @@ def test_committee_contests_and_the_manager_answers(api, manager, committee, own
     assert BoardContest.objects.count() == 1
     contest_id = raised.json()["id"]
     assert api(owner, "post", f"/board-contests/{contest_id}/answer", {"answer": "x"}).status_code == 403
-    answered = api(manager, "post", f"/board-contests/{contest_id}/answer", {"answer": "已核实，当日 10:40 到场"})
+    answered = api(manager, "post", f"/board-contests/{contest_id}/answer",
+                   {"answer": "已核实，当日 10:40 到场"})
     assert answered.status_code == 200 and answered.json()["answered_at"]
     detail = api(owner, "get", f"/boards/{board.pk}").json()
     assert detail["contests"][0]["answer"] == "已核实，当日 10:40 到场"
