@@ -163,3 +163,15 @@ def test_unresolvable_reason_is_public_on_the_log(ticket_in, manager):
                                         reason="属开发商保修范围", now=LATER)
     assert ticket.public_reason == "属开发商保修范围"
     assert "属开发商保修范围" in LogLeaf.objects.latest("index").data
+
+
+def test_withdrawn_and_a_cancelled_vote_are_different_words_in_english():
+    from django.utils import translation
+
+    from sunlit.governance.choices import VoteStatus
+    from sunlit.tickets.choices import TicketStatus
+
+    with translation.override("en"):
+        assert str(TicketStatus.WITHDRAWN.label) == "Withdrawn"
+        assert str(VoteStatus.CANCELLED.label) == "Cancelled"
+    assert str(TicketStatus.WITHDRAWN.label) == str(VoteStatus.CANCELLED.label) == "已撤销"

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TicketKind(models.TextChoices):
@@ -30,7 +31,7 @@ class TicketStatus(models.TextChoices):
     RESOLVED = "resolved", _("待回访")
     FOLLOWED_UP = "followed_up", _("已回访")
     ARCHIVED = "archived", _("已归档")
-    WITHDRAWN = "withdrawn", _("已撤销")
+    WITHDRAWN = "withdrawn", pgettext_lazy("ticket status", "已撤销")
     UNRESOLVABLE = "unresolvable", _("无法解决")
     REOPENED = "reopened", _("重新打开")
     SUSPENDED = "suspended", _("挂起")

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -253,7 +253,7 @@ DONE = {
     A.RESOLVE: gettext_lazy("已处理完成"),
     A.FOLLOW_UP: gettext_lazy("回访已记录"),
     A.ARCHIVE: gettext_lazy("已归档"),
-    A.WITHDRAW: gettext_lazy("已撤销"),
+    A.WITHDRAW: pgettext_lazy("ticket status", "已撤销"),
     A.MARK_UNRESOLVABLE: gettext_lazy("已标记为无法解决"),
     A.REOPEN: gettext_lazy("已重新打开"),
     A.SUSPEND: gettext_lazy("已挂起，服务时限暂停计时"),
