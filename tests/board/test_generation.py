@@ -8,8 +8,10 @@ import pytest
 
 from sunlit.board import generation
 from sunlit.board.choices import ItemStatus, Section
+from sunlit.tickets import services as tickets
 from tests.board.conftest import WEEK, at
 from tests.factories import PersonFactory
+from tests.tickets.conftest import other_technician  # noqa: F401  (fixture)
 
 
 def _by_number(built):
@@ -117,3 +119,20 @@ def test_withdrawn_before_due_is_not_a_missed_promise(community, week_tickets):
     met = {p["step"]: p["met"] for p in facts["promises"]}
     assert met["accept"] is False  # 30 minutes passed unaccepted before the owner withdrew
     assert met["resolve"] is None  # due after the withdrawal: not a broken promise
+
+
+def test_responsibility_is_as_of_the_weeks_end(community, week_tickets, other_technician,  # noqa: F811
+                                               dispatcher, raise_ticket):
+    # the open old ticket was G007's during the week; reassigned to 李师傅 after it
+    old = week_tickets["old_open"]
+    tickets.dispatch_ticket(old, to=other_technician, actor=dispatcher, now=at(17, 9))
+    # raised in the week, dispatched only after it: nobody had it at the week's end
+    late = raise_ticket(at(13))
+    tickets.dispatch_ticket(late, to=other_technician, actor=dispatcher, now=at(17, 10))
+    items = _by_number(generation.build(community, WEEK))
+    assert items[old.number].facts["staff"]["job_number"] == "G007"
+    assert items[old.number].facts["department"] == "工程部"
+    assert items[late.number].facts["staff"] is None
+    # the next week's board shows the new assignee
+    next_week = _by_number(generation.build(community, WEEK + dt.timedelta(weeks=1)))
+    assert next_week[old.number].facts["staff"]["name"] == "李师傅"

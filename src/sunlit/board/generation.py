@@ -244,7 +244,7 @@ def _timelines(ticket_ids: list[int], end: dt.datetime) -> dict[int, list]:
     for chunk in range(0, len(ticket_ids), 2000):
         for row in (TicketEvent.objects.filter(ticket_id__in=ticket_ids[chunk:chunk + 2000], at__lt=end)
                     .order_by("at", "id")
-                    .values_list("ticket_id", "action", "to_status", "note", "is_public")):
+                    .values_list("ticket_id", "action", "to_status", "note", "is_public", "data")):
             rows[row[0]].append(row[1:])
     return rows
 
@@ -253,7 +253,10 @@ def _item(ticket: Ticket, section: str, timeline: list, end: dt.datetime,
           names: tuple[str, ...]) -> dict:
     status = TicketStatus.PENDING
     result = reason = ""
-    for action, to_status, note, is_public in timeline:
+    dispatched = None  # the last dispatch before the week's end: who had it then
+    for action, to_status, note, is_public, data in timeline:
+        if action == Action.DISPATCH:
+            dispatched = data or {}
         if to_status:
             status = to_status
         if is_public and note and action == Action.RESOLVE:
@@ -265,6 +268,14 @@ def _item(ticket: Ticket, section: str, timeline: list, end: dt.datetime,
     item_status = STATUS_OF.get(status, ItemStatus.IN_PROGRESS)
     member = ticket.assignee
     department = ticket.department or (member.department if member is not None else None)
+    department_name = department.name if department is not None else ""
+    staff = None if member is None else {"name": member.user.display_name or member.user.username,
+                                         "job_number": member.job_number}
+    if dispatched is not None and "to" in dispatched:  # as of the week's end, not as of today
+        staff = {"name": dispatched["to"], "job_number": dispatched.get("job_number", "")}
+        department_name = dispatched.get("department", department_name)
+    elif dispatched is None and ticket.dispatched_at is not None and ticket.dispatched_at >= end:
+        staff = None  # dispatched only after the week's end: nobody had it yet
     summary = f"{ticket.title}：{ticket.description}" if ticket.description else ticket.title
     summary = mask_text(summary, names=names)
     if len(summary) > SUMMARY_LENGTH:
@@ -284,10 +295,8 @@ def _item(ticket: Ticket, section: str, timeline: list, end: dt.datetime,
         "reason": mask_text(reason or ticket.public_reason, names=names)
         if item_status == ItemStatus.UNRESOLVABLE else "",
         "result": mask_text(result, names=names) if item_status == ItemStatus.RESOLVED else "",
-        "department": department.name if department is not None else "",
-        "staff": None if member is None else {
-            "name": member.user.display_name or member.user.username,
-            "job_number": member.job_number},
+        "department": department_name,
+        "staff": staff,
         "promises": promises_at(ticket, end),
         "rating": ticket.rating if rated else None,
         "reopened": ticket.reopened_count,

@@ -469,12 +469,16 @@ def _dispatch(ticket: Ticket, member: Membership, actor: User | None, note: str,
               now: dt.datetime | None, *, automatic: bool) -> Ticket:
     previous = ticket.assignee
 
+    department = member.department or ticket.category.department or ticket.department
+
     def changes(t, now, _note):
         return {**_accepted(t, now), "assignee": member, "dispatched_at": now, "taken_at": None,
-                "department": member.department or t.category.department or t.department}
+                "department": department}
 
+    # who and which department, as they were at this moment (the weekly board reads them back)
     return _step(ticket, actor, Action.DISPATCH, note=note, now=now, changes=changes, data={
         "to": str(member.user), "job_number": member.job_number,
+        "department": department.name if department is not None else "",
         "from": str(previous.user) if previous is not None else "", "automatic": automatic})
 
 
