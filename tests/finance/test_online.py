@@ -47,9 +47,12 @@ def alipay(order, **kw):
 
 def deliver(client, provider, headers_body, code="mingqiang"):
     headers, body = headers_body
-    return client.post(f"/finance/callbacks/{provider}/{code}/", data=body,
-                       content_type=headers["Content-Type"],
-                       headers={k: v for k, v in headers.items() if k != "Content-Type"})
+    return client.post(
+        f"/finance/callbacks/{provider}/{code}/",
+        data=body,
+        content_type=headers["Content-Type"],
+        headers={k: v for k, v in headers.items() if k != "Content-Type"},
+    )
 
 
 def nothing_paid(order):
@@ -64,8 +67,9 @@ def refusals_logged():
 # --- the happy path ------------------------------------------------------------------------------
 
 
-def test_owner_orders_all_unpaid_bills_and_the_wechat_notification_pays_them(client, owner, order, billed,
-                                                                            homes, finance):
+def test_owner_orders_all_unpaid_bills_and_the_wechat_notification_pays_them(
+    client, owner, order, billed, homes, finance
+):
     assert order.amount == Decimal("420.66") and [b["id"] for b in order.bills] == [b.pk for b in billed]
     assert order.sandbox and order.expires_at - order.created_at == dt.timedelta(minutes=30)
     response = deliver(client, "wechat", wechat(order))
@@ -107,18 +111,24 @@ def test_alipay_pays_and_answers_success_once(client, owner, homes, billed):
         assert response.status_code == 200 and response.content == b"success"
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID and Payment.objects.get().method == "alipay"
-    assert Bill.objects.get(pk=billed[0].pk).status == "paid" and Bill.objects.get(pk=billed[1].pk).status == "open"
+    assert (
+        Bill.objects.get(pk=billed[0].pk).status == "paid"
+        and Bill.objects.get(pk=billed[1].pk).status == "open"
+    )
 
 
-def test_bills_paid_meanwhile_send_the_money_to_the_oldest_then_prepaid(client, owner, finance, homes, billed):
+def test_bills_paid_meanwhile_send_the_money_to_the_oldest_then_prepaid(
+    client, owner, finance, homes, billed
+):
     from sunlit.finance import payments
 
     order = online.create_payment_order(homes[0], actor=owner, provider="wechat", bills=[billed[0].pk])
     payments.receive_payment(homes[0], actor=finance, amount="300.00", method="cash")  # pays Jan + part Feb
     assert deliver(client, "wechat", wechat(order)).status_code == 200
     assert Bill.objects.get(pk=billed[1].pk).status == "paid"
-    assert PrepaidBalance.objects.get(unit=homes[0]).balance == Decimal("300.00") + Decimal("210.33") - Decimal(
-        "420.66")
+    assert PrepaidBalance.objects.get(unit=homes[0]).balance == Decimal("300.00") + Decimal(
+        "210.33"
+    ) - Decimal("420.66")
 
 
 # --- refusals ----------------------------------------------------------------------------------------
@@ -180,7 +190,9 @@ def test_alipay_wrong_amount_and_wrong_app_are_refused(client, owner, homes, bil
     assert deliver(client, "alipay", alipay(order, app_id="2021999999999999")).content == b"fail"
     assert nothing_paid(order)
     assert sorted(CallbackRefusal.objects.values_list("reason", flat=True)) == [
-        RefusalReason.WRONG_AMOUNT, RefusalReason.WRONG_MERCHANT]
+        RefusalReason.WRONG_AMOUNT,
+        RefusalReason.WRONG_MERCHANT,
+    ]
 
 
 def test_unknown_order_and_another_communitys_order_are_refused(client, order, other_community):
@@ -192,8 +204,10 @@ def test_unknown_order_and_another_communitys_order_are_refused(client, order, o
     assert deliver(client, "wechat", wechat(order), code=other_community.code).status_code == 400
     assert nothing_paid(order)
     rows = list(CallbackRefusal.objects.order_by("id").values_list("reason", "community_id"))
-    assert rows == [(RefusalReason.UNKNOWN_ORDER, order.community_id),
-                    (RefusalReason.UNKNOWN_ORDER, other_community.pk)]
+    assert rows == [
+        (RefusalReason.UNKNOWN_ORDER, order.community_id),
+        (RefusalReason.UNKNOWN_ORDER, other_community.pk),
+    ]
     assert deliver(client, "wechat", wechat(order), code="no-such-place").status_code == 404
 
 
@@ -221,10 +235,20 @@ def test_a_notification_from_another_merchant_is_refused(client, order):
 
 
 def test_garbage_and_missing_headers_are_refused(client, order):
-    assert client.post("/finance/callbacks/wechat/mingqiang/", data=b"{}", content_type="application/json"
-                       ).status_code == 400
-    assert client.post("/finance/callbacks/alipay/mingqiang/", data=b"\xff\xfe",
-                       content_type="application/x-www-form-urlencoded").content == b"fail"
+    assert (
+        client.post(
+            "/finance/callbacks/wechat/mingqiang/", data=b"{}", content_type="application/json"
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            "/finance/callbacks/alipay/mingqiang/",
+            data=b"\xff\xfe",
+            content_type="application/x-www-form-urlencoded",
+        ).content
+        == b"fail"
+    )
     assert client.get("/finance/callbacks/wechat/mingqiang/").status_code == 405
     assert nothing_paid(order)
     assert set(CallbackRefusal.objects.values_list("reason", flat=True)) == {RefusalReason.MALFORMED}
@@ -232,7 +256,10 @@ def test_garbage_and_missing_headers_are_refused(client, order):
 
 def test_a_second_transaction_for_a_paid_order_is_refused(client, order):
     deliver(client, "wechat", wechat(order))
-    assert deliver(client, "wechat", wechat(order, transaction="4200000000202601089999999999")).status_code == 400
+    assert (
+        deliver(client, "wechat", wechat(order, transaction="4200000000202601089999999999")).status_code
+        == 400
+    )
     assert Payment.objects.count() == 1
     assert CallbackRefusal.objects.get().reason == RefusalReason.DUPLICATE_TRANSACTION
 
@@ -245,17 +272,22 @@ def test_only_a_household_of_the_unit_orders(owner, resident, finance, homes, bi
         online.create_payment_order(homes[0], actor=finance, provider="wechat")
     with pytest.raises(PermissionDenied):
         online.create_payment_order(homes[0], actor=owner_other_community, provider="wechat")
-    assert online.create_payment_order(homes[0], actor=resident, provider="alipay").amount == Decimal("420.66")
+    assert online.create_payment_order(homes[0], actor=resident, provider="alipay").amount == Decimal(
+        "420.66"
+    )
     assert PaymentOrder.objects.count() == 1
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"provider": "paypal"}, "provider"),
-    ({"provider": "wechat", "bills": ["1"]}, "bills"),
-    ({"provider": "wechat", "bills": [True]}, "bills"),
-    ({"provider": "wechat", "bills": [999999]}, "bills"),
-    ({"provider": "wechat", "idempotency_key": "k" * 65}, "idempotency_key"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"provider": "paypal"}, "provider"),
+        ({"provider": "wechat", "bills": ["1"]}, "bills"),
+        ({"provider": "wechat", "bills": [True]}, "bills"),
+        ({"provider": "wechat", "bills": [999999]}, "bills"),
+        ({"provider": "wechat", "idempotency_key": "k" * 65}, "idempotency_key"),
+    ],
+)
 def test_bad_orders_are_refused_and_write_nothing(owner, homes, billed, kwargs, field):
     with pytest.raises(ValidationError) as exc:
         online.create_payment_order(homes[0], actor=owner, **kwargs)
@@ -279,8 +311,9 @@ def test_the_same_key_returns_the_first_order(owner, homes, billed):
     again = online.create_payment_order(homes[0], actor=owner, provider="wechat", idempotency_key="k1")
     assert first.pk == again.pk
     with pytest.raises(ValidationError, match="幂等键"):
-        online.create_payment_order(homes[0], actor=owner, provider="wechat", bills=[billed[0].pk],
-                                    idempotency_key="k1")
+        online.create_payment_order(
+            homes[0], actor=owner, provider="wechat", bills=[billed[0].pk], idempotency_key="k1"
+        )
 
 
 def test_providers_are_off_unless_configured(owner, homes, billed, monkeypatch):
@@ -308,8 +341,10 @@ def test_owner_pays_from_my_bills_through_the_simulator(client, owner, homes, bi
     client.force_login(owner)
     page = client.get("/finance/my/").content.decode()
     assert "在线缴费" in page and "微信支付" in page and "支付宝" in page
-    response = client.post(f"/finance/my/units/{homes[0].pk}/pay/", {
-        "provider": "wechat", "bills": [str(billed[0].pk)], "idempotency_key": "form-1"})
+    response = client.post(
+        f"/finance/my/units/{homes[0].pk}/pay/",
+        {"provider": "wechat", "bills": [str(billed[0].pk)], "idempotency_key": "form-1"},
+    )
     order = PaymentOrder.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/finance/orders/{order.pk}/simulator/"
     simulator = client.get(response["Location"]).content.decode()
@@ -319,15 +354,18 @@ def test_owner_pays_from_my_bills_through_the_simulator(client, owner, homes, bi
     status = client.get(f"/finance/orders/{order.pk}/", headers={"HX-Request": "true"}).content.decode()
     assert "已缴" in status and "贰佰壹拾元叁角叁分" in status
     # the same form again (a double click) makes no second order
-    client.post(f"/finance/my/units/{homes[0].pk}/pay/", {
-        "provider": "wechat", "bills": [str(billed[0].pk)], "idempotency_key": "form-1"})
+    client.post(
+        f"/finance/my/units/{homes[0].pk}/pay/",
+        {"provider": "wechat", "bills": [str(billed[0].pk)], "idempotency_key": "form-1"},
+    )
     assert PaymentOrder.objects.count() == 1
 
 
 def test_pay_form_errors_go_back_to_my_bills(client, owner, homes, billed, owner_other_community):
     client.force_login(owner)
-    response = client.post(f"/finance/my/units/{homes[0].pk}/pay/", {"provider": "wechat", "bills": ["x"]},
-                           follow=True)
+    response = client.post(
+        f"/finance/my/units/{homes[0].pk}/pay/", {"provider": "wechat", "bills": ["x"]}, follow=True
+    )
     assert "账单编号无效" in response.content.decode()
     assert client.post(f"/finance/my/units/{homes[1].pk}/pay/", {"provider": "wechat"}).status_code == 404
     assert not PaymentOrder.objects.exists()
@@ -358,8 +396,10 @@ def test_api_orders_idempotently_and_reports_status(client, owner, homes, billed
     assert data["amount"] == "210.33" and data["status"] == "created" and data["sandbox"]
     assert data["pay"] == {"kind": "redirect", "url": f"/finance/orders/{data['id']}/simulator/"}
     assert PaymentOrder.objects.count() == 1
-    assert client.post(url, {"provider": "wechat", "bills": "all"}, content_type="application/json"
-                       ).status_code == 422
+    assert (
+        client.post(url, {"provider": "wechat", "bills": "all"}, content_type="application/json").status_code
+        == 422
+    )
     assert client.post(url, {"provider": "bitcoin"}, content_type="application/json").status_code == 422
     order = PaymentOrder.objects.get()
     deliver(client, "alipay", alipay(order))

@@ -13,36 +13,41 @@ from sunlit.finance.gateways import sandbox
 from sunlit.finance.receipts import amount_in_words, receipt_for
 from sunlit.transparency.models import LogLeaf
 
-needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
+needs_pdftotext = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)"
+)
 
 
-@pytest.mark.parametrize(("amount", "words"), [
-    ("0", "零元整"),
-    ("0.05", "伍分"),
-    ("0.50", "伍角"),
-    ("0.55", "伍角伍分"),
-    ("1", "壹元整"),
-    ("10", "壹拾元整"),
-    ("16", "壹拾陆元整"),
-    ("10.05", "壹拾元零伍分"),
-    ("100.50", "壹佰元伍角"),
-    ("105", "壹佰零伍元整"),
-    ("210.33", "贰佰壹拾元叁角叁分"),
-    ("1004.05", "壹仟零肆元零伍分"),
-    ("1010", "壹仟零壹拾元整"),
-    ("1680.32", "壹仟陆佰捌拾元叁角贰分"),
-    ("10005", "壹万零伍元整"),
-    ("100000", "壹拾万元整"),
-    ("105000", "壹拾万伍仟元整"),
-    ("1000100", "壹佰万零壹佰元整"),
-    ("1000005", "壹佰万零伍元整"),
-    ("1010101.01", "壹佰零壹万零壹佰零壹元零壹分"),
-    ("100000000", "壹亿元整"),
-    ("100000001", "壹亿零壹元整"),
-    ("200010000", "贰亿零壹万元整"),
-    ("123456789.12", "壹亿贰仟叁佰肆拾伍万陆仟柒佰捌拾玖元壹角贰分"),
-    ("999999999999.99", "玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分"),
-])
+@pytest.mark.parametrize(
+    ("amount", "words"),
+    [
+        ("0", "零元整"),
+        ("0.05", "伍分"),
+        ("0.50", "伍角"),
+        ("0.55", "伍角伍分"),
+        ("1", "壹元整"),
+        ("10", "壹拾元整"),
+        ("16", "壹拾陆元整"),
+        ("10.05", "壹拾元零伍分"),
+        ("100.50", "壹佰元伍角"),
+        ("105", "壹佰零伍元整"),
+        ("210.33", "贰佰壹拾元叁角叁分"),
+        ("1004.05", "壹仟零肆元零伍分"),
+        ("1010", "壹仟零壹拾元整"),
+        ("1680.32", "壹仟陆佰捌拾元叁角贰分"),
+        ("10005", "壹万零伍元整"),
+        ("100000", "壹拾万元整"),
+        ("105000", "壹拾万伍仟元整"),
+        ("1000100", "壹佰万零壹佰元整"),
+        ("1000005", "壹佰万零伍元整"),
+        ("1010101.01", "壹佰零壹万零壹佰零壹元零壹分"),
+        ("100000000", "壹亿元整"),
+        ("100000001", "壹亿零壹元整"),
+        ("200010000", "贰亿零壹万元整"),
+        ("123456789.12", "壹亿贰仟叁佰肆拾伍万陆仟柒佰捌拾玖元壹角贰分"),
+        ("999999999999.99", "玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分"),
+    ],
+)
 def test_amount_in_chinese_capitals(amount, words):
     assert amount_in_words(Decimal(amount)) == words
 
@@ -66,8 +71,9 @@ def paid_online(client, owner, run, homes, property_fee):
 def _pdf_text(content: bytes, tmp_path) -> str:
     pdf = tmp_path / "receipt.pdf"
     pdf.write_bytes(content)
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_receipt_of_an_online_payment(paid_online, owner):
@@ -80,8 +86,9 @@ def test_receipt_of_an_online_payment(paid_online, owner):
 
 
 @needs_pdftotext
-def test_households_and_finance_download_the_pdf_other_owners_do_not(client, paid_online, owner, resident,
-                                                                       finance, owner_other_community, tmp_path):
+def test_households_and_finance_download_the_pdf_other_owners_do_not(
+    client, paid_online, owner, resident, finance, owner_other_community, tmp_path
+):
     url = f"/finance/payments/{paid_online.pk}/receipt.pdf"
     client.force_login(owner)
     response = client.get(url)
