@@ -92,7 +92,10 @@ class FakeWeChat(BaseHTTPRequestHandler):
     def do_POST(self):
         data = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         FakeWeChat.requests.append((self.path, data, self.headers["Authorization"]))
-        self._answer({"code_url": "weixin://wxpay/bizpayurl?pr=abc123"})
+        if self.path.endswith("/h5"):
+            self._answer({"h5_url": "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx1"})
+        else:
+            self._answer({"code_url": "weixin://wxpay/bizpayurl?pr=abc123"})
 
     def do_GET(self):
         FakeWeChat.requests.append((self.path, None, self.headers["Authorization"]))
@@ -195,3 +198,29 @@ def test_a_provider_that_cannot_be_reached_fails_the_order(merchants, owner, run
         module.gateway_for = monkeypatch_target
     order.refresh_from_db()
     assert order.status == "failed" and "微信支付下单失败" in order.error
+
+
+def test_wechat_h5_on_a_phone_returns_to_the_order_page(
+    merchants, settings, owner, run, homes, property_fee, monkeypatch
+):
+    import sunlit.finance.online as module
+
+    settings.SUNLIT_PAYMENTS["wechat"]["h5"] = True
+    run()
+    server = HTTPServer(("127.0.0.1", 0), FakeWeChat)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        order = online.create_payment_order(homes[0], actor=owner, provider="wechat")
+        gateway = gateway_for("wechat", "mingqiang")
+        gateway.client._core._gate_way = f"http://127.0.0.1:{server.server_port}"
+        monkeypatch.setattr(module, "gateway_for", lambda provider, code="": gateway)
+        action = online.start_payment(
+            order, base_url="https://wuye.example.cn", mobile=True, client_ip="10.0.0.8"
+        )
+        path, sent, _auth = FakeWeChat.requests[-1]
+        assert path == "/v3/pay/transactions/h5" and sent["scene_info"]["payer_client_ip"] == "10.0.0.8"
+        assert action.kind == "redirect" and action.url.endswith(
+            f"&redirect_url=https%3A%2F%2Fwuye.example.cn%2Ffinance%2Forders%2F{order.pk}%2F"
+        )
+    finally:
+        server.shutdown()

@@ -3,7 +3,7 @@ local simulator 模拟支付, the providers' callbacks, the refusals for finance
 
 from __future__ import annotations
 
-import secrets
+import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sunlit.core.permissions import can, require
+from sunlit.core.permissions import require
 from sunlit.finance import access, online, receipts
 from sunlit.finance.choices import OrderStatus, RefusalReason
 from sunlit.finance.gateways import local_sandbox_enabled
-from sunlit.finance.models import CallbackRefusal
+from sunlit.finance.models import CallbackRefusal, PaymentOrder
 from sunlit.web.community import current_community
 from sunlit.web.rendering import paginate, render_list
 
@@ -128,11 +128,12 @@ def payment_callback(request, provider: str, community_code: str):
 
 @login_required
 def refusals(request):
-    """回调拒收记录: refused payment notifications of the community, counted by reason."""
+    """线上缴费与回调拒收: the latest online orders, and the refused payment notifications of
+    the community counted by reason."""
     community = current_community(request)
     require(request.user, "finance.view", community=community)
     counts = online.refusal_counts(community)
-    since = timezone.now() - timezone.timedelta(days=30)
+    since = timezone.now() - dt.timedelta(days=30)
     return render_list(
         request,
         "finance/refusals.html",
@@ -140,7 +141,9 @@ def refusals(request):
             "counts": [(RefusalReason(r).label, counts[r]) for r in RefusalReason if counts.get(r)],
             "recent": CallbackRefusal.objects.in_community(community).filter(received_at__gte=since).count(),
             "total": sum(counts.values()),
-            "can_see_orders": can(request.user, "finance.view", community=community),
+            "orders": PaymentOrder.objects.in_community(community).select_related(
+                "unit__building", "payment"
+            )[:20],
             **paginate(
                 request, CallbackRefusal.objects.in_community(community).select_related("order"), per_page=30
             ),
@@ -156,7 +159,3 @@ def receipt_pdf(request, payment_id: int):
     response = HttpResponse(receipts.render_pdf(payment, url=url), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="receipt-{payment.number}.pdf"'
     return response
-
-
-def new_key() -> str:
-    return secrets.token_urlsafe(16)
