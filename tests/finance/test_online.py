@@ -209,6 +209,14 @@ def test_unknown_order_and_another_communitys_order_are_refused(client, order, o
         (RefusalReason.UNKNOWN_ORDER, other_community.pk),
     ]
     assert deliver(client, "wechat", wechat(order), code="no-such-place").status_code == 404
+    assert deliver(client, "paypal", wechat(order)).status_code == 404
+    unknown = list(CallbackRefusal.objects.order_by("id").values_list("reason", "provider", "community_id"))[
+        2:
+    ]
+    assert unknown == [
+        (RefusalReason.NOT_CONFIGURED, "wechat", None),
+        (RefusalReason.NOT_CONFIGURED, "", order.community_id),
+    ]
 
 
 def test_expired_and_closed_orders_are_refused(client, order, owner, homes):

@@ -644,7 +644,7 @@ class CallbackRefusal(models.Model):
 
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+", null=True,
                                   blank=True)
-    provider = models.CharField(_("支付渠道"), max_length=10, choices=Provider.choices)
+    provider = models.CharField(_("支付渠道"), max_length=10, choices=Provider.choices, blank=True)
     reason = models.CharField(_("原因"), max_length=30, choices=RefusalReason.choices)
     detail = models.CharField(_("说明"), max_length=300, blank=True)
     out_trade_no = models.CharField(_("商户订单号"), max_length=64, blank=True)

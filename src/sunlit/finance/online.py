@@ -25,6 +25,7 @@ import secrets
 from collections.abc import Sequence
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -52,6 +53,9 @@ from sunlit.transparency import services as log
 logger = logging.getLogger("sunlit.finance.online")
 
 ORDER_MINUTES = 30
+#: a real provider is asked about an unpaid order when its notification is this late, this often
+QUERY_AFTER_SECONDS = 15
+QUERY_EVERY_SECONDS = 10
 MAX_KEY = 64
 #: refusals of notifications anyone could send (no valid signature): kept and counted, not logged
 UNAUTHENTIC = frozenset(
@@ -263,7 +267,14 @@ def refresh_order(order: PaymentOrder, *, now: dt.datetime | None = None) -> Pay
     if order.status != OrderStatus.CREATED:
         return order
     gateway = gateway_for(order.provider, order.community.code)
-    if gateway is not None and not gateway.simulated and now - order.created_at > dt.timedelta(seconds=15):
+    late = now - order.created_at > dt.timedelta(seconds=QUERY_AFTER_SECONDS)
+    # the page polls every 2 s: ask the provider at most once per QUERY_EVERY_SECONDS per order
+    if (
+        gateway is not None
+        and not gateway.simulated
+        and late
+        and cache.add(f"sunlit:order-query:{order.pk}", 1, timeout=QUERY_EVERY_SECONDS)
+    ):
         try:
             notice = gateway.query(order.out_trade_no)
         except GatewayError:
@@ -304,7 +315,7 @@ def handle_callback(
         exc = CallbackRefused(RefusalReason.NOT_CONFIGURED, f"{provider}/{community_code}"[:100])
         record_refusal(
             community,
-            provider if provider in Provider.values else "",
+            provider,
             exc,
             headers=headers,
             body=body,
@@ -434,7 +445,7 @@ def record_refusal(
         )
         refusal = CallbackRefusal.objects.create(
             community=community,
-            provider=provider or Provider.WECHAT,
+            provider=provider if provider in Provider.values else "",
             reason=exc.reason,
             detail=(exc.detail or "")[:300],
             out_trade_no=(exc.out_trade_no or "")[:64],

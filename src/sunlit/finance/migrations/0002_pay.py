@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
             name='CallbackRefusal',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(choices=[('wechat', '微信支付'), ('alipay', '支付宝')], max_length=10, verbose_name='支付渠道')),
+                ('provider', models.CharField(blank=True, choices=[('wechat', '微信支付'), ('alipay', '支付宝')], max_length=10, verbose_name='支付渠道')),
                 ('reason', models.CharField(choices=[('bad_signature', '签名无效'), ('stale', '通知时间超出允许范围'), ('malformed', '通知格式错误'), ('decrypt_failed', '通知内容无法解密'), ('wrong_merchant', '商户号或应用 ID 不符'), ('unknown_order', '订单不存在'), ('wrong_amount', '金额与订单不符'), ('order_closed', '订单已关闭或已过期'), ('duplicate_transaction', '交易号已用于另一订单'), ('not_configured', '该支付渠道未启用')], max_length=30, verbose_name='原因')),
                 ('detail', models.CharField(blank=True, max_length=300, verbose_name='说明')),
                 ('out_trade_no', models.CharField(blank=True, max_length=64, verbose_name='商户订单号')),
