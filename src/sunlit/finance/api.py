@@ -432,9 +432,10 @@ def _order_out(order) -> dict:
 
 @router.post("/units/{unit_id}/payment-orders", response={201: PaymentOrderOut, **ERRORS},
              summary="在线缴费下单（业主/住户）")
-@idempotent
 def create_payment_order(request, unit_id: int, payload: PaymentOrderIn,
                          idempotency_key: IdempotencyKeyHeader = None):
+    """The key is kept on the order itself (not by ``@idempotent``, whose transaction would
+    hold the database while the provider is called): a retry returns the same order."""
     from sunlit.finance.views_online import base_url
 
     unit = access.get_unit_for(request.auth, unit_id)
