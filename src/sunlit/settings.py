@@ -264,6 +264,7 @@ SUNLIT_PAYMENTS = {
         "public_key_file": env_str("SUNLIT_WECHATPAY_PUBLIC_KEY_FILE"),
         "public_key_id": env_str("SUNLIT_WECHATPAY_PUBLIC_KEY_ID"),
         "h5": env_bool("SUNLIT_WECHATPAY_H5", False),
+        "api_base": env_str("SUNLIT_WECHATPAY_API_BASE"),
     },
     "alipay": {
         "appid": env_str("SUNLIT_ALIPAY_APPID"),

@@ -5,6 +5,7 @@ verifies them; Alipay's signed page URL needs no call) and querying them."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import threading
 import time
@@ -117,39 +118,29 @@ class FakeWeChat(BaseHTTPRequestHandler):
         pass
 
 
-def test_wechat_native_order_at_the_provider_and_query(merchants, owner, run, homes, property_fee):
+def test_wechat_native_order_at_the_provider_and_query(merchants, settings, owner, run, homes, property_fee):
     run()
     server = HTTPServer(("127.0.0.1", 0), FakeWeChat)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
+        settings.SUNLIT_PAYMENTS["wechat"]["api_base"] = f"http://127.0.0.1:{server.server_port}"
         order = online.create_payment_order(homes[0], actor=owner, provider="wechat")
         assert not order.sandbox
-        gateway = gateway_for("wechat", "mingqiang")
-        gateway.client._core._gate_way = f"http://127.0.0.1:{server.server_port}"
-        import sunlit.finance.online as module
-
-        original = module.gateway_for
-        module.gateway_for = lambda provider, code="": gateway
-        try:
-            action = online.start_payment(order, base_url="https://wuye.example.cn", mobile=False)
-            assert action.kind == "qr" and action.url.startswith("weixin://wxpay/")
-            path, sent, authorization = FakeWeChat.requests[0]
-            assert path == "/v3/pay/transactions/native" and sent["amount"] == {
-                "total": 21033,
-                "currency": "CNY",
-            }
-            assert sent["notify_url"] == "https://wuye.example.cn/finance/callbacks/wechat/mingqiang/"
-            assert sent["out_trade_no"] == order.out_trade_no and sent["mchid"] == "1230000109"
-            assert authorization.startswith('WECHATPAY2-SHA256-RSA2048 mchid="1230000109"')
-            # no notification came: the order page asks the provider (a signed, verified answer)
-            FakeWeChat.order = order
-            PaymentOrder.objects.filter(pk=order.pk).update(
-                created_at=order.created_at - __import__("datetime").timedelta(minutes=1)
-            )
-            order.refresh_from_db()
-            order = online.refresh_order(order)
-        finally:
-            module.gateway_for = original
+        action = online.start_payment(order, base_url="https://wuye.example.cn", mobile=False)
+        assert action.kind == "qr" and action.url.startswith("weixin://wxpay/")
+        path, sent, authorization = FakeWeChat.requests[0]
+        assert path == "/v3/pay/transactions/native" and sent["amount"] == {
+            "total": 21033,
+            "currency": "CNY",
+        }
+        assert sent["notify_url"] == "https://wuye.example.cn/finance/callbacks/wechat/mingqiang/"
+        assert sent["out_trade_no"] == order.out_trade_no and sent["mchid"] == "1230000109"
+        assert authorization.startswith('WECHATPAY2-SHA256-RSA2048 mchid="1230000109"')
+        # no notification came: the order page asks the provider (a signed, verified answer)
+        FakeWeChat.order = order
+        PaymentOrder.objects.filter(pk=order.pk).update(created_at=order.created_at - dt.timedelta(minutes=1))
+        order.refresh_from_db()
+        order = online.refresh_order(order)
         assert order.status == "paid" and order.transaction_id == "4200000000202601080000000777"
         assert order.payment.method == "wechat"
     finally:
@@ -180,22 +171,16 @@ def test_real_merchants_win_over_the_simulator(merchants, monkeypatch):
     assert gateway_for("alipay", "elsewhere").simulated  # no merchant there: the simulator
 
 
-def test_a_provider_that_cannot_be_reached_fails_the_order(merchants, owner, run, homes, property_fee):
-    run()
-    order = online.create_payment_order(homes[0], actor=owner, provider="wechat")
-    gateway = gateway_for("wechat", "mingqiang")
-    gateway.client._core._gate_way = "http://127.0.0.1:9"  # nothing listens there
+def test_a_provider_that_cannot_be_reached_fails_the_order(
+    merchants, settings, owner, run, homes, property_fee
+):
     from django.core.exceptions import ValidationError
 
-    import sunlit.finance.online as module
-
-    monkeypatch_target = module.gateway_for
-    module.gateway_for = lambda provider, code="": gateway
-    try:
-        with pytest.raises(ValidationError, match="暂不可用"):
-            online.start_payment(order, base_url="https://wuye.example.cn")
-    finally:
-        module.gateway_for = monkeypatch_target
+    run()
+    settings.SUNLIT_PAYMENTS["wechat"]["api_base"] = "http://127.0.0.1:9"  # nothing listens there
+    order = online.create_payment_order(homes[0], actor=owner, provider="wechat")
+    with pytest.raises(ValidationError, match="暂不可用"):
+        online.start_payment(order, base_url="https://wuye.example.cn")
     order.refresh_from_db()
     assert order.status == "failed" and "微信支付下单失败" in order.error
 
@@ -203,17 +188,13 @@ def test_a_provider_that_cannot_be_reached_fails_the_order(merchants, owner, run
 def test_wechat_h5_on_a_phone_returns_to_the_order_page(
     merchants, settings, owner, run, homes, property_fee, monkeypatch
 ):
-    import sunlit.finance.online as module
-
     settings.SUNLIT_PAYMENTS["wechat"]["h5"] = True
     run()
     server = HTTPServer(("127.0.0.1", 0), FakeWeChat)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
+        settings.SUNLIT_PAYMENTS["wechat"]["api_base"] = f"http://127.0.0.1:{server.server_port}"
         order = online.create_payment_order(homes[0], actor=owner, provider="wechat")
-        gateway = gateway_for("wechat", "mingqiang")
-        gateway.client._core._gate_way = f"http://127.0.0.1:{server.server_port}"
-        monkeypatch.setattr(module, "gateway_for", lambda provider, code="": gateway)
         action = online.start_payment(
             order, base_url="https://wuye.example.cn", mobile=True, client_ip="10.0.0.8"
         )

@@ -54,6 +54,7 @@ class ProviderConfig:
     apiv3_key: str = ""
     sandbox_gateway: bool = False  # Alipay's own sandbox (openapi-sandbox.dl.alipaydev.com)
     h5: bool = False  # WeChat H5 pay for phone browsers (needs the H5 product on the merchant)
+    api_base: str = ""  # WeChat Pay's API address, when not https://api.mch.weixin.qq.com (a proxy)
     simulated: bool = False  # the local simulator: keys generated in the data dir
 
 
@@ -100,6 +101,7 @@ def real_config(provider: str, community_code: str = "") -> ProviderConfig | Non
             cert_serial_no=str(raw["cert_serial_no"]),
             apiv3_key=str(raw["apiv3_key"]),
             h5=bool(raw.get("h5")),
+            api_base=str(raw.get("api_base") or ""),
         )
     return ProviderConfig(
         provider=provider,

@@ -64,6 +64,8 @@ class WeChatGateway(Gateway):
                 public_key_id=c.public_key_id,
                 timeout=(5, 15),
             )
+            if c.api_base:  # the SDK has no parameter for it
+                self._client._core._gate_way = c.api_base.rstrip("/")
         return self._client
 
     # --- orders -------------------------------------------------------------------------------
