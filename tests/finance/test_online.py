@@ -434,3 +434,30 @@ def test_unit_without_orders_of_other_households(owner, homes, billed):
     OwnershipFactory(unit=unit, person__user=stranger, person__community=unit.community)
     with pytest.raises(PermissionDenied):
         online.create_payment_order(unit, actor=owner, provider="wechat")
+
+
+def test_alipay_refuses_the_same_set(client, owner, homes, billed, other_community):
+    from urllib.parse import parse_qsl, urlencode
+
+    order = online.create_payment_order(homes[0], actor=owner, provider="alipay")
+    headers, body = alipay(order)
+    form = dict(parse_qsl(body.decode()))
+    form["total_amount"] = "0.01"  # tampered after signing
+    assert deliver(client, "alipay", (headers, urlencode(form).encode())).content == b"fail"
+    ghost = PaymentOrder(out_trade_no="SL20260108000000GHOST", amount=order.amount)
+    assert deliver(client, "alipay", alipay(ghost)).content == b"fail"
+    assert deliver(client, "alipay", alipay(order), code=other_community.code).content == b"fail"
+    later = timezone.now() + dt.timedelta(minutes=31)
+    assert deliver(client, "alipay", alipay(order, paid_at=later)).content == b"fail"
+    # a notification of a state other than paid is answered and records nothing
+    assert deliver(client, "alipay", alipay(order, trade_status="WAIT_BUYER_PAY")).content == b"success"
+    assert nothing_paid(order)
+    assert list(CallbackRefusal.objects.order_by("id").values_list("reason", flat=True)) == [
+        RefusalReason.BAD_SIGNATURE,
+        RefusalReason.UNKNOWN_ORDER,
+        RefusalReason.UNKNOWN_ORDER,
+        RefusalReason.ORDER_CLOSED,
+    ]
+    assert deliver(client, "alipay", alipay(order)).content == b"success"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID and Payment.objects.count() == 1
