@@ -14,6 +14,8 @@ Environment variables (all optional for a local run):
 - ``SUNLIT_STORAGE_URL``   where uploads are kept: a directory or ``s3://bucket/prefix?...``
 - ``SUNLIT_BASE_URL``      the site's address, for links in e-mails and messages
 - ``SUNLIT_SMS_BACKEND``, ``SUNLIT_WECHAT_BACKEND``  ``off`` (default), ``log``, ``aliyun`` / ``wechat``
+- ``SUNLIT_WECHATPAY_*``, ``SUNLIT_ALIPAY_*``, ``SUNLIT_PAYMENTS_SANDBOX``  online payments
+  (docs/online-payments.md)
 """
 
 from __future__ import annotations
@@ -243,6 +245,33 @@ SUNLIT_WECHAT_OPTIONS = {
     "app_id": env_str("SUNLIT_WECHAT_APP_ID"),
     "app_secret": env_secret("SUNLIT_WECHAT_APP_SECRET"),
     "template_id": env_str("SUNLIT_WECHAT_TEMPLATE_ID"),
+}
+
+# --- online payments (finance.online, docs/online-payments.md) -----------------------------------
+# WeChat Pay API v3 and Alipay merchants; a provider is off unless all its values are set. Key
+# material is read from files. SUNLIT_PAYMENTS_CONFIG_FILE: JSON of per-community merchants by
+# community code. SUNLIT_PAYMENTS_SANDBOX=local: the local simulator stands in for providers that
+# are not configured — honoured only from the process environment (or with DEBUG on).
+SUNLIT_PAYMENTS = {
+    "sandbox": env_str("SUNLIT_PAYMENTS_SANDBOX"),
+    "communities_file": env_str("SUNLIT_PAYMENTS_CONFIG_FILE"),
+    "wechat": {
+        "mchid": env_str("SUNLIT_WECHATPAY_MCHID"),
+        "appid": env_str("SUNLIT_WECHATPAY_APPID"),
+        "private_key_file": env_str("SUNLIT_WECHATPAY_PRIVATE_KEY_FILE"),
+        "cert_serial_no": env_str("SUNLIT_WECHATPAY_CERT_SERIAL_NO"),
+        "apiv3_key": env_secret("SUNLIT_WECHATPAY_APIV3_KEY"),
+        "public_key_file": env_str("SUNLIT_WECHATPAY_PUBLIC_KEY_FILE"),
+        "public_key_id": env_str("SUNLIT_WECHATPAY_PUBLIC_KEY_ID"),
+        "h5": env_bool("SUNLIT_WECHATPAY_H5", False),
+        "api_base": env_str("SUNLIT_WECHATPAY_API_BASE"),
+    },
+    "alipay": {
+        "appid": env_str("SUNLIT_ALIPAY_APPID"),
+        "private_key_file": env_str("SUNLIT_ALIPAY_PRIVATE_KEY_FILE"),
+        "public_key_file": env_str("SUNLIT_ALIPAY_PUBLIC_KEY_FILE"),
+        "sandbox": env_bool("SUNLIT_ALIPAY_SANDBOX", False),
+    },
 }
 
 # --- language, time ---------------------------------------------------------

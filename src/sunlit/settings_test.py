@@ -4,6 +4,8 @@ import os
 import tempfile
 
 os.environ.setdefault("SUNLIT_DATA_DIR", tempfile.mkdtemp(prefix="sunlit-test-"))
+# Online payments: the local simulator stands in for WeChat Pay and Alipay (finance.gateways.sandbox).
+os.environ.setdefault("SUNLIT_PAYMENTS_SANDBOX", "local")
 
 from sunlit.settings import *  # noqa: F403
 from sunlit.settings import HUEY

@@ -54,6 +54,8 @@ GRANTS: dict[str, frozenset[str]] = {
     "finance.bill": frozenset({R.FINANCE, R.MANAGER, R.COMPANY_ADMIN}),
     "finance.collect": frozenset({R.FINANCE, R.MANAGER, R.COMPANY_ADMIN}),
     "finance.post": frozenset({R.FINANCE, R.MANAGER, R.COMPANY_ADMIN}),
+    # online payments: no role grants it; a household of the unit pays (finance.online object rule)
+    "finance.pay_online": frozenset(),
     # uploads (photos, receipts): every member who acts, not the read-only auditor
     "uploads.create": ALL_ROLES - {R.AUDITOR},
     # announcements (公告) to the whole community: the service desk, the manager, the company

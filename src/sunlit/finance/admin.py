@@ -7,10 +7,12 @@ from sunlit.finance.models import (
     Account,
     Bill,
     BillingRun,
+    CallbackRefusal,
     FeeItem,
     FinancePolicy,
     JournalEntry,
     Payment,
+    PaymentOrder,
     Refund,
     Tariff,
 )
@@ -79,3 +81,19 @@ class PaymentAdmin(ReadOnlyAdmin):
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
     list_display = ["number", "payment", "amount", "reason", "refunded_at"]
+
+
+# --- online payments (finance.online) ---------------------------------------------------------------
+
+
+@admin.register(PaymentOrder)
+class PaymentOrderAdmin(ReadOnlyAdmin):
+    list_display = ("out_trade_no", "community", "unit", "provider", "amount", "status", "created_at")
+    list_filter = ("provider", "status", "sandbox")
+    search_fields = ("out_trade_no", "transaction_id")
+
+
+@admin.register(CallbackRefusal)
+class CallbackRefusalAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "community", "provider", "reason", "out_trade_no", "amount_seen")
+    list_filter = ("provider", "reason")

@@ -7,4 +7,9 @@ class FinanceConfig(AppConfig):
     verbose_name = "收费与账务"
 
     def ready(self) -> None:
-        from sunlit.finance import access  # noqa: F401  (registers object-level grants)
+        # online payments: the households' object rule; receipts: the entry-document resolver
+        from sunlit.finance import (  # noqa: F401
+            access,
+            online,
+            receipts,
+        )

@@ -84,4 +84,33 @@ def load_demo(community: Community, *, now: dt.datetime | None = None, months: i
         method = (PaymentMethod.CASH, PaymentMethod.POS, PaymentMethod.TRANSFER)[n % 3]
         payments.receive_payment(unit, actor=actor, amount=amount, method=method,
                                  now=now - dt.timedelta(days=rng.randint(0, 20)))
+    load_online_demo(community)
     return bills
+
+
+# --- online payments (finance.online) ---------------------------------------------------------------
+
+
+def load_online_demo(community: Community) -> int:
+    """Two owners with accounts (not demo-owner, who is left to pay himself) pay their bills
+    online through the local simulator: one with 微信支付, one with 支付宝 — the signed
+    notifications go through the real verification path. Nothing when the simulator is off
+    (``SUNLIT_PAYMENTS_SANDBOX=local``, which ``sunlit demo`` sets). Returns payments made."""
+    from sunlit.finance import online
+    from sunlit.finance.gateways import local_sandbox_enabled
+
+    if not local_sandbox_enabled():
+        return 0
+    made = 0
+    units = (Unit.objects.in_community(community).filter(ownerships__person__user__isnull=False,
+                                                         ownerships__end__isnull=True)
+             .exclude(ownerships__person__user__username="demo-owner").distinct().order_by("id"))
+    for unit, provider in zip(units[:2], ("wechat", "alipay"), strict=False):
+        owning = unit.ownerships.filter(person__user__isnull=False).select_related("person__user").first()
+        payer = owning.person.user
+        if not Bill.objects.filter(unit=unit).unpaid().exists():
+            continue
+        order = online.create_payment_order(unit, actor=payer, provider=provider)
+        status, _ctype, _body = online.simulate_payment(order, actor=payer)
+        made += status == 200
+    return made

@@ -35,7 +35,9 @@ from sunlit.transparency import services as log
 
 #: Where the money of each method is: the debit of a payment, the credit of its refund.
 METHOD_ACCOUNT = {PaymentMethod.CASH: ledger.CASH, PaymentMethod.POS: ledger.POS,
-                  PaymentMethod.TRANSFER: ledger.BANK}
+                  PaymentMethod.TRANSFER: ledger.BANK,
+                  # online: the provider settles into the merchant account (1012 POS 及第三方支付)
+                  PaymentMethod.WECHAT: ledger.POS, PaymentMethod.ALIPAY: ledger.POS}
 MAX_KEY = 64
 
 
@@ -116,14 +118,34 @@ def receive_payment(unit: Unit, *, actor: User, amount, method: str, bills: Sequ
         picked = []
     if errors:
         raise ValidationError(errors)
+    return record_payment(unit, actor=actor, amount=amount, method=method, bills=picked, reference=reference,
+                          note=note, idempotency_key=idempotency_key, now=now)
+
+
+def record_payment(unit: Unit, *, actor: User | None, amount: Decimal, method: str, bills: Sequence[int] = (),
+                   then_oldest: bool = False, reference: str = "", note: str = "", idempotency_key: str = "",
+                   now: dt.datetime | None = None, log_extra: dict | None = None) -> Payment:
+    """Posts and applies money received for a unit — the one writer of ``Payment`` rows.
+
+    Callers check permission and validate first (``receive_payment`` at the counter,
+    ``online.handle_callback`` for a provider's verified notification, whose ``actor`` is
+    None). ``bills`` go first, in order (all must still be unpaid unless ``then_oldest``);
+    with ``then_oldest`` what is left goes to the unit's other unpaid bills oldest first.
+    The rest goes to prepaid. Must run inside the caller's transaction.
+    """
+    community = unit.community
+    picked = list(bills)
     unpaid = _locked_unpaid([unit.pk]).get(unit.pk, [])
-    if picked:
+    if picked and not then_oldest:
         by_id = {b.pk: b for b in unpaid}
         wrong = [b for b in picked if b not in by_id]
         if wrong:
             raise ValidationError({"bills": [_("所选账单不属于该房屋或已缴清：%(ids)s") % {
                 "ids": "、".join(str(b) for b in wrong)}]})
         targets = [b for b in unpaid if b.pk in set(picked)]
+    elif picked:
+        first = set(picked)
+        targets = [b for b in unpaid if b.pk in first] + [b for b in unpaid if b.pk not in first]
     else:
         targets = unpaid
     applied = _apply(targets, amount)
@@ -157,8 +179,8 @@ def receive_payment(unit: Unit, *, actor: User, amount, method: str, bills: Sequ
     log.record(community, "finance.payment.received", payment, time=now, public={
         "number": number, "unit": unit.label, "method": str(method), "amount": amount,
         "allocations": [{"bill": b.number, "amount": money.text(x)} for b, x in applied],
-        "to_prepaid": to_prepaid, "entry": entry.number})
-    audit.record(AuditEvent.Action.CREATE, payment, actor=actor,
+        "to_prepaid": to_prepaid, "entry": entry.number, **(log_extra or {})})
+    audit.record(AuditEvent.Action.CREATE, payment, actor=actor, community=community,
                  summary=f"收款 {number} {unit.label} {money.text(amount)} 元")
     return payment
 

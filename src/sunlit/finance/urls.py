@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sunlit.finance import views
+from sunlit.finance import views, views_online
 
 app_name = "finance"
 
@@ -18,4 +18,12 @@ urlpatterns = [
     path("payments/<int:payment_id>/", views.payment_detail, name="payment"),
     path("bills/<int:bill_id>/", views.bill_detail, name="bill"),
     path("my/", views.my_bills, name="my_bills"),
+    # --- online payments and e-receipts (finance.online, finance.receipts) ---
+    path("my/units/<int:unit_id>/pay/", views_online.pay, name="pay"),
+    path("orders/<int:order_id>/", views_online.order_detail, name="order"),
+    path("orders/<int:order_id>/simulator/", views_online.simulator, name="simulator"),
+    path("callbacks/<str:provider>/<slug:community_code>/", views_online.payment_callback,
+         name="payment_callback"),
+    path("callback-refusals/", views_online.refusals, name="refusals"),
+    path("payments/<int:payment_id>/receipt.pdf", views_online.receipt_pdf, name="receipt_pdf"),
 ]

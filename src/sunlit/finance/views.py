@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core.permissions import can, require
-from sunlit.finance import access, ledger, payments, selectors, services
+from sunlit.finance import access, ledger, payments, receipts, selectors, services
 from sunlit.finance.choices import BillStatus, RunStatus
 from sunlit.finance.forms import FeeItemForm, PaymentForm, RefundForm, RunForm, TariffForm, UnitSearchForm
 from sunlit.finance.models import Bill, BillingRun, JournalEntry
@@ -228,7 +228,7 @@ def payment_detail(request, payment_id: int):
                 messages.success(request, _("已退款"))
                 return redirect("finance:payment", payment_id=payment.pk)
     return render(request, "finance/payment_detail.html", {
-        "payment": payment, "form": form, "can_refund": can_refund,
+        "payment": payment, "form": form, "can_refund": can_refund, "receipt": receipts.receipt_for(payment),
         "allocations": payment.allocations.select_related("bill").order_by("created_at", "id"),
         "refunds": payment.refunds.order_by("refunded_at"),
     }, status=400 if form.errors else 200)

@@ -445,12 +445,26 @@ register_event(
 register_event(
     "finance.payment.received", label=gettext_noop("收款"), subject="finance.payment",
     public={"number": "text", "unit": "text", "method": "text", "amount": "money",
-            "allocations": "json", "to_prepaid": "money", "entry": "text"},
+            "allocations": "json", "to_prepaid": "money", "entry": "text",
+            # online payments (finance.online): the provider, its transaction id, our order number
+            "provider": "text?", "transaction_id": "text?", "order": "text?"},
 )
 register_event(
     "finance.payment.refunded", label=gettext_noop("退款"), subject="finance.refund",
     public={"number": "text", "payment": "text", "unit": "text", "amount": "money",
             "reason": "text", "reopened": "json", "entry": "text"},
+)
+
+# --- finance, online payments (finance.online) -------------------------------------------------------
+# A payment notification that was authentic (its signature verified) but refused: wrong amount,
+# unknown, closed or expired order, another merchant. No personal data. Notifications whose
+# signature does not verify are kept and counted for finance staff but not put on the log:
+# anyone can send those.
+
+register_event(
+    "finance.callback.refused", label=gettext_noop("拒收支付回调"), subject="finance.callbackrefusal",
+    public={"provider": "text", "reason": "text", "order": "text?", "amount_seen": "money?",
+            "body_sha256": "text"},
 )
 
 # --- board (每周曝光台): publications, co-signatures, contests and answers ---------------------------

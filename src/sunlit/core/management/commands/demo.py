@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import atexit
+import os
 import signal
 import subprocess
 import sys
@@ -61,6 +62,9 @@ class Command(BaseCommand):
             raise CommandError(f"--units 至少为 {MIN_UNITS}")
         if communities < 1:
             raise CommandError("--communities 至少为 1")
+        # Online payments in the demo: the local simulator (模拟支付) stands in for WeChat Pay and
+        # Alipay unless real merchants are configured (finance.gateways.config).
+        os.environ.setdefault("SUNLIT_PAYMENTS_SANDBOX", "local")
         started = time.perf_counter()
         call_command("migrate", verbosity=0, interactive=False)
         migrated = time.perf_counter()
