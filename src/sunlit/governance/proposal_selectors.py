@@ -181,7 +181,7 @@ def not_voted(vote: Vote) -> list[NotVotedRow]:
         persons = people.get(unit.pk, [])
         rows.append(NotVotedRow(
             unit=unit.unit_label, area=unit.area,
-            owners=[p.masked_name() for p in persons][:5],
+            owners=[p.masked_name for p in persons][:5],
             phones=[m for m in (mask_mobile(p.mobile) for p in persons) if m][:5],
             pending=pending.get(unit.pk, 0), developer=unit.developer))
     return rows
