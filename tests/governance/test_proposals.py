@@ -89,11 +89,21 @@ def test_bad_input_writes_nothing(community, estate, policy):
     assert Proposal.objects.count() == 0
 
 
-def test_photos_of_another_community_are_refused(community, other_community, estate, upload):
-    with pytest.raises(ValidationError) as exc:
-        proposals.submit_proposal(community, actor=estate.people.owner, title="t", text="x",
-                                  photos=[upload(other_community)])
-    assert "photos" in exc.value.message_dict
+def test_only_own_photos_of_this_community(community, other_community, estate, upload):
+    owner = estate.people.owner
+    foreign = upload(other_community)
+    someone_elses = upload()  # e.g. a ballot scan entered by staff: never attachable
+    mine = upload()
+    for photo in (foreign, mine):
+        photo.uploaded_by = owner
+        photo.save(update_fields=["uploaded_by"])
+    for photos in ([foreign], [someone_elses], [mine, mine]):
+        with pytest.raises(ValidationError) as exc:
+            proposals.submit_proposal(community, actor=owner, title="t", text="x", photos=photos)
+        assert "photos" in exc.value.message_dict
+    proposal = proposals.submit_proposal(community, actor=owner, title="t", text="x",
+                                         photos=[mine])
+    assert list(proposal.photos.all()) == [mine]
 
 
 def test_support_once_not_own_and_threshold_exactly(idea, estate, committee):
@@ -164,8 +174,8 @@ def test_policy_changes_by_committee_or_manager_only_and_logged(community, commi
     assert select.policy_for(community).support_threshold == 30
 
 
-def _reached(idea, estate):
-    proposal = idea()
+def _reached(idea, estate, **fields):
+    proposal = idea(**fields)
     proposals.support_proposal(proposal, actor=estate.people.neighbour, now=T)
     proposals.support_proposal(proposal, actor=estate.people.co1, now=T)
     proposal.refresh_from_db()
@@ -239,10 +249,13 @@ def test_convert_to_a_draft_vote(idea, estate, committee):
     assert '"target":"vote"' in events("governance.proposal.converted")[0].data
 
 
-def test_convert_to_a_suggestion_ticket(idea, estate, committee, community):
+def test_convert_to_a_suggestion_ticket(idea, estate, committee, community, upload):
     from sunlit.tickets import services as ticket_services
 
-    proposal = _reached(idea, estate)
+    photo = upload()
+    photo.uploaded_by = estate.people.owner
+    photo.save(update_fields=["uploaded_by"])
+    proposal = _reached(idea, estate, photos=[photo])
     with pytest.raises(ValidationError):
         proposals.answer_proposal(proposal, actor=committee, decision="to_ticket",
                                   answer="转物业办理", now=T)
@@ -250,6 +263,7 @@ def test_convert_to_a_suggestion_ticket(idea, estate, committee, community):
     answered = proposals.answer_proposal(proposal, actor=committee, decision="to_ticket",
                                          answer="转物业办理", now=T)
     assert answered.ticket.kind == "suggestion" and answered.ticket.title == proposal.title
+    assert f"/proposals/{proposal.pk}/" in answered.ticket.description
     assert '"target":"ticket"' in events("governance.proposal.converted")[0].data
 
 

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -148,8 +149,10 @@ def submit_proposal(community: Community, *, actor: User, title: str, text: str,
     photos = list(photos or ())
     if len(photos) > MAX_PHOTOS:
         errors["photos"] = [_("最多上传 %(n)s 张图片") % {"n": MAX_PHOTOS}]
-    elif any(not isinstance(p, Upload) or p.community_id != community.pk for p in photos):
-        errors["photos"] = [_("请上传本小区的图片")]
+    elif any(not isinstance(p, Upload) or p.community_id != community.pk
+             or p.uploaded_by_id != actor.pk or p.kind != Upload.Kind.IMAGE for p in photos) \
+            or len({p.pk for p in photos}) != len(photos):
+        errors["photos"] = [_("只能附上本人在本小区上传的图片")]
     if errors:
         raise ValidationError(errors)
     policy = select.policy_for(community)
@@ -316,10 +319,11 @@ def _convert_to_ticket(proposal: Proposal, actor: User, now: dt.datetime):
     return ticket_services.submit_ticket(
         proposal.community, actor=actor, kind=TicketKind.SUGGESTION, category=category,
         title=proposal.title[:100],
-        description=_("由金点子 #%(n)s 转来（%(author)s 提出，%(count)s 人支持）：\n\n%(text)s")
+        description=_("由金点子 #%(n)s 转来（%(author)s 提出，%(count)s 人支持；照片见金点子页面 "
+                      "%(url)s）：\n\n%(text)s")
         % {"n": proposal.pk, "author": proposal.author_label, "count": proposal.supporters,
-           "text": proposal.text},
-        location_text=_("小区公共区域"), photos=list(proposal.photos.all()), now=now)
+           "url": reverse("proposals:proposal", args=[proposal.pk]), "text": proposal.text},
+        location_text=_("小区公共区域"), now=now)
 
 
 @transaction.atomic
