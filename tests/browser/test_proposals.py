@@ -63,3 +63,28 @@ def test_owner_proposes_neighbour_supports_and_overdue_is_shown(live_server, bro
     progress = phone.get_by_test_id("support-card").inner_text()
     assert "1 / 7" in progress and "我也联署" in progress
     screenshot(phone, "proposals-interim-phone")
+
+
+def test_committee_answers_an_overdue_idea_on_the_phone(live_server, browser, phone, estate,  # noqa: F811
+                                                        committee):
+    community = estate.units.u101.community
+    now = timezone.now()
+    proposals.set_policy(community, actor=committee, support_threshold=1, answer_days=7,
+                         convene_days=15)
+    late = proposals.submit_proposal(community, actor=estate.people.multi, title="公开电梯维保记录",
+                                     text="希望公示每台电梯的维保记录。", category="safety",
+                                     now=now - dt.timedelta(days=10))
+    proposals.support_proposal(late, actor=estate.people.co1, now=now - dt.timedelta(days=10))
+    base = live_server.url
+    log_in(phone, base, "committee")
+    phone.goto(f"{base}/proposals/{late.pk}/")
+    assert "已逾期 3 天" in phone.get_by_test_id("deadline").inner_text()
+    phone.get_by_label("答复结论").select_option("accepted")
+    phone.get_by_label("公开答复").fill("采纳。下周起在电梯轿厢和网上公示维保记录。")
+    screenshot(phone, "proposals-committee-answer-phone")
+    phone.get_by_role("button", name="公开答复").click()
+    assert "答复已公开" in phone.get_by_role("alert").inner_text()
+    answer = phone.get_by_test_id("answer").inner_text()
+    assert "逾期 3 天答复" in answer and "采纳" in answer
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(phone, "proposals-answered-phone")

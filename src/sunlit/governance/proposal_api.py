@@ -21,6 +21,7 @@ from sunlit.core.models import Upload
 from sunlit.core.permissions import require
 from sunlit.governance import access, proposals
 from sunlit.governance import proposal_selectors as select
+from sunlit.governance.api import Ratio  # one schema for exact ratios
 from sunlit.governance.choices import MatterKind
 from sunlit.governance.proposal_access import get_proposal_for
 from sunlit.governance.proposal_choices import (
@@ -32,11 +33,6 @@ from sunlit.governance.proposal_choices import (
 from sunlit.governance.proposal_models import Proposal
 
 router = Router(tags=["proposals"])
-
-
-class Ratio(Schema):
-    numerator: int
-    denominator: int
 
 
 class InterimProgressOut(Schema):

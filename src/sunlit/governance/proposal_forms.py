@@ -30,7 +30,7 @@ class ProposalForm(forms.Form):
 
 class AnswerForm(forms.Form):
     decision = forms.ChoiceField(label=_("答复结论"), choices=Decision.choices,
-                                 widget=forms.RadioSelect)
+                                 widget=forms.Select(attrs=SELECT))
     answer = forms.CharField(label=_("公开答复"), max_length=5000,
                              widget=forms.Textarea(attrs=INPUT | {"rows": 6}))
     meeting_on = forms.DateField(label=_("临时业主大会召开日期（组织召开时）"), required=False,
