@@ -162,6 +162,7 @@ def _mount_routers() -> None:
     from sunlit.core.api import router as core_router
     from sunlit.finance.api import router as finance_router
     from sunlit.governance.api import router as governance_router
+    from sunlit.governance.proposal_api import router as proposals_router
     from sunlit.notices.api import router as notices_router
     from sunlit.registry.api import router as registry_router
     from sunlit.tickets.api import router as tickets_router
@@ -171,6 +172,7 @@ def _mount_routers() -> None:
     api.add_router("/v1/", registry_router)
     api.add_router("/v1/", transparency_router)
     api.add_router("/v1/", governance_router)
+    api.add_router("/v1/", proposals_router)
     api.add_router("/v1/", tickets_router)
     api.add_router("/v1/", notices_router)
     api.add_router("/v1/", board_router)

@@ -67,6 +67,12 @@ GRANTS: dict[str, frozenset[str]] = {
     "governance.manage": frozenset({R.COMMITTEE, R.MANAGER, R.COMPANY_ADMIN}),
     "governance.vote": frozenset({R.OWNER, R.RESIDENT, R.COMMITTEE, R.SUPERVISOR}),
     "governance.enter_ballots": frozenset({R.SERVICE, R.MANAGER, R.COMPANY_ADMIN, R.COMMITTEE}),
+    # proposals (金点子) and interim-meeting requests: owners propose and support (the service
+    # also checks a current ownership); the committee answers in public; the committee or the
+    # manager sets the threshold and deadlines
+    "governance.propose": frozenset({R.OWNER, R.COMMITTEE, R.SUPERVISOR}),
+    "governance.answer_proposals": frozenset({R.COMMITTEE}),
+    "governance.policy": frozenset({R.COMMITTEE, R.MANAGER, R.COMPANY_ADMIN}),
     # weekly exposure board (每周曝光台): members read published boards; staff prepare drafts;
     # the manager publishes; the committee co-signs (if the community requires it) and contests
     "board.view": ALL_ROLES,

@@ -49,4 +49,8 @@ def load_demo(community: Community, *, now: dt.datetime | None = None) -> int:
                     "收益归全体业主所有。",
         matter=MatterKind.COMMON_USE, opens_at=now + 16 * day, closes_at=now + 30 * day)
     services.announce_vote(announced, actor=actor, now=now)
+    # proposals helper: 金点子 in every state and an interim-meeting request
+    from sunlit.governance import proposals_demo
+
+    proposals_demo.load_demo(community, now=now)
     return 2

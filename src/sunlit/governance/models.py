@@ -274,3 +274,12 @@ class Result(CommunityOwned):
 
     def __str__(self) -> str:
         return f"{self.vote_id}: {'通过' if self.passed else '未通过'}"
+
+
+# --- proposals (金点子), interim-meeting requests, vote notifications: see proposal_models.py ---
+from sunlit.governance.proposal_models import (  # noqa: E402, F401
+    GovernancePolicy,
+    Proposal,
+    ProposalSupport,
+    VoteNotice,
+)

@@ -239,6 +239,7 @@ def announce_vote(vote: Vote, *, actor: User, now: dt.datetime | None = None) ->
         "notice_days": vote.notice_days, "text_sha256": vote.text_sha256,
         "documents": [d["sha256"] for d in document["documents"]],
     })
+    _notify_owners("vote_announced", vote, now)  # proposals: vote notifications
     return vote
 
 
@@ -290,6 +291,7 @@ def open_vote(vote: Vote, *, actor: User | None, now: dt.datetime | None = None)
         "title": vote.title, "electorate_sha256": vote.electorate_sha256, "units": len(rows),
         "area": total_area, "owners": len(refs),
     })
+    _notify_owners("vote_opened", vote, now)  # proposals: vote notifications
     return vote
 
 
@@ -595,6 +597,14 @@ def cancel_vote(vote: Vote, *, actor: User, reason: str,
         log.record(vote.community, "governance.vote.cancelled", vote, time=now,
                    public={"title": vote.title, "status_from": was, "reason": reason})
     return vote
+
+
+# --- vote notifications (proposal_notices.py): owners at announcement and opening ------------------
+
+def _notify_owners(stage: str, vote: Vote, now: dt.datetime) -> None:
+    from sunlit.governance import proposal_notices
+
+    getattr(proposal_notices, stage)(vote, now)
 
 
 # --- the scheduler -------------------------------------------------------------------------------

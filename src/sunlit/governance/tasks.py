@@ -16,3 +16,17 @@ def open_and_close_votes() -> tuple[int, int]:
     opened = services.open_due_votes()
     closed = services.close_due_votes()
     return len(opened), len(closed)
+
+
+# --- proposals (金点子) and vote reminders: see proposals.py and proposal_notices.py -----------------
+
+@db_periodic_task(crontab(minute="*/10"))
+def proposals_and_reminders() -> tuple[int, int]:
+    """Marks proposals whose answer became overdue (and tells the committee, once each) and
+    reminds the owners who have not voted two days before a vote closes (once per vote).
+    Returns (overdue marked, votes reminded)."""
+    from sunlit.governance import proposal_notices, proposals
+
+    overdue = proposals.mark_overdue()
+    reminded = proposal_notices.remind_due_votes()
+    return len(overdue), len(reminded)

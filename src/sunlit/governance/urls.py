@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sunlit.governance import views
+from sunlit.governance import proposal_views, views
 
 app_name = "governance"
 
@@ -16,6 +16,9 @@ urlpatterns = [
     path("<int:vote_id>/electorate.json", views.electorate_json, name="electorate_json"),
     path("<int:vote_id>/ballots.json", views.ballots_json, name="ballots_json"),
     path("<int:vote_id>/documents/<int:document_id>/", views.document_file, name="document"),
+    # proposals helper: units that have not voted yet (上门征集)
+    path("<int:vote_id>/not-voted/", proposal_views.not_voted, name="not_voted"),
+    path("<int:vote_id>/not-voted.csv", proposal_views.not_voted_csv, name="not_voted_csv"),
     path("ballots/<int:ballot_id>/<str:decision>/", views.ballot_review, name="ballot_review"),
     path("ballots/<int:ballot_id>/file/<str:which>/", views.ballot_file, name="ballot_file"),
 ]

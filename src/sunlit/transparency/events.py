@@ -403,6 +403,58 @@ register_event(
     public={"title": "text", "status_from": "text", "reason": "text"},
 )
 
+# --- governance: proposals (金点子) and interim owners' meeting requests -----------------------------
+# Public: the title, kind, category, the author as “X栋业主” (his name only as a commitment), the
+# counts at the threshold, the deadline, the answer's SHA-256 with the answerer's name and role
+# (a public office), what it was turned into, and that an answer became overdue.
+
+register_event(
+    "governance.proposal.submitted", label=gettext_noop("提出金点子"), subject="governance.proposal",
+    public={"kind": "text", "title": "text", "category": "text", "author": "text",
+            "threshold": "int?", "photos": "text[]?"},
+    private={"author_name": "text?"},
+)
+register_event(
+    "governance.proposal.threshold_reached", label=gettext_noop("金点子达到答复门槛"),
+    subject="governance.proposal",
+    public={"title": "text", "supporters": "int", "threshold": "int", "answer_due": "datetime"},
+)
+register_event(
+    "governance.interim.reached", label=gettext_noop("临时业主大会提议达到法定人数"),
+    subject="governance.proposal",
+    public={"title": "text", "signed_owners": "int", "total_owners": "int", "signed_area": "area",
+            "total_area": "area", "rule": "text", "convene_due": "datetime"},
+)
+register_event(
+    "governance.proposal.overdue", label=gettext_noop("金点子逾期未答复"), subject="governance.proposal",
+    public={"kind": "text", "title": "text", "answer_due": "datetime"},
+)
+register_event(
+    "governance.proposal.answered", label=gettext_noop("答复金点子"), subject="governance.proposal",
+    public={"kind": "text", "title": "text", "decision": "text", "answer_sha256": "text",
+            "answerer": "text", "answerer_role": "text", "late_days": "int",
+            "meeting_on": "date?"},
+)
+register_event(
+    "governance.proposal.converted", label=gettext_noop("金点子转为表决或工单"),
+    subject="governance.proposal",
+    public={"title": "text", "target": "text", "vote": "int?", "ticket": "text?"},
+)
+register_event(
+    "governance.proposal.withdrawn", label=gettext_noop("撤回金点子"), subject="governance.proposal",
+    public={"kind": "text", "title": "text"},
+)
+register_event(
+    "governance.proposal.closed", label=gettext_noop("金点子办结"), subject="governance.proposal",
+    public={"kind": "text", "title": "text", "note": "text"},
+)
+register_event(
+    "governance.policy.changed", label=gettext_noop("变更议事规则设置"),
+    subject="governance.governancepolicy",
+    public={"support_threshold": "int", "answer_days": "int", "convene_days": "int",
+            "interim_counts_area": "bool", "changes": "json"},
+)
+
 # --- finance (收费与账务): the books, tariffs, billing runs, payments ---------------------------------
 # Amounts, accounts and unit-level references are public; no personal data. A billing run is
 # one event with the Merkle root over its bills (see finance/billing.py), not one per bill.

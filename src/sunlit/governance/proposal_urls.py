@@ -1,0 +1,18 @@
+from django.urls import path
+
+from sunlit.governance import proposal_views as views
+
+app_name = "proposals"
+
+urlpatterns = [
+    path("", views.proposal_list, name="proposal_list"),
+    path("new/", views.proposal_create, name="proposal_create"),
+    path("policy/", views.policy, name="policy"),
+    path("<int:proposal_id>/", views.proposal_detail, name="proposal"),
+    path("<int:proposal_id>/support/", views.support, name="support"),
+    path("<int:proposal_id>/unsupport/", views.unsupport, name="unsupport"),
+    path("<int:proposal_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("<int:proposal_id>/answer/", views.answer, name="answer"),
+    path("<int:proposal_id>/close/", views.close, name="close"),
+    path("<int:proposal_id>/photos/<int:upload_id>/", views.photo, name="photo"),
+]
