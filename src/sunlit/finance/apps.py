@@ -8,3 +8,4 @@ class FinanceConfig(AppConfig):
 
     def ready(self) -> None:
         from sunlit.finance import access  # noqa: F401  (registers object-level grants)
+        from sunlit.finance import access_money  # noqa: F401  (registers the receipts resolver)

@@ -453,6 +453,44 @@ register_event(
             "reason": "text", "reopened": "json", "entry": "text"},
 )
 
+# --- public money (task `fund`): public income, expenses, the maintenance fund --------------------
+# Payers and payees are companies; approvers are named with their role (a public responsibility);
+# receipts and documents by the SHA-256 of the stored file. A fund movement is one event with
+# the Merkle root over its per-unit split (finance/fund.py), not one event per household.
+
+register_event(
+    "finance.public_income.recorded", label=gettext_noop("公共收益入账"),
+    subject="finance.publicincome",
+    public={"number": "text", "category": "text", "payer": "text", "amount": "money",
+            "received_on": "date", "receipts": "text[]", "entry": "text"},
+)
+register_event(
+    "finance.expense.approved", label=gettext_noop("支出审批通过"), subject="finance.expense",
+    public={"number": "text", "category": "text", "account": "text", "payee": "text",
+            "amount": "money", "approvers": "json", "receipts": "text[]"},
+)
+register_event(
+    "finance.expense.rejected", label=gettext_noop("支出被驳回"), subject="finance.expense",
+    public={"number": "text", "payee": "text", "amount": "money", "by": "json", "reason": "text"},
+)
+register_event(
+    "finance.expense.posted", label=gettext_noop("支出支付入账"), subject="finance.expense",
+    public={"number": "text", "category": "text", "account": "text", "payee": "text",
+            "amount": "money", "approvers": "json", "receipts": "text[]", "entry": "text"},
+)
+register_event(
+    "finance.fund.deposited", label=gettext_noop("维修资金归集"), subject="finance.funddeposit",
+    public={"number": "text", "kind": "text", "date": "date", "rate": "decimal?", "units": "int",
+            "total": "money", "split_root": "text", "entries": "text[]"},
+)
+register_event(
+    "finance.fund.used", label=gettext_noop("维修资金使用"), subject="finance.funduse",
+    public={"number": "text", "title": "text", "contractor": "text", "basis": "text",
+            "vote": "int?", "vote_title": "text?", "emergency_reason": "text?",
+            "approvers": "json?", "documents": "text[]", "total": "money", "beneficiaries": "int",
+            "area_total": "area", "split_root": "text", "entries": "text[]"},
+)
+
 # --- board (每周曝光台): publications, co-signatures, contests and answers ---------------------------
 # The published board itself is off the log; its RFC 8785 canonical content is hashed
 # (content_sha256) so anyone can check the board they see against this leaf. Texts are masked.
