@@ -31,7 +31,8 @@ def income(books, finance, receipt):
 
 
 def make_expense(community, finance, receipt, amount="800.00", category="6405", **kw):
-    return expenses.create_expense(community, actor=finance, category=category, payee="上海申安电梯维保有限公司",
+    return expenses.create_expense(community, actor=finance, category=category,
+                                   payee="上海申安电梯维保有限公司",
                                    amount=amount, spent_on=TODAY, description="更换 3 号楼门禁控制器",
                                    receipts=[receipt(finance)], submit=True, now=NOW, **kw)
 

@@ -79,7 +79,8 @@ def test_initial_collection_by_area_credits_each_household(funded, books, homes)
     assert ledger.balances(books)["2244"]["balance"] == D("13492.00")
     event = last_event("finance.fund.deposited")
     assert event["units"] == 3 and event["split_root"] == funded.split_root
-    rows = [fund.Row(u.pk, u.label, u.area, b).document() for u, b in zip(homes, balances(homes), strict=True)]
+    rows = [fund.Row(u.pk, u.label, u.area, b).document()
+            for u, b in zip(homes, balances(homes), strict=True)]
     assert fund.split_root(rows) == funded.split_root
     statement = list(fund.unit_statement(homes[0]))
     assert [(x.credit, x.entry.number) for x in statement] == [(D("4475.00"), event["entries"][0])]
@@ -150,7 +151,8 @@ def use(community, finance, **kw):
     return fund.create_fund_use(community, actor=finance, **(args | kw))
 
 
-def test_use_by_a_passed_vote_is_split_by_area_and_posted(funded, books, finance, homes, passed_vote, receipt):
+def test_use_by_a_passed_vote_is_split_by_area_and_posted(funded, books, finance, homes, passed_vote,
+                                                          receipt):
     vote = passed_vote()
     done = use(books, finance, vote=vote, units=homes, documents=[receipt(finance)])
     assert done.status == FundUseStatus.POSTED
@@ -162,7 +164,8 @@ def test_use_by_a_passed_vote_is_split_by_area_and_posted(funded, books, finance
     assert event["vote"] == vote.pk and event["beneficiaries"] == 3 and event["split_root"] == done.split_root
     proof = fund.share_proof(done.split, homes[1].pk)
     merkle.verify_inclusion(proof["leaf_index"], proof["tree_size"], fund.leaf_of(proof["row"]),
-                            [bytes.fromhex(h) for h in proof["inclusion_proof"]], bytes.fromhex(done.split_root))
+                            [bytes.fromhex(h) for h in proof["inclusion_proof"]],
+                            bytes.fromhex(done.split_root))
     assert ledger.trial_balance_ok(books)
 
 

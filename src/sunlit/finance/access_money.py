@@ -38,8 +38,12 @@ def get_deposit_for(user, deposit_id: int) -> FundDeposit:
 
 
 def get_fund_use_for(user, use_id: int, *, action: str | None = None) -> FundUse:
-    use = get_object_or_404(FundUse.objects.visible_to(user, "finance.money.view")
-                            .select_related("vote", "created_by", "community"), pk=use_id)
+    """Staff and the committee see every use; any member of the community a posted one (it
+    was paid with the owners' money, and their unit's statement links to it)."""
+    use = get_object_or_404(FundUse.objects.select_related("vote", "created_by", "community"), pk=use_id)
+    if not can(user, "finance.money.view", use) and not (
+            use.status == FundUseStatus.POSTED and can(user, "community.view", use)):
+        raise Http404
     if action is not None:
         require(user, action, use)
     return use

@@ -349,3 +349,9 @@ def balances(request, community_id: int):
     return [{"code": code, "name": row["account"].name, "kind": row["account"].kind,
              "debit": money.text(row["debit"]), "credit": money.text(row["credit"]),
              "balance": money.text(row["balance"])} for code, row in ledger.balances(community).items()]
+
+
+# --- public money (task `fund`): public income, expenses, the maintenance fund ----------------------
+from sunlit.finance.api_money import router as money_router  # noqa: E402
+
+router.add_router("", money_router)

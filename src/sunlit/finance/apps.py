@@ -7,5 +7,7 @@ class FinanceConfig(AppConfig):
     verbose_name = "收费与账务"
 
     def ready(self) -> None:
-        from sunlit.finance import access  # noqa: F401  (registers object-level grants)
-        from sunlit.finance import access_money  # noqa: F401  (registers the receipts resolver)
+        from sunlit.finance import (
+            access,  # noqa: F401  (registers object-level grants)
+            access_money,  # noqa: F401  (registers the receipts resolver)
+        )
