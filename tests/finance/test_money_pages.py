@@ -27,9 +27,18 @@ def test_income_form_with_receipt_then_listed_with_proof(client, finance, books)
     client.force_login(finance)
     page = client.get(reverse("finance:income_list"))
     assert page.status_code == 200 and "公共收益入账" in page.text
-    answer = client.post(reverse("finance:income_list"), {
-        "category": "advertising", "payer": "上海分众传媒有限公司", "amount": "12000", "received_on": str(TODAY),
-        "method": "1002", "receipts": [image()], "idempotency_key": "form-1"})
+    answer = client.post(
+        reverse("finance:income_list"),
+        {
+            "category": "advertising",
+            "payer": "上海分众传媒有限公司",
+            "amount": "12000",
+            "received_on": str(TODAY),
+            "method": "1002",
+            "receipts": [image()],
+            "idempotency_key": "form-1",
+        },
+    )
     assert answer.status_code == 302
     income = PublicIncome.objects.get()
     listed = client.get(reverse("finance:income_list"))
@@ -41,9 +50,17 @@ def test_income_form_with_receipt_then_listed_with_proof(client, finance, books)
 @time_machine.travel(NOW, tick=False)
 def test_bad_income_form_keeps_input_and_shows_the_error(client, finance, books):
     client.force_login(finance)
-    answer = client.post(reverse("finance:income_list"), {
-        "category": "advertising", "payer": "上海分众传媒有限公司", "amount": "12.345", "received_on": str(TODAY),
-        "method": "1002", "receipts": [image()]})
+    answer = client.post(
+        reverse("finance:income_list"),
+        {
+            "category": "advertising",
+            "payer": "上海分众传媒有限公司",
+            "amount": "12.345",
+            "received_on": str(TODAY),
+            "method": "1002",
+            "receipts": [image()],
+        },
+    )
     assert answer.status_code == 400 and "两位小数" in answer.text and "上海分众传媒有限公司" in answer.text
     assert not PublicIncome.objects.exists()
 
@@ -51,10 +68,20 @@ def test_bad_income_form_keeps_input_and_shows_the_error(client, finance, books)
 @time_machine.travel(NOW, tick=False)
 def test_expense_from_form_to_paid_through_the_queues(client, finance, manager, committee, books):
     client.force_login(finance)
-    answer = client.post(reverse("finance:expense_new"), {
-        "category": "6403", "payee": "上海绿之源园林绿化有限公司", "amount": "7800.00", "spent_on": str(TODAY),
-        "description": "小区乔木修剪", "method": "1002", "receipts": [image(), image(2)], "submit": "on",
-        "idempotency_key": "k-exp"})
+    answer = client.post(
+        reverse("finance:expense_new"),
+        {
+            "category": "6403",
+            "payee": "上海绿之源园林绿化有限公司",
+            "amount": "7800.00",
+            "spent_on": str(TODAY),
+            "description": "小区乔木修剪",
+            "method": "1002",
+            "receipts": [image(), image(2)],
+            "submit": "on",
+            "idempotency_key": "k-exp",
+        },
+    )
     expense = Expense.objects.get()
     assert answer.status_code == 302 and expense.needs_committee and expense.receipts.count() == 2
     for who in (manager, committee):
@@ -76,9 +103,17 @@ def test_expense_from_form_to_paid_through_the_queues(client, finance, manager, 
 @time_machine.travel(NOW, tick=False)
 def test_expense_without_receipt_shows_the_error(client, finance, books):
     client.force_login(finance)
-    answer = client.post(reverse("finance:expense_new"), {
-        "category": "6403", "payee": "上海绿之源园林绿化有限公司", "amount": "78.00", "spent_on": str(TODAY),
-        "description": "修剪", "method": "1002"})
+    answer = client.post(
+        reverse("finance:expense_new"),
+        {
+            "category": "6403",
+            "payee": "上海绿之源园林绿化有限公司",
+            "amount": "78.00",
+            "spent_on": str(TODAY),
+            "description": "修剪",
+            "method": "1002",
+        },
+    )
     assert answer.status_code == 400 and "必须上传票据" in answer.text and not Expense.objects.exists()
 
 
@@ -94,19 +129,38 @@ def test_owner_sees_his_fund_statement_not_the_staff_pages(client, owner, financ
 
 
 @time_machine.travel(NOW, tick=False)
-def test_fund_home_initial_collection_and_emergency_use_form(client, finance, manager, committee, books,
-                                                             homes, building):
+def test_fund_home_initial_collection_and_emergency_use_form(
+    client, finance, manager, committee, books, homes, building
+):
     client.force_login(finance)
-    answer = client.post(reverse("finance:fund"), {"rate": "50", "deposited_on": str(TODAY),
-                                                   "scope": "building", "buildings": [str(building.pk)],
-                                                   "method": "1002"})
+    answer = client.post(
+        reverse("finance:fund"),
+        {
+            "rate": "50",
+            "deposited_on": str(TODAY),
+            "scope": "building",
+            "buildings": [str(building.pk)],
+            "method": "1002",
+        },
+    )
     assert answer.status_code == 302
     page = client.get(reverse("finance:fund"))
     assert "13492.00" in page.text
-    answer = client.post(reverse("finance:fund_use_new"), {
-        "title": "消防泵抢修", "contractor": "上海消防设备工程有限公司", "amount": "600.00", "used_on": str(TODAY),
-        "basis": "emergency", "emergency_reason": "消防泵烧毁", "scope": "units",
-        "units": ",".join(str(h.pk) for h in homes), "method": "1002", "documents": [image()]})
+    answer = client.post(
+        reverse("finance:fund_use_new"),
+        {
+            "title": "消防泵抢修",
+            "contractor": "上海消防设备工程有限公司",
+            "amount": "600.00",
+            "used_on": str(TODAY),
+            "basis": "emergency",
+            "emergency_reason": "消防泵烧毁",
+            "scope": "units",
+            "units": ",".join(str(h.pk) for h in homes),
+            "method": "1002",
+            "documents": [image()],
+        },
+    )
     assert answer.status_code == 302, answer.content.decode()[:3000]
     client.force_login(manager)
     detail = client.get(answer.url)
@@ -121,7 +175,8 @@ def test_fund_home_initial_collection_and_emergency_use_form(client, finance, ma
 
 def test_thresholds_form_for_the_manager(client, manager, books):
     client.force_login(manager)
-    answer = client.post(reverse("finance:expense_list"), {"dual_approval_above": "10000",
-                                                           "receipt_required_above": "100"})
+    answer = client.post(
+        reverse("finance:expense_list"), {"dual_approval_above": "10000", "receipt_required_above": "100"}
+    )
     assert answer.status_code == 302
     assert expenses.policy_of(books).dual_approval_above == Decimal("10000.00")

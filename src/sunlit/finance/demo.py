@@ -84,4 +84,8 @@ def load_demo(community: Community, *, now: dt.datetime | None = None, months: i
         method = (PaymentMethod.CASH, PaymentMethod.POS, PaymentMethod.TRANSFER)[n % 3]
         payments.receive_payment(unit, actor=actor, amount=amount, method=method,
                                  now=now - dt.timedelta(days=rng.randint(0, 20)))
+    # public money (task `fund`): public income, expenses, the maintenance fund
+    from sunlit.finance import demo_money
+
+    demo_money.load_demo(community, now=now)
     return bills
