@@ -166,6 +166,10 @@ def _vote_use(
     community: Community, *, finance: User, manager: User, committee: User, now: dt.datetime
 ) -> int:
     """A roof repair of one stairwell decided by its owners (paper ballots), paid from the fund."""
+    # Paper ballots are entered by the service desk (staff) and confirmed by the manager.
+    clerk = _member(community, Role.SERVICE)
+    if clerk is None:
+        return 0
     from sunlit.governance import services as votes
     from sunlit.governance.choices import MatterKind, VoteScope
     from sunlit.governance.models import VoteUnit
@@ -208,13 +212,13 @@ def _vote_use(
         scan = uploads.store_image(
             _receipt_image("BALLOT", "-", 600 + n),
             community=community,
-            actor=committee,
+            actor=clerk,
             original_name=f"ballot-{n}.jpg",
         )
         ballot = votes.enter_ballot(
             vote,
             vote_unit,
-            actor=committee,
+            actor=clerk,
             choice="yes",
             scan=scan,
             person=voter.person if voter else None,

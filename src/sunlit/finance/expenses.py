@@ -293,10 +293,24 @@ def side_for(expense_or_use, actor: User, *, approved: set[str], needs_committee
     raise ValidationError({"approver": [_("您所代表的一方已经审批过")]})
 
 
+def approver_entry(side: str, name: str, at: dt.datetime) -> dict:
+    """An approver as the log shows him: role and time; the manager (staff, in office) by name;
+    a committee member is an owner, so his name goes only into the event's commitments."""
+    row = {"role": str(ApproverSide(side).label), "side": side,
+           "at": timezone.localtime(at).isoformat(timespec="seconds")}
+    if side == ApproverSide.MANAGER:
+        row["name"] = name
+    return row
+
+
 def approvers(expense: Expense) -> list[dict]:
-    return [{"name": s.actor_name, "role": str(ApproverSide(s.side).label), "side": s.side,
-             "at": timezone.localtime(s.at).isoformat(timespec="seconds")}
+    return [approver_entry(s.side, s.actor_name, s.at)
             for s in expense.steps.filter(action=ExpenseAction.APPROVED).order_by("at", "id")]
+
+
+def committee_private(expense: Expense) -> dict:
+    step = expense.steps.filter(action=ExpenseAction.APPROVED, side=ApproverSide.COMMITTEE).first()
+    return {"committee_approver": step.actor_name} if step else {}
 
 
 def _public(expense: Expense) -> dict:
@@ -335,7 +349,7 @@ def approve_expense(expense: Expense, *, actor: User, note: str = "",
         expense.status = ExpenseStatus.APPROVED
         expense.save(update_fields=["status"])
         log.record(expense.community, "finance.expense.approved", expense, time=now,
-                   public=_public(expense))
+                   public=_public(expense), private=committee_private(expense))
     audit.record(AuditEvent.Action.UPDATE, expense, actor=actor,
                  summary=f"审批同意 {expense.number}（{ApproverSide(side).label}）")
     return expense
@@ -365,7 +379,8 @@ def reject_expense(expense: Expense, *, actor: User, reason: str,
     _step(expense, ExpenseAction.REJECTED, actor, side=side, note=reason, now=now)
     log.record(expense.community, "finance.expense.rejected", expense, time=now, public={
         "number": expense.number, "payee": expense.payee, "amount": expense.amount,
-        "by": {"name": actor_name(actor), "role": str(ApproverSide(side).label)}, "reason": reason})
+        "by": approver_entry(side, actor_name(actor), now), "reason": reason},
+        private={"committee_member": actor_name(actor)} if side == ApproverSide.COMMITTEE else {})
     audit.record(AuditEvent.Action.UPDATE, expense, actor=actor, summary=f"驳回 {expense.number}：{reason}")
     return expense
 
@@ -399,7 +414,7 @@ def post_expense(expense: Expense, *, actor: User, date: dt.date | None = None,
     expense.save(update_fields=["status", "entry"])
     _step(expense, ExpenseAction.POSTED, actor, now=now, note=entry.number)
     log.record(community, "finance.expense.posted", expense, time=now,
-               public={**_public(expense), "entry": entry.number})
+               public={**_public(expense), "entry": entry.number}, private=committee_private(expense))
     audit.record(AuditEvent.Action.UPDATE, expense, actor=actor,
                  summary=f"支付入账 {expense.number} {money.text(expense.amount)} 元")
     return expense

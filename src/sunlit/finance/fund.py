@@ -414,13 +414,16 @@ def create_fund_use(community: Community, *, actor: User, title: str, contractor
     return use
 
 
-def use_approvers(use: FundUse) -> list[dict]:
+def use_approvers(use: FundUse, *, names: bool = True) -> list[dict]:
+    """The emergency approvals; on the log (``names=False``) as ``expenses.approver_entry``."""
     out = []
     for side, user, at in ((ApproverSide.MANAGER, use.manager_approved_by, use.manager_approved_at),
                            (ApproverSide.COMMITTEE, use.committee_approved_by, use.committee_approved_at)):
         if at is not None:
-            out.append({"name": expenses.actor_name(user), "role": str(side.label), "side": side,
-                        "at": timezone.localtime(at).isoformat(timespec="seconds")})
+            row = expenses.approver_entry(side, expenses.actor_name(user), at)
+            if names:
+                row["name"] = expenses.actor_name(user)
+            out.append(row)
     return out
 
 
@@ -479,10 +482,11 @@ def _post_use(use: FundUse, *, actor: User, now: dt.datetime) -> FundUse:
         "number": use.number, "title": use.title, "contractor": use.contractor, "basis": use.basis,
         "vote": use.vote_id, "vote_title": use.vote.title if use.vote_id else None,
         "emergency_reason": use.emergency_reason if emergency else None,
-        "approvers": use_approvers(use) if emergency else None,
+        "approvers": use_approvers(use, names=False) if emergency else None,
         "documents": [d.sha256 for d in use.documents.order_by("id")], "total": use.amount,
         "beneficiaries": len(split), "area_total": use.area_total, "split_root": use.split_root,
-        "entries": [e.number for e in entries]})
+        "entries": [e.number for e in entries]},
+        private={"committee_approver": expenses.actor_name(use.committee_approved_by)} if emergency else {})
     audit.record(AuditEvent.Action.UPDATE, use, actor=actor,
                  summary=f"维修资金列支 {use.number}：{len(split)} 户 {money.text(use.amount)} 元")
     return use

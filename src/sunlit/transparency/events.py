@@ -454,7 +454,8 @@ register_event(
 )
 
 # --- public money (task `fund`): public income, expenses, the maintenance fund --------------------
-# Payers and payees are companies; approvers are named with their role (a public responsibility);
+# Payers and payees are companies; approvers appear by role and time, the manager by name (a
+# staff member acting in office); a committee member is an owner: his name only as a commitment;
 # receipts and documents by the SHA-256 of the stored file. A fund movement is one event with
 # the Merkle root over its per-unit split (finance/fund.py), not one event per household.
 
@@ -468,15 +469,18 @@ register_event(
     "finance.expense.approved", label=gettext_noop("支出审批通过"), subject="finance.expense",
     public={"number": "text", "category": "text", "account": "text", "payee": "text",
             "amount": "money", "approvers": "json", "receipts": "text[]"},
+    private={"committee_approver": "text?"},
 )
 register_event(
     "finance.expense.rejected", label=gettext_noop("支出被驳回"), subject="finance.expense",
     public={"number": "text", "payee": "text", "amount": "money", "by": "json", "reason": "text"},
+    private={"committee_member": "text?"},
 )
 register_event(
     "finance.expense.posted", label=gettext_noop("支出支付入账"), subject="finance.expense",
     public={"number": "text", "category": "text", "account": "text", "payee": "text",
             "amount": "money", "approvers": "json", "receipts": "text[]", "entry": "text"},
+    private={"committee_approver": "text?"},
 )
 register_event(
     "finance.fund.deposited", label=gettext_noop("维修资金归集"), subject="finance.funddeposit",
@@ -489,6 +493,7 @@ register_event(
             "vote": "int?", "vote_title": "text?", "emergency_reason": "text?",
             "approvers": "json?", "documents": "text[]", "total": "money", "beneficiaries": "int",
             "area_total": "area", "split_root": "text", "entries": "text[]"},
+    private={"committee_approver": "text?"},
 )
 
 # --- board (每周曝光台): publications, co-signatures, contests and answers ---------------------------
