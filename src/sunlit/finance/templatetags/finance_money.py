@@ -19,4 +19,5 @@ def money_nav(context) -> dict:
     if user is None or not user.is_authenticated or community is None:
         return {}
     staff = can(user, "finance.money.view", community=community)
-    return {"staff": staff, "household": not staff and my_units(user).exists()}
+    return {"staff": staff, "household": not staff and my_units(user).exists(),
+            "approve": can(user, "finance.money.approve", community=community)}
