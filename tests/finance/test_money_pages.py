@@ -180,3 +180,17 @@ def test_thresholds_form_for_the_manager(client, manager, books):
     )
     assert answer.status_code == 302
     assert expenses.policy_of(books).dual_approval_above == Decimal("10000.00")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_staff_record_a_deposit_on_the_unit_page(client, finance, owner, books, homes):
+    client.force_login(finance)
+    url = reverse("finance:fund_unit", args=[homes[0].pk])
+    bad = client.post(url, {"amount": "-5", "deposited_on": str(TODAY), "method": "1002"})
+    assert bad.status_code == 400 and "负数" in bad.text
+    assert client.post(url, {"amount": "500", "deposited_on": str(TODAY), "method": "1002"}).status_code == 302
+    assert "¥500.00" in client.get(url).text
+    client.force_login(owner)
+    page = client.get(url)
+    assert "¥500.00" in page.text and "登记补交" not in page.text
+    assert client.post(url, {"amount": "1", "deposited_on": str(TODAY), "method": "1002"}).status_code == 403

@@ -144,3 +144,14 @@ class FundUseForm(forms.Form):
         if any(not p.isdigit() for p in parts):
             raise forms.ValidationError(_("请填写房屋编号（数字），用逗号分隔"))
         return [int(p) for p in parts]
+
+
+class DepositForm(forms.Form):
+    amount = forms.CharField(label=_("补交金额（元）"), max_length=20, widget=forms.TextInput(attrs=MONEY))
+    deposited_on = forms.DateField(label=_("收款日期"), widget=forms.DateInput(attrs=DATE))
+    memo = forms.CharField(
+        label=_("摘要"), max_length=100, required=False, widget=forms.TextInput(attrs=INPUT)
+    )
+    method = forms.ChoiceField(
+        label=_("收款账户"), choices=MoneyMethod.choices, widget=forms.Select(attrs=SELECT)
+    )

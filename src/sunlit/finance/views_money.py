@@ -21,6 +21,7 @@ from sunlit.core.permissions import can, require, roles_in
 from sunlit.finance import access, access_money, expenses, fund
 from sunlit.finance.choices import ExpenseStatus, FundScope, FundUseStatus
 from sunlit.finance.forms_money import (
+    DepositForm,
     ExpenseForm,
     FundUseForm,
     IncomeForm,
@@ -461,7 +462,7 @@ def fund_use_detail(request, use_id: int):
             "documents": use.documents.order_by("id"),
             "approvers": fund.use_approvers(use),
             "entries": use.entries.order_by("id"),
-        "staff": can(request.user, "finance.money.view", use),
+            "staff": can(request.user, "finance.money.view", use),
             "may_approve": may_approve,
         },
     )
@@ -485,10 +486,40 @@ def _statement(unit: Unit) -> dict:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def fund_unit(request, unit_id: int):
-    """One household's fund statement (staff: any unit of the community; owner: his own)."""
+    """One household's fund statement (staff: any unit of the community; owner: his own);
+    finance staff record a deposit (续筹/补交) for the unit here."""
     unit = access.get_unit_for(request.user, unit_id)
-    return render(request, "finance/money/fund_unit.html", {"accounts": [_statement(unit)], "mine": False})
+    can_record = can(request.user, "finance.money.record", community=unit.community_id)
+    form = DepositForm(request.POST or None, initial={"deposited_on": timezone.localdate()})
+    if request.method == "POST":
+        require(request.user, "finance.money.record", community=unit.community_id)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                fund.record_deposits(
+                    unit.community,
+                    actor=request.user,
+                    deposits=[(unit, data["amount"])],
+                    deposited_on=data["deposited_on"],
+                    memo=data["memo"],
+                    method=data["method"],
+                )
+            except ValidationError as exc:
+                for key, found in exc.message_dict.items():
+                    field = "amount" if key.startswith("deposits") else key
+                    for message in found:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                messages.success(request, _("已登记补交"))
+                return redirect("finance:fund_unit", unit_id=unit.pk)
+    return render(
+        request,
+        "finance/money/fund_unit.html",
+        {"accounts": [_statement(unit)], "mine": False, "form": form, "can_record": can_record},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
