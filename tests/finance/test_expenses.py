@@ -209,3 +209,15 @@ def test_thresholds_change_through_the_policy_and_are_logged(books, manager, fin
     assert policy.dual_approval_above == D("20000.00")
     assert leaves("finance.policy.changed")[-1]["public"]["changes"]["dual_approval_above"] == [
         "5000.00", "20000.00"]
+
+
+def test_receipts_are_found_behind_their_journal_entries(books, finance, manager, income, receipt):
+    from sunlit.finance import documents
+
+    expense = make_expense(books, finance, receipt, amount="100.00")
+    expenses.approve_expense(expense, actor=manager, now=NOW)
+    expense = expenses.post_expense(expense, actor=finance, now=NOW)
+    found = documents.documents_for([income.entry_id, expense.entry_id])
+    assert found[income.entry_id][0].sha256 == income.receipts.get().sha256
+    assert found[expense.entry_id][0].sha256 == expense.receipts.get().sha256
+    assert found[expense.entry_id][0].url.startswith("/finance/money/files/")

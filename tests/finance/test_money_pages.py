@@ -188,9 +188,47 @@ def test_staff_record_a_deposit_on_the_unit_page(client, finance, owner, books, 
     url = reverse("finance:fund_unit", args=[homes[0].pk])
     bad = client.post(url, {"amount": "-5", "deposited_on": str(TODAY), "method": "1002"})
     assert bad.status_code == 400 and "负数" in bad.text
-    assert client.post(url, {"amount": "500", "deposited_on": str(TODAY), "method": "1002"}).status_code == 302
+    assert (
+        client.post(url, {"amount": "500", "deposited_on": str(TODAY), "method": "1002"}).status_code == 302
+    )
     assert "¥500.00" in client.get(url).text
     client.force_login(owner)
     page = client.get(url)
     assert "¥500.00" in page.text and "登记补交" not in page.text
     assert client.post(url, {"amount": "1", "deposited_on": str(TODAY), "method": "1002"}).status_code == 403
+
+
+@time_machine.travel(NOW, tick=False)
+def test_owners_open_receipts_of_paid_expenses_only(
+    client, finance, manager, owner, books, receipt, owner_other_community
+):
+    draft = expenses.create_expense(
+        books,
+        actor=finance,
+        category="6405",
+        payee="某维修公司",
+        amount="50.00",
+        spent_on=TODAY,
+        description="x",
+        receipts=[receipt(finance)],
+        now=NOW,
+    )
+    paid = expenses.create_expense(
+        books,
+        actor=finance,
+        category="6405",
+        payee="某维修公司",
+        amount="60.00",
+        spent_on=TODAY,
+        description="y",
+        receipts=[receipt(finance)],
+        submit=True,
+        now=NOW,
+    )
+    expenses.approve_expense(paid, actor=manager, now=NOW)
+    expenses.post_expense(paid, actor=finance, now=NOW)
+    client.force_login(owner)
+    assert client.get(reverse("finance:money_file", args=[paid.receipts.get().pk])).status_code == 200
+    assert client.get(reverse("finance:money_file", args=[draft.receipts.get().pk])).status_code == 404
+    client.force_login(owner_other_community)
+    assert client.get(reverse("finance:money_file", args=[paid.receipts.get().pk])).status_code == 404
