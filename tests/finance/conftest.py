@@ -87,3 +87,11 @@ def run(finance, community):
         return services.run_billing(community, period, actor=finance, now=NOW, **kwargs)
 
     return make
+
+
+# --- public money (task `fund`) ---------------------------------------------------------------------
+from tests.finance.money_fixtures import (  # noqa: E402, F401
+    committee_other_community,
+    receipt,
+    second_manager,
+)

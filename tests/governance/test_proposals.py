@@ -224,6 +224,9 @@ def test_answer_late_is_public_with_answerer_and_hash(idea, estate, committee):
     assert answered.status == ProposalStatus.ANSWERED and answered.answered_late_days() == 2
     leaf = events("governance.proposal.answered")[0]
     assert '"late_days":2' in leaf.data and answered.answer_sha256 in leaf.data
+    # the answerer's office is public; his name (a committee member is an owner) a commitment
+    assert '"answerer_role":"业委会"' in leaf.data and '"answerer":"' in leaf.data
+    assert committee.username not in leaf.data
     assert Notification.objects.filter(recipient=estate.people.owner,
                                        title__startswith="业委会已答复").exists()
     with pytest.raises(ValidationError):

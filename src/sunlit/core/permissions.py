@@ -56,6 +56,14 @@ GRANTS: dict[str, frozenset[str]] = {
     "finance.post": frozenset({R.FINANCE, R.MANAGER, R.COMPANY_ADMIN}),
     # online payments: no role grants it; a household of the unit pays (finance.online object rule)
     "finance.pay_online": frozenset(),
+    # public money (task `fund`): public income, expenses and the maintenance fund. The
+    # committee and the supervision group read them; finance staff record; the manager and a
+    # committee member approve (which side a user approves for is in finance.expenses)
+    "finance.money.view": frozenset({R.FINANCE, R.MANAGER, R.COMPANY_ADMIN, R.AUDITOR,
+                                     R.COMMITTEE, R.SUPERVISOR}),
+    "finance.money.record": frozenset({R.FINANCE, R.MANAGER, R.COMPANY_ADMIN}),
+    "finance.money.approve": frozenset({R.MANAGER, R.COMPANY_ADMIN, R.COMMITTEE}),
+    "finance.money.policy": frozenset({R.MANAGER, R.COMPANY_ADMIN}),
     # uploads (photos, receipts): every member who acts, not the read-only auditor
     "uploads.create": ALL_ROLES - {R.AUDITOR},
     # announcements (公告) to the whole community: the service desk, the manager, the company

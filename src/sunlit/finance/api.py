@@ -491,3 +491,7 @@ def list_refusals(request, community_id: int, limit: int = 100):
              "detail": r.detail, "out_trade_no": r.out_trade_no, "order_id": r.order_id,
              "amount_seen": money.text(r.amount_seen) if r.amount_seen is not None else None,
              "body_sha256": r.body_sha256, "received_at": r.received_at} for r in rows]
+# --- public money (task `fund`): public income, expenses, the maintenance fund ----------------------
+from sunlit.finance.api_money import router as money_router  # noqa: E402
+
+router.add_router("", money_router)

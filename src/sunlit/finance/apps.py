@@ -7,9 +7,11 @@ class FinanceConfig(AppConfig):
     verbose_name = "收费与账务"
 
     def ready(self) -> None:
-        # online payments: the households' object rule; receipts: the entry-document resolver
+        # object-level grants (households, online orders) and the entry-document resolvers
+        # (e-receipts of payments; receipts of public income, expenses and fund uses)
         from sunlit.finance import (  # noqa: F401
             access,
+            access_money,
             online,
             receipts,
         )

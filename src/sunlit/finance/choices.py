@@ -27,6 +27,11 @@ class EntrySource(models.TextChoices):
     REFUND = "refund", _("退款")
     REVERSAL = "reversal", _("冲销")
     MANUAL = "manual", _("手工凭证")
+    # public money (task `fund`)
+    PUBLIC_INCOME = "public_income", _("公共收益")
+    EXPENSE = "expense", _("支出")
+    FUND_DEPOSIT = "fund_deposit", _("维修资金归集")
+    FUND_USE = "fund_use", _("维修资金使用")
 
 
 class FeeKind(models.TextChoices):
@@ -121,3 +126,81 @@ class RefusalReason(models.TextChoices):
     ORDER_CLOSED = "order_closed", _("订单已关闭或已过期")
     DUPLICATE_TRANSACTION = "duplicate_transaction", _("交易号已用于另一订单")
     NOT_CONFIGURED = "not_configured", _("该支付渠道未启用")
+# --- public money: public income, expenses, the maintenance fund (task `fund`) --------------------
+
+
+class PublicIncomeCategory(models.TextChoices):
+    """公共收益 from the owners' common parts (Civil Code art. 282: it belongs to the owners)."""
+
+    ADVERTISING = "advertising", _("广告")
+    VENUE = "venue", _("场地租金")
+    PARKING = "parking", _("停车位租金")
+    FACILITIES = "facilities", _("快递柜/充电桩")
+    OTHER = "other", _("其他")
+
+
+class ExpenseCategory(models.TextChoices):
+    """What an expense is charged to: a cost account of the company, or the owners' public
+    income (2243). Maintenance-fund spending is a ``FundUse`` (it needs a vote or the emergency
+    procedure), never an expense."""
+
+    LABOUR = "6401", _("人工")
+    CLEANING = "6402", _("保洁")
+    GREENING = "6403", _("绿化")
+    SECURITY = "6404", _("秩序维护")
+    REPAIRS = "6405", _("设施设备维修养护")
+    ENERGY = "6406", _("公共能耗")
+    ELEVATOR = "6407", _("电梯运行维护")
+    ADMIN = "6602", _("管理费用")
+    PUBLIC_INCOME = "2243", _("从公共收益列支")
+
+
+class MoneyMethod(models.TextChoices):
+    """Where public money arrives or leaves: the bank account or the cash box."""
+
+    BANK = "1002", _("银行存款")
+    CASH = "1001", _("库存现金")
+
+
+class ExpenseStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("待审批")
+    APPROVED = "approved", _("已审批")
+    POSTED = "posted", _("已支付入账")
+    REJECTED = "rejected", _("已驳回")
+
+
+class ExpenseAction(models.TextChoices):
+    CREATED = "created", _("创建")
+    SUBMITTED = "submitted", _("提交审批")
+    APPROVED = "approved", _("审批同意")
+    REJECTED = "rejected", _("驳回")
+    POSTED = "posted", _("支付入账")
+
+
+class ApproverSide(models.TextChoices):
+    """The two sides whose approval an expense (or an emergency fund use) may need."""
+
+    MANAGER = "manager", _("项目经理")
+    COMMITTEE = "committee", _("业委会委员")
+
+
+class FundDepositKind(models.TextChoices):
+    INITIAL = "initial", _("首期归集（面积 × 标准）")
+    DEPOSIT = "deposit", _("续筹/补交")
+
+
+class FundBasis(models.TextChoices):
+    VOTE = "vote", _("业主表决通过")
+    EMERGENCY = "emergency", _("应急使用")
+
+
+class FundUseStatus(models.TextChoices):
+    PENDING = "pending", _("待审批（应急）")
+    POSTED = "posted", _("已列支")
+
+
+class FundScope(models.TextChoices):
+    COMMUNITY = "community", _("全体业主")
+    BUILDING = "building", _("指定楼栋")
+    UNITS = "units", _("指定房屋")

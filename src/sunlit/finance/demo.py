@@ -85,6 +85,10 @@ def load_demo(community: Community, *, now: dt.datetime | None = None, months: i
         payments.receive_payment(unit, actor=actor, amount=amount, method=method,
                                  now=now - dt.timedelta(days=rng.randint(0, 20)))
     load_online_demo(community)
+    # public money (task `fund`): public income, expenses, the maintenance fund
+    from sunlit.finance import demo_money
+
+    demo_money.load_demo(community, now=now)
     return bills
 
 

@@ -226,7 +226,8 @@ def set_tariff(fee_item: FeeItem, *, actor: User, price, effective_from: dt.date
 @transaction.atomic
 def update_policy(community: Community, *, actor: User, late_fee_daily_rate=None,
                   late_fee_grace_days=None, late_fee_cap_percent=None, notice_days=None,
-                  due_days=None) -> FinancePolicy:
+                  due_days=None, dual_approval_above=None,
+                  receipt_required_above=None) -> FinancePolicy:
     """收费约定: the contract's late-fee terms, notice period and payment term. Logged."""
     require(actor, "finance.manage", community=community)
     policy = FinancePolicy.objects.select_for_update().get(pk=_policy(community).pk)
@@ -244,6 +245,15 @@ def update_policy(community: Community, *, actor: User, late_fee_daily_rate=None
         if not low <= number <= high:
             errors[name] = [_("应在 %(lo)s 与 %(hi)s 之间") % {"lo": low, "hi": high}]
         data[name] = number
+    # public money thresholds (task `fund`): amounts in 元, zero allowed
+    for name, value in (("dual_approval_above", dual_approval_above),
+                        ("receipt_required_above", receipt_required_above)):
+        if value is None:
+            continue
+        try:
+            data[name] = money.parse_money(value, allow_zero=True)
+        except money.MoneyError as exc:
+            errors[name] = [str(exc)]
     for name, value, high in (("late_fee_grace_days", late_fee_grace_days, 365),
                               ("notice_days", notice_days, 365), ("due_days", due_days, 365)):
         if value is None:
@@ -271,7 +281,9 @@ def policy_terms(policy: FinancePolicy) -> dict:
     return {"late_fee_daily_rate": str(policy.late_fee_daily_rate),
             "late_fee_grace_days": policy.late_fee_grace_days,
             "late_fee_cap_percent": str(policy.late_fee_cap_percent),
-            "notice_days": policy.notice_days, "due_days": policy.due_days}
+            "notice_days": policy.notice_days, "due_days": policy.due_days,
+            "dual_approval_above": str(policy.dual_approval_above),
+            "receipt_required_above": str(policy.receipt_required_above)}
 
 
 # --- meters ---------------------------------------------------------------------------------------

@@ -385,8 +385,10 @@ def answer_proposal(proposal: Proposal, *, actor: User, decision: str, answer: s
                  changes={"status": [was, ProposalStatus.ANSWERED], "decision": [None, decision]})
     log.record(proposal.community, "governance.proposal.answered", proposal, time=now, public={
         "kind": proposal.kind, "title": proposal.title, "decision": decision,
-        "answer_sha256": proposal.answer_sha256, "answerer": name, "answerer_role": role,
-        "late_days": late, "meeting_on": proposal.meeting_on})
+        "answer_sha256": proposal.answer_sha256, "answerer_role": role,
+        "late_days": late, "meeting_on": proposal.meeting_on},
+        # a committee member is an owner: his name only as a commitment (the page shows it)
+        private={"answerer": name})
     if target is not None:
         log.record(proposal.community, "governance.proposal.converted", proposal, time=now,
                    public={"title": proposal.title,

@@ -405,8 +405,9 @@ register_event(
 
 # --- governance: proposals (金点子) and interim owners' meeting requests -----------------------------
 # Public: the title, kind, category, the author as “X栋业主” (his name only as a commitment), the
-# counts at the threshold, the deadline, the answer's SHA-256 with the answerer's name and role
-# (a public office), what it was turned into, and that an answer became overdue.
+# counts at the threshold, the deadline, the answer's SHA-256 with the answerer's role (his name
+# only as a commitment: committee members are owners), what it was turned into, and that an
+# answer became overdue.
 
 register_event(
     "governance.proposal.submitted", label=gettext_noop("提出金点子"), subject="governance.proposal",
@@ -432,8 +433,8 @@ register_event(
 register_event(
     "governance.proposal.answered", label=gettext_noop("答复金点子"), subject="governance.proposal",
     public={"kind": "text", "title": "text", "decision": "text", "answer_sha256": "text",
-            "answerer": "text", "answerer_role": "text", "late_days": "int",
-            "meeting_on": "date?"},
+            "answerer_role": "text", "late_days": "int", "meeting_on": "date?"},
+    private={"answerer": "text"},
 )
 register_event(
     "governance.proposal.converted", label=gettext_noop("金点子转为表决或工单"),
@@ -517,6 +518,49 @@ register_event(
     "finance.callback.refused", label=gettext_noop("拒收支付回调"), subject="finance.callbackrefusal",
     public={"provider": "text", "reason": "text", "order": "text?", "amount_seen": "money?",
             "body_sha256": "text"},
+)
+
+# --- public money (task `fund`): public income, expenses, the maintenance fund --------------------
+# Payers and payees are companies; approvers appear by role and time, the manager by name (a
+# staff member acting in office); a committee member is an owner: his name only as a commitment;
+# receipts and documents by the SHA-256 of the stored file. A fund movement is one event with
+# the Merkle root over its per-unit split (finance/fund.py), not one event per household.
+
+register_event(
+    "finance.public_income.recorded", label=gettext_noop("公共收益入账"),
+    subject="finance.publicincome",
+    public={"number": "text", "category": "text", "payer": "text", "amount": "money",
+            "received_on": "date", "receipts": "text[]", "entry": "text"},
+)
+register_event(
+    "finance.expense.approved", label=gettext_noop("支出审批通过"), subject="finance.expense",
+    public={"number": "text", "category": "text", "account": "text", "payee": "text",
+            "amount": "money", "approvers": "json", "receipts": "text[]"},
+    private={"committee_approver": "text?"},
+)
+register_event(
+    "finance.expense.rejected", label=gettext_noop("支出被驳回"), subject="finance.expense",
+    public={"number": "text", "payee": "text", "amount": "money", "by": "json", "reason": "text"},
+    private={"committee_member": "text?"},
+)
+register_event(
+    "finance.expense.posted", label=gettext_noop("支出支付入账"), subject="finance.expense",
+    public={"number": "text", "category": "text", "account": "text", "payee": "text",
+            "amount": "money", "approvers": "json", "receipts": "text[]", "entry": "text"},
+    private={"committee_approver": "text?"},
+)
+register_event(
+    "finance.fund.deposited", label=gettext_noop("维修资金归集"), subject="finance.funddeposit",
+    public={"number": "text", "kind": "text", "date": "date", "rate": "decimal?", "units": "int",
+            "total": "money", "split_root": "text", "entries": "text[]"},
+)
+register_event(
+    "finance.fund.used", label=gettext_noop("维修资金使用"), subject="finance.funduse",
+    public={"number": "text", "title": "text", "contractor": "text", "basis": "text",
+            "vote": "int?", "vote_title": "text?", "emergency_reason": "text?",
+            "approvers": "json?", "documents": "text[]", "total": "money", "beneficiaries": "int",
+            "area_total": "area", "split_root": "text", "entries": "text[]"},
+    private={"committee_approver": "text?"},
 )
 
 # --- board (每周曝光台): publications, co-signatures, contests and answers ---------------------------
