@@ -274,3 +274,16 @@ class Result(CommunityOwned):
 
     def __str__(self) -> str:
         return f"{self.vote_id}: {'通过' if self.passed else '未通过'}"
+
+
+# --- meetings (议事会) and public comment (公示/征求意见): models in their own module ----------------
+from sunlit.governance.meeting_models import (  # noqa: E402, F401
+    AgendaItem,
+    Answer,
+    Attendee,
+    Comment,
+    Consultation,
+    ConsultationDocument,
+    Decision,
+    Meeting,
+)
