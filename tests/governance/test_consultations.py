@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from sunlit.governance import consultations
 from sunlit.governance.meeting_models import ConsultationKind, ConsultationStatus
 from sunlit.transparency.models import LogLeaf
-from tests.governance.meeting_fixtures import C_END, C_START, T0, consultation  # noqa: F401
+from tests.governance.meeting_fixtures import C_END, C_START, T0
 
 pytestmark = pytest.mark.django_db
 
@@ -54,16 +54,15 @@ def test_publishing_puts_the_text_hash_on_the_log_and_a_past_start_becomes_now(c
 
 def test_comment_window_boundaries(consultation, owner):
     item = consultation()
-    with time_machine.travel(C_START - dt.timedelta(seconds=1), tick=False):
-        with pytest.raises(ValidationError, match="尚未开始"):
-            consultations.comment(item, actor=owner, text="早到的意见")
+    with (time_machine.travel(C_START - dt.timedelta(seconds=1), tick=False),
+          pytest.raises(ValidationError, match="尚未开始")):
+        consultations.comment(item, actor=owner, text="早到的意见")
     with time_machine.travel(C_START, tick=False):
         first = consultations.comment(item, actor=owner, text="维保费用偏高")
     with time_machine.travel(C_END - dt.timedelta(seconds=1), tick=False):
         consultations.comment(item, actor=owner, text="再补充一条")
-    with time_machine.travel(C_END, tick=False):
-        with pytest.raises(ValidationError, match="已结束"):
-            consultations.comment(item, actor=owner, text="晚到的意见")
+    with time_machine.travel(C_END, tick=False), pytest.raises(ValidationError, match="已结束"):
+        consultations.comment(item, actor=owner, text="晚到的意见")
     assert item.comments.count() == 2 and first.author_label == "1号楼业主"
 
 

@@ -14,13 +14,7 @@ from sunlit.governance.meeting_models import AttendeeRole, MeetingKind, MeetingS
 from sunlit.governance.selectors import sha256_of
 from sunlit.notices.models import Notification
 from sunlit.transparency.models import LogLeaf
-from tests.governance.meeting_fixtures import (  # noqa: F401  (fixtures)
-    STARTS,
-    T0,
-    held_meeting,
-    make_ticket,
-    meeting_draft,
-)
+from tests.governance.meeting_fixtures import STARTS, T0
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +30,8 @@ def test_notice_period_is_enforced_and_the_agenda_hash_goes_on_the_log(meeting_d
         meetings.announce_meeting(meeting, actor=committee, now=T0)
     assert "starts_at" in refused.value.message_dict
     meeting.refresh_from_db()
-    assert meeting.status == MeetingStatus.DRAFT and not leaves(community, "governance.meeting.announced").exists()
+    assert meeting.status == MeetingStatus.DRAFT
+    assert not leaves(community, "governance.meeting.announced").exists()
     meetings.update_meeting(meeting, actor=committee, starts_at=T0 + dt.timedelta(days=7))
     meetings.announce_meeting(meeting, actor=committee, now=T0)
     meeting.refresh_from_db()
@@ -133,8 +128,8 @@ def test_decisions_link_votes_tickets_and_entries_of_the_same_community_only(
     vote = draft()
     ticket = make_ticket(community)
     foreign_ticket = make_ticket(other_community, number="BX-OTHER-1")
-    from tests.governance.conftest import OPENS, CLOSES  # noqa: F401
     from sunlit.governance.models import Vote
+    from tests.governance.conftest import CLOSES, OPENS
 
     foreign_vote = Vote.objects.create(community=other_community, title="别的小区", description="x",
                                        matter="other", opens_at=OPENS, closes_at=CLOSES)
@@ -195,8 +190,8 @@ def test_cancel_an_announced_meeting_goes_on_the_log(meeting_draft, committee, c
 
 
 def test_vote_documents_accept_pdf_uploads(draft, committee, community):
-    from tests.governance.meeting_fixtures import pdf_bytes
     from sunlit.core import uploads
+    from tests.governance.meeting_fixtures import pdf_bytes
 
     vote = draft()
     upload = uploads.store_file(pdf_bytes(), community=community, actor=committee,

@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from sunlit.core.models import CommunityOwned, Person, Upload, User
 from sunlit.core.tenancy import CommunityScopedQuerySet
 
-
 # --- choices -------------------------------------------------------------------------------------
 
 class MeetingKind(models.TextChoices):

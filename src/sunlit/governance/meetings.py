@@ -384,6 +384,38 @@ def hold_meeting(meeting: Meeting, *, actor: User, now: dt.datetime | None = Non
     return meeting
 
 
+def resolve_links(community, votes: list[str], tickets: list[str], entries: list[str]):
+    """Votes by id, tickets and journal entries by number, within ``community`` only."""
+    from sunlit.finance.models import JournalEntry
+    from sunlit.governance.models import Vote
+    from sunlit.tickets.models import Ticket
+
+    errors: dict[str, list[str]] = {}
+    vote_ids = []
+    for value in votes:
+        value = value.lstrip("#")
+        if not value.isdigit():
+            errors["votes"] = [_("表决编号应为数字")]
+            break
+        vote_ids.append(int(value))
+    found_votes = list(Vote.objects.in_community(community).filter(pk__in=vote_ids))
+    if "votes" not in errors and len(found_votes) != len(set(vote_ids)):
+        errors["votes"] = [_("本小区没有这些表决：%(x)s") % {"x": "、".join(
+            str(v) for v in sorted(set(vote_ids) - {v.pk for v in found_votes}))}]
+    found = {}
+    for name, model, wanted, label in (("tickets", Ticket, tickets, _("工单")),
+                                       ("entries", JournalEntry, entries, _("记账凭证"))):
+        rows = list(model.objects.in_community(community).filter(number__in=wanted))
+        missing = sorted(set(wanted) - {r.number for r in rows})
+        if missing:
+            errors[name] = [_("本小区没有这些%(what)s：%(x)s") % {"what": label,
+                                                          "x": "、".join(missing[:10])}]
+        found[name] = rows
+    if errors:
+        raise ValidationError(errors)
+    return found_votes, found["tickets"], found["entries"]
+
+
 # --- decisions and minutes -----------------------------------------------------------------------
 
 def _check_links(meeting: Meeting, errors: dict, name: str, objects, model, label: str) -> list:
