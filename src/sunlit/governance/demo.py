@@ -49,4 +49,8 @@ def load_demo(community: Community, *, now: dt.datetime | None = None) -> int:
                     "收益归全体业主所有。",
         matter=MatterKind.COMMON_USE, opens_at=now + 16 * day, closes_at=now + 30 * day)
     services.announce_vote(announced, actor=actor, now=now)
+    # --- meetings (议事会) and public comment (公示/征求意见) ---
+    from sunlit.governance import meeting_demo
+
+    meeting_demo.load_demo(community, actor=actor, now=now, votes=[open_vote, announced])
     return 2
