@@ -87,7 +87,8 @@ def load_demo(community: Community, *, actor: User, now: dt.datetime, votes=()) 
              "三、充电棚：先公示选址方案并征求意见。")
 
     # an announced 业委会会议
-    upcoming = (now + (meetings.notice_days(MeetingKind.COMMITTEE) + 3) * DAY).replace(hour=19, minute=30, second=0, microsecond=0)
+    upcoming = (now + (meetings.notice_days(MeetingKind.COMMITTEE) + 3) * DAY).replace(
+        hour=19, minute=30, second=0, microsecond=0)
     announced = meetings.create_meeting(
         community, actor=actor, kind=MeetingKind.COMMITTEE, title="业委会十月例会",
         organiser=Organiser.COMMITTEE, starts_at=upcoming, place="业委会办公室",
