@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from sunlit.core.choices import Role
 from sunlit.core.models import Community, Membership, User
 from sunlit.governance import consultations, meetings
@@ -52,7 +54,7 @@ def load_demo(community: Community, *, actor: User, now: dt.datetime, votes=()) 
     ticket = Ticket.objects.in_community(community).order_by("pk").first()
 
     # a past 阳光议事会: notice, registrations, sign-in, decisions, minutes
-    held_at = (now - 12 * DAY).replace(hour=19, minute=0, second=0, microsecond=0)
+    held_at = timezone.localtime(now - 12 * DAY).replace(hour=19, minute=0, second=0, microsecond=0)
     past = meetings.create_meeting(
         community, actor=actor, kind=MeetingKind.SUNSHINE, title="第三季度阳光议事会",
         organiser=Organiser.COMMITTEE, starts_at=held_at, ends_at=held_at + dt.timedelta(hours=2),
@@ -87,7 +89,8 @@ def load_demo(community: Community, *, actor: User, now: dt.datetime, votes=()) 
              "三、充电棚：先公示选址方案并征求意见。")
 
     # an announced 业委会会议
-    upcoming = (now + (meetings.notice_days(MeetingKind.COMMITTEE) + 3) * DAY).replace(
+    upcoming = timezone.localtime(
+        now + (meetings.notice_days(MeetingKind.COMMITTEE) + 3) * DAY).replace(
         hour=19, minute=30, second=0, microsecond=0)
     announced = meetings.create_meeting(
         community, actor=actor, kind=MeetingKind.COMMITTEE, title="业委会十月例会",
