@@ -64,3 +64,39 @@ def test_owner_comments_on_his_phone_and_reads_the_minutes(live_server, phone, o
     shot = screenshot(phone, "meetings-minutes")
     if target:
         shutil.copy(shot, target.replace(".png", "-minutes.png"))
+
+
+def test_committee_records_a_decision_and_publishes_minutes(live_server, browser, committee,
+                                                            community, owner):
+    from sunlit.governance.meeting_models import Meeting
+
+    now = timezone.now()
+    start = now - dt.timedelta(hours=1)
+    meeting = meetings.create_meeting(
+        community, actor=committee, kind=MeetingKind.COMMITTEE, title="业委会例会",
+        organiser=Organiser.COMMITTEE, starts_at=start, place="业委会办公室",
+        agenda=["电梯维保合同"])
+    meetings.announce_meeting(meeting, actor=committee, now=start - dt.timedelta(days=8))
+    meetings.register_for_meeting(meeting, actor=owner, now=start - dt.timedelta(days=1))
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    base = live_server.url
+    log_in(page, base, "committee")
+    page.goto(f"{base}/governance/meetings/{meeting.pk}/sign-in/")
+    page.get_by_role("button", name="签到").first.click()
+    assert "已签到" in page.get_by_test_id("sign-in-sheet").inner_text()
+    page.goto(f"{base}/governance/meetings/{meeting.pk}/")
+    page.get_by_role("button", name="会议已召开").click()
+    page.wait_for_url(f"{base}/governance/meetings/{meeting.pk}/minutes/")
+    page.get_by_label("决定内容").fill("同意续签电梯维保合同，合同期两年。")
+    page.get_by_role("button", name="记录决定").click()
+    assert "同意续签" in page.get_by_test_id("decisions").inner_text()
+    page.get_by_label("纪要正文").fill("会议按时召开，到会委员一致同意。")
+    path = screenshot(page, "meetings-minutes-form")
+    target = os.environ.get("SUNLIT_MEETINGS_SHOT")
+    if target:
+        shutil.copy(path, target.replace(".png", "-staff.png"))
+    page.get_by_role("button", name="公布纪要").click()
+    page.wait_for_url(f"{base}/governance/meetings/{meeting.pk}/")
+    assert Meeting.objects.get(pk=meeting.pk).status == "minutes"
+    context.close()

@@ -205,3 +205,23 @@ def test_vote_document_upload_page_accepts_pdf(login, draft, committee):
 def test_nav_has_meetings_and_public_comment(login, owner):
     page = login(owner).get(reverse("governance:meeting_list")).content.decode()
     assert "议事与公示" in page and reverse("governance:consultation_list") in page
+
+
+def test_list_pages_do_not_query_per_row(login, meeting_draft, consultation, committee,
+                                         django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(committee)
+    counts = []
+    for n in (2, 8):
+        while Meeting.objects.count() < n:
+            meeting_draft(title=f"会议 {Meeting.objects.count()}")
+            consultation(publish=False, title=f"公示 {Consultation.objects.count()}")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("governance:meeting_list")).status_code == 200
+            assert client.get(reverse("governance:consultation_list")).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    with django_assert_max_num_queries(40):
+        client.get(reverse("governance:meeting_list"))

@@ -152,10 +152,10 @@ def meeting_action(request, meeting_id: int, action: str):
         messages.error(request, str(exc))
     else:
         messages.success(request, done)
-    if action == "hold" and meeting.status != MeetingStatus.HELD:
+    if action == "hold":
         meeting.refresh_from_db()
-    if meeting.status == MeetingStatus.HELD:
-        return redirect("governance:meeting_minutes", meeting_id=meeting.pk)
+        if meeting.status == MeetingStatus.HELD:
+            return redirect("governance:meeting_minutes", meeting_id=meeting.pk)
     return redirect("governance:meeting", meeting_id=meeting.pk)
 
 
@@ -206,7 +206,7 @@ def meeting_minutes(request, meeting_id: int):
     meeting = get_meeting_for(request.user, meeting_id, for_write=True)
     decision_form = DecisionForm(request.POST if "decision" in request.POST else None)
     minutes_form = MinutesForm(request.POST if "publish" in request.POST else None,
-                               request.FILES or None)
+                               request.FILES or None, auto_id="minutes_%s")
     if request.method == "POST":
         try:
             if "decision" in request.POST and decision_form.is_valid():
