@@ -177,6 +177,10 @@ def _mount_routers() -> None:
     api.add_router("/v1/", notices_router)
     api.add_router("/v1/", board_router)
     api.add_router("/v1/finance/", finance_router)
+    # meetings (议事会) and public comment (公示/征求意见)
+    from sunlit.governance.meeting_api import router as meetings_router
+
+    api.add_router("/v1/", meetings_router)
 
 
 _mount_routers()

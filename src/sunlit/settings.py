@@ -306,6 +306,14 @@ SUNLIT_TICKET_REOPEN_DAYS = env_int("SUNLIT_TICKET_REOPEN_DAYS", 7)
 # calls on owners' behalf is not limited); 0 turns the limit off.
 SUNLIT_TICKET_HOURLY_LIMIT = env_int("SUNLIT_TICKET_HOURLY_LIMIT", 20)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# --- meetings and public comment (governance) ---
+# Documents (PDF: minutes, plans, contracts) may be at most this many bytes.
+SUNLIT_MAX_DOCUMENT_BYTES = env_int("SUNLIT_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024)
+# A meeting (阳光议事会, 业委会会议) is announced at least this many days before it is held;
+# an owners' assembly (业主大会) always at least 15 days (业主大会和业主委员会指导规则).
+SUNLIT_MEETING_NOTICE_DAYS = env_int("SUNLIT_MEETING_NOTICE_DAYS", 7)
+# A public comment period (公示/征求意见) lasts at least this many days.
+SUNLIT_CONSULTATION_MIN_DAYS = env_int("SUNLIT_CONSULTATION_MIN_DAYS", 7)
 
 LOGGING = {
     "version": 1,

@@ -118,3 +118,12 @@ def upload(community):
                                      sha256=f"{n:064x}", original_name=f"ballot{n}.jpg")
 
     return make
+
+
+# --- meetings (议事会) and public comment (公示/征求意见): fixtures in their own module ------------
+from tests.governance.meeting_fixtures import (  # noqa: E402, F401
+    consultation,
+    held_meeting,
+    make_ticket,
+    meeting_draft,
+)

@@ -81,6 +81,17 @@ GRANTS: dict[str, frozenset[str]] = {
     "governance.propose": frozenset({R.OWNER, R.COMMITTEE, R.SUPERVISOR}),
     "governance.answer_proposals": frozenset({R.COMMITTEE}),
     "governance.policy": frozenset({R.COMMITTEE, R.MANAGER, R.COMPANY_ADMIN}),
+    # meetings (议事会) and public comment (公示/征求意见): members read; the committee and the
+    # manager run meetings and comment periods; staff and the committee sign attendees in and
+    # answer comments; owners register for meetings and comment (checked against the roster)
+    "meetings.view": ALL_ROLES,
+    "meetings.manage": frozenset({R.COMMITTEE, R.MANAGER, R.COMPANY_ADMIN}),
+    "meetings.sign_in": frozenset({R.SERVICE, R.MANAGER, R.COMPANY_ADMIN, R.COMMITTEE}),
+    "meetings.register": frozenset({R.OWNER, R.COMMITTEE, R.SUPERVISOR}),
+    "consultations.view": ALL_ROLES,
+    "consultations.manage": frozenset({R.COMMITTEE, R.MANAGER, R.COMPANY_ADMIN}),
+    "consultations.comment": frozenset({R.OWNER, R.COMMITTEE, R.SUPERVISOR}),
+    "consultations.answer": frozenset({R.SERVICE, R.MANAGER, R.COMPANY_ADMIN, R.COMMITTEE}),
     # weekly exposure board (每周曝光台): members read published boards; staff prepare drafts;
     # the manager publishes; the committee co-signs (if the community requires it) and contests
     "board.view": ALL_ROLES,

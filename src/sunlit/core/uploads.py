@@ -10,6 +10,11 @@ time, GPS position of the owner's flat), no XMP, no comments, no ICC profile. A 
 ``THUMB_SIDE`` pixels is stored beside it. ``Upload.sha256`` is of the stored bytes, so a log
 entry that commits to it commits to the very file kept.
 
+Documents (会议纪要, 公示材料, 表决材料) enter through ``store_document``: PDF only, checked by content
+(magic bytes, a complete file that ``pypdf`` parses, no encryption, no JavaScript or launch
+actions), at most ``SUNLIT_MAX_DOCUMENT_BYTES``, stored byte for byte (a PDF is not re-encoded: its
+SHA-256 is the one the author can compute on his own copy).
+
 Files are served only through ``upload_response``, which a view calls after its own access check.
 """
 
@@ -31,6 +36,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
@@ -280,6 +286,147 @@ def store_images(files: Iterable, *, community: Community, actor: User, limit: i
     return _save_all(community, actor, processed)
 
 
+# --- documents (PDF) ----------------------------------------------------------------------------
+
+PDF_CONTENT_TYPE = "application/pdf"
+PDF_MAGIC = b"%PDF-"
+MAX_PDF_PAGES = 2000
+# Actions that run code or other programs when the file is opened or a page is shown.
+_ACTIVE_MARKERS = (b"/JavaScript", b"/JS ", b"/JS(", b"/JS<", b"/Launch", b"/EmbeddedFile")
+_ACTIVE_NAMES = frozenset({"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/RichMediaExecute"})
+
+
+def is_pdf(data: bytes) -> bool:
+    """Whether the bytes claim to be a PDF (the header may follow up to 1 KB of junk)."""
+    return PDF_MAGIC in data[:1024]
+
+
+def _action_kinds(action, depth: int = 0) -> set[str]:
+    """The ``/S`` names of an action dictionary and of the actions it chains with ``/Next``."""
+    kinds: set[str] = set()
+    if depth > 8:
+        return kinds
+    with contextlib.suppress(Exception):
+        action = action.get_object()
+    if hasattr(action, "get"):
+        kind = action.get("/S")
+        if kind is not None:
+            kinds.add(str(kind))
+        chained = action.get("/Next")
+        if chained is not None:
+            items = chained if isinstance(chained, list) else [chained]
+            for item in items:
+                kinds |= _action_kinds(item, depth + 1)
+    return kinds
+
+
+def _check_pdf(data: bytes) -> int:
+    """Checks a PDF by content; returns its page count or raises ``_Refused``."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    not_pdf = _("不是有效的 PDF 文件")
+    if not is_pdf(data):
+        raise _Refused(not_pdf)
+    if b"%%EOF" not in data[-2048:]:
+        raise _Refused(_("PDF 文件不完整或已损坏，请重新导出后上传"))
+    if any(marker in data for marker in _ACTIVE_MARKERS):
+        raise _Refused(_("PDF 中含有脚本、启动程序或嵌入文件，不予接收；请另存为普通 PDF 后上传"))
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise _Refused(_("PDF 文件已加密或设有密码，请去除密码后上传"))
+        pages = len(reader.pages)
+        if pages < 1:
+            raise _Refused(not_pdf)
+        if pages > MAX_PDF_PAGES:
+            raise _Refused(_("PDF 最多 %(n)s 页") % {"n": MAX_PDF_PAGES})
+        root = reader.trailer["/Root"].get_object()
+        names = root.get("/Names")
+        names = names.get_object() if names is not None else {}
+        active = set()
+        if "/JavaScript" in names or "/EmbeddedFiles" in names or "/AA" in root:
+            active.add("/JavaScript")
+        if root.get("/OpenAction") is not None:
+            active |= _action_kinds(root["/OpenAction"])
+        for page in reader.pages:
+            if "/AA" in page:
+                active.add("/JavaScript")
+            for annotation in page.get("/Annots") or []:
+                annotation = annotation.get_object()
+                if annotation.get("/A") is not None:
+                    active |= _action_kinds(annotation["/A"])
+                if "/AA" in annotation:
+                    active.add("/JavaScript")
+    except _Refused:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            RecursionError, OSError, AssertionError, UnicodeError, ZeroDivisionError):
+        raise _Refused(_("PDF 文件不完整或已损坏，请重新导出后上传")) from None
+    except Exception:  # pypdf raises many kinds on hostile input; none of them is acceptable
+        logger.info("refusing a PDF pypdf could not read", exc_info=True)
+        raise _Refused(_("PDF 文件不完整或已损坏，请重新导出后上传")) from None
+    if active & _ACTIVE_NAMES:
+        raise _Refused(_("PDF 中含有脚本、启动程序或嵌入文件，不予接收；请另存为普通 PDF 后上传"))
+    return pages
+
+
+def store_document(file, *, community: Community, actor: User, original_name: str = "",
+                   field: str = "file") -> Upload:
+    """Checks and stores one PDF document (see the module docstring); returns its ``Upload``.
+
+    The bytes are kept exactly as uploaded; ``Upload.sha256`` is of those bytes. Raises
+    ``ValidationError({field: [message]})`` for anything that is not an acceptable PDF.
+    """
+    _check_actor(community, actor)
+    limit = settings.SUNLIT_MAX_DOCUMENT_BYTES
+    try:
+        data = _read(file, limit)
+        _check_pdf(data)
+    except _Refused as refused:
+        message = str(refused)
+        if message == _("不是有效的图片（支持 JPG、PNG、WebP）"):
+            message = _("不是有效的 PDF 文件")
+        raise ValidationError({field: [message]}) from None
+    name = _name_of(file, original_name) or "document.pdf"
+    if not name.lower().endswith(".pdf"):
+        name = f"{name}.pdf"[:MAX_NAME]
+    sha256 = hashlib.sha256(data).hexdigest()
+    storage = get_storage()
+    now = timezone.now()
+    key = _keys(community.pk, sha256, now)[0][:-4] + ".pdf"
+    storage.save(key, data, content_type=PDF_CONTENT_TYPE)
+    try:
+        with transaction.atomic():
+            return Upload.objects.create(
+                community=community, kind=Upload.Kind.PDF, uploaded_by=actor, storage_key=key,
+                content_type=PDF_CONTENT_TYPE, size=len(data), sha256=sha256,
+                original_name=name, created_at=now)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            storage.delete(key)
+        raise
+
+
+def store_file(file, *, community: Community, actor: User, original_name: str = "",
+               field: str = "file") -> Upload:
+    """A document of a matter: a PDF through ``store_document``, anything else must be an image
+    (``store_image``). Decided by the bytes, not by the name."""
+    head = b""
+    if isinstance(file, (bytes, bytearray, memoryview)):
+        head = bytes(file[:1024])
+    elif hasattr(file, "read"):
+        with contextlib.suppress(OSError, ValueError):
+            file.seek(0)
+            head = file.read(1024) or b""
+            file.seek(0)
+    if isinstance(head, bytes) and is_pdf(head):
+        return store_document(file, community=community, actor=actor,
+                              original_name=original_name, field=field)
+    return store_image(file, community=community, actor=actor, original_name=original_name,
+                       field=field)
+
+
 # --- serving -------------------------------------------------------------------------------------
 
 def open_upload(upload: Upload, *, thumbnail: bool = False) -> BinaryIO:
@@ -300,7 +447,11 @@ def upload_response(upload: Upload, *, thumbnail: bool = False) -> FileResponse:
     # key never change, so the browser may keep them for a day.
     response["Cache-Control"] = "private, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = "inline"
+    if upload.kind == Upload.Kind.PDF and not thumbnail:
+        response["Content-Disposition"] = content_disposition_header(
+            False, upload.original_name or f"document-{upload.pk}.pdf")
+    else:
+        response["Content-Disposition"] = "inline"
     if not thumbnail:
         response["ETag"] = f'"{upload.sha256}"'
     return response

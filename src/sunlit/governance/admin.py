@@ -42,3 +42,32 @@ class ResultAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# --- meetings (议事会) and public comment (公示/征求意见): read-only, changes go through services --
+from sunlit.governance.meeting_models import Consultation, Meeting  # noqa: E402
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Meeting)
+class MeetingAdmin(_ReadOnly):
+    list_display = ["title", "community", "kind", "status", "starts_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["title"]
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(_ReadOnly):
+    list_display = ["title", "community", "kind", "topic", "status", "starts_at", "ends_at"]
+    list_filter = ["kind", "topic", "status"]
+    search_fields = ["title"]

@@ -276,7 +276,18 @@ class Result(CommunityOwned):
         return f"{self.vote_id}: {'通过' if self.passed else '未通过'}"
 
 
-# --- proposals (金点子), interim-meeting requests, vote notifications: see proposal_models.py ---
+# --- models in their own modules: meetings (议事会) and public comment (公示/征求意见) in
+# meeting_models.py; proposals (金点子), interim-meeting requests, vote notices in proposal_models.py
+from sunlit.governance.meeting_models import (  # noqa: E402, F401
+    AgendaItem,
+    Answer,
+    Attendee,
+    Comment,
+    Consultation,
+    ConsultationDocument,
+    Decision,
+    Meeting,
+)
 from sunlit.governance.proposal_models import (  # noqa: E402, F401
     GovernancePolicy,
     Proposal,

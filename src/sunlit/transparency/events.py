@@ -456,6 +456,62 @@ register_event(
             "interim_counts_area": "bool", "changes": "json"},
 )
 
+# --- governance: meetings (议事会) and public comment (公示/征求意见) -------------------------------
+# Public: the agenda's and the minutes' SHA-256, decisions with their links, the names of the
+# staff who attended (a public responsibility), committee members (owners) and owners as counts,
+# the committee members' names only as a commitment.
+# A comment is its text's SHA-256 with the masked author (“3号楼业主”) and a commitment to who
+# wrote it; answers are public with the answerer's role, and his name when he is staff (a
+# committee member's name only as a commitment). See
+# docs/meetings-and-comment.md.
+
+register_event(
+    "governance.meeting.announced", label=gettext_noop("会议通知"), subject="governance.meeting",
+    public={"title": "text", "kind": "text", "organiser": "text", "starts_at": "datetime",
+            "place": "text", "online": "bool", "agenda": "text[]", "agenda_sha256": "text",
+            "notice_days": "int"},
+)
+register_event(
+    "governance.meeting.held", label=gettext_noop("会议召开"), subject="governance.meeting",
+    public={"title": "text", "held_at": "datetime", "signed_in": "int"},
+)
+register_event(
+    "governance.meeting.minutes", label=gettext_noop("公布会议纪要"), subject="governance.meeting",
+    public={"title": "text", "minutes_sha256": "text", "document_sha256": "text?",
+            "decisions": "json", "committee_attended": "int", "staff": "text[]",
+            "owners_registered": "int", "owners_attended": "int", "attended": "int"},
+    private={"committee": "text"},
+)
+register_event(
+    "governance.meeting.cancelled", label=gettext_noop("取消会议"), subject="governance.meeting",
+    public={"title": "text", "reason": "text"},
+)
+register_event(
+    "governance.consultation.published", label=gettext_noop("发布公示/征求意见"),
+    subject="governance.consultation",
+    public={"title": "text", "kind": "text", "topic": "text", "starts_at": "datetime",
+            "ends_at": "datetime", "text_sha256": "text", "documents": "text[]"},
+)
+register_event(
+    "governance.consultation.commented", label=gettext_noop("业主意见"),
+    subject="governance.comment",
+    public={"consultation": "int", "comment": "int", "author": "text", "text_sha256": "text"},
+    private={"author_name": "text"},
+)
+register_event(
+    "governance.consultation.answered", label=gettext_noop("答复业主意见"),
+    subject="governance.answer",
+    public={"consultation": "int", "comment": "int", "answer": "text", "answerer": "text?",
+            "answerer_role": "text"},
+    private={"answerer_name": "text?"},
+)
+register_event(
+    "governance.consultation.closed", label=gettext_noop("公示/征求意见结束"),
+    subject="governance.consultation",
+    public={"title": "text", "comments": "int", "answered": "int", "summary": "text",
+            "summary_sha256": "text", "vote": "int?"},
+)
+
 # --- finance (收费与账务): the books, tariffs, billing runs, payments ---------------------------------
 # Amounts, accounts and unit-level references are public; no personal data. A billing run is
 # one event with the Merkle root over its bills (see finance/billing.py), not one per bill.
