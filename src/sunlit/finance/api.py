@@ -349,3 +349,9 @@ def balances(request, community_id: int):
     return [{"code": code, "name": row["account"].name, "kind": row["account"].kind,
              "debit": money.text(row["debit"]), "credit": money.text(row["credit"]),
              "balance": money.text(row["balance"])} for code, row in ledger.balances(community).items()]
+
+
+# --- 阳光账本 (finance/report_api.py): monthly reports, drill-down, queries ------------------------------
+from sunlit.finance.report_api import router as report_router  # noqa: E402
+
+router.add_router("", report_router)

@@ -572,3 +572,7 @@ class Refund(CommunityOwned):
             models.UniqueConstraint(fields=["community", "number"], name="finance_refund_unique_number"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="finance_refund_positive"),
         ]
+
+
+# --- 阳光账本 (finance/report.py): published monthly reports, queries on entries -------------------
+from sunlit.finance.report_models import EntryQuery, MonthlyReport  # noqa: E402, F401
