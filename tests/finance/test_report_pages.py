@@ -58,7 +58,7 @@ def test_published_month_page_and_drill_down_for_an_owner(client, owner, communi
     client.force_login(owner)
     page = client.get(reverse("finance:ledger_month", args=["2026-01"]))
     assert page.status_code == 200
-    for text in ("726.47", "1550.50", "-824.03", "10500.00", "4200.00", "321.02", published.content_sha256,
+    for text in ("726.47", "1,550.50", "-824.03", "10,500.00", "4,200.00", "321.02", published.content_sha256,
                  "chart-split", "echarts.min.js", 'data-testid="nav-ledger"'):
         assert text in page.text, text
     collected = client.get(reverse("finance:ledger_figure", args=["2026-01", "receivable-collected"]))
@@ -139,7 +139,7 @@ def test_pdf_has_the_figures_and_the_log_reference(client, owner, published, tmp
     path = tmp_path / "ledger.pdf"
     path.write_bytes(response.content)
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    for needle in ("阳光账本", "726.47", "10500.00", "公共收益", published.content_sha256[:16]):
+    for needle in ("阳光账本", "726.47", "10,500.00", "公共收益", published.content_sha256[:16]):
         assert needle in text.replace("\n", ""), needle
 
 
@@ -258,3 +258,24 @@ def test_manager_publishing_creates_the_query_category(community, manager, month
         report_services.publish_report(community, "2026-01", actor=manager)
     category = Category.objects.get(community=community, name=report_services.QUERY_CATEGORY)
     assert category.kind == TicketKind.INQUIRY and report_services.query_category(community) == category
+
+
+def test_demo_publishes_its_months_with_one_answered_query(community, finance, manager, owner, service, homes):
+    import time
+
+    from sunlit.finance import demo, ledger
+    from sunlit.finance.models import EntryQuery
+
+    tickets.create_default_categories(community, actor=None)
+    started = time.perf_counter()
+    demo.load_demo(community, payers=2)
+    took = time.perf_counter() - started
+    reports = list(MonthlyReport.objects.in_community(community).order_by("month"))
+    assert len(reports) == 3 and all(r.leaf_id for r in reports) and ledger.trial_balance_ok(community)
+    from sunlit.finance import report
+    for row in reports:  # published after its entries: nothing shows as 补记
+        assert report.later_corrections(community, row.month, row.published_at) == {"late": [], "reversals": []}
+    views = report_services.answers_for(EntryQuery.objects.select_related("ticket"))
+    assert sorted(v.is_answered for v in views) == [False, True]
+    assert Category.objects.filter(community=community, name=report_services.QUERY_CATEGORY).exists()
+    assert took < 10, took  # the whole finance demo of a small community (the ledger part is a fraction)
