@@ -260,7 +260,8 @@ def test_manager_publishing_creates_the_query_category(community, manager, month
     assert category.kind == TicketKind.INQUIRY and report_services.query_category(community) == category
 
 
-def test_demo_publishes_its_months_with_one_answered_query(community, finance, manager, owner, service, homes):
+def test_demo_publishes_its_months_with_one_answered_query(community, finance, manager, owner, service,
+                                                           homes):
     import time
 
     from sunlit.finance import demo, ledger
@@ -274,7 +275,8 @@ def test_demo_publishes_its_months_with_one_answered_query(community, finance, m
     assert len(reports) == 3 and all(r.leaf_id for r in reports) and ledger.trial_balance_ok(community)
     from sunlit.finance import report
     for row in reports:  # published after its entries: nothing shows as 补记
-        assert report.later_corrections(community, row.month, row.published_at) == {"late": [], "reversals": []}
+        assert report.later_corrections(community, row.month, row.published_at) == {
+            "late": [], "reversals": []}
     views = report_services.answers_for(EntryQuery.objects.select_related("ticket"))
     assert sorted(v.is_answered for v in views) == [False, True]
     assert Category.objects.filter(community=community, name=report_services.QUERY_CATEGORY).exists()
