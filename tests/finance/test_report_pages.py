@@ -281,3 +281,35 @@ def test_demo_publishes_its_months_with_one_answered_query(community, finance, m
     assert sorted(v.is_answered for v in views) == [False, True]
     assert Category.objects.filter(community=community, name=report_services.QUERY_CATEGORY).exists()
     assert took < 10, took  # the whole finance demo of a small community (the ledger part is a fraction)
+
+
+@time_machine.travel(LATER, tick=False)
+def test_drill_down_page_costs_the_same_queries_for_more_entries(client, owner, finance, community, published,
+                                                                 django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(owner)
+    url = reverse("finance:ledger_figure", args=["2026-01", "cost-6402"])
+    client.get(url)  # warm the session and caches
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    with time_machine.travel(AFTER_JAN, tick=False):
+        for n in range(6):
+            manual(community, finance, dt.date(2026, 1, 22 + n), f"保洁耗材 {n}", "6402", "1002", "10.00")
+    with CaptureQueriesContext(connection) as more:
+        page = client.get(url)
+    assert page.text.count('data-testid="entry-') == 7
+    assert len(more.captured_queries) == len(few.captured_queries)
+    with django_assert_max_num_queries(40):
+        client.get(url)
+
+
+@time_machine.travel(LATER, tick=False)
+def test_query_form_never_redirects_elsewhere(client, owner, community, published):
+    entry = cleaning_entry(community)
+    client.force_login(owner)
+    for evil in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        response = client.post(reverse("finance:ledger_query", args=[entry.pk]),
+                               {"question": f"问题 {evil}", "next": evil})
+        assert response.url.startswith(reverse("finance:ledger_home")), evil

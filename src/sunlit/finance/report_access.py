@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -30,7 +31,7 @@ def month_for(user, community, month) -> tuple[dt.date, MonthlyReport | None]:
     """The month and its publication; a month not published is a 404 for members (a draft for staff)."""
     try:
         month = report.parse_month(month)
-    except Exception:
+    except ValidationError:
         raise Http404 from None
     if not can(user, "finance.report.view", community=community):
         raise Http404

@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -161,8 +162,9 @@ def ledger_figure(request, month: str, key: str):
 def ledger_query(request, entry_id: int):
     """提出质询 from the drill-down (the form's hidden key makes a double click one query)."""
     entry = report_access.get_entry_for(request.user, entry_id)
-    back = request.POST.get("next") or reverse("finance:ledger_home")
-    if not back.startswith("/") or back.startswith("//"):
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()) or not back.startswith("/"):
         back = reverse("finance:ledger_home")
     try:
         query = report_services.raise_query(entry, actor=request.user,
