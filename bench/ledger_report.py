@@ -48,6 +48,7 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=6)
     parser.add_argument("--costs", type=int, default=100)
     parser.add_argument("--postgres", default="", help="a PostgreSQL server URL (a scratch database is used)")
+    parser.add_argument("--explain", action="store_true", help="print the query plans of the drill-down")
     args = parser.parse_args()
     scratch = None
     os.environ["SUNLIT_DATA_DIR"] = tempfile.mkdtemp(prefix="ledgerbench-")
@@ -135,7 +136,16 @@ def run(args) -> None:
                 ledger.post_entries(community, specs[chunk:chunk + 5000], actor=user)
         entries += len(specs)
     setup = time.perf_counter() - t0
+    if connection.vendor == "postgresql":  # what autovacuum does after a bulk load
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     last = calc.add_months(first, args.months - 1)
+    if args.explain:
+        fig = report.figure("receivable-collected")
+        lines = report._month_lines(community, last, fig).alias(household=report.household_line())
+        grouped = (lines.filter(household=True).values("entry__date", "entry__source")
+                   .annotate(d=report._fen("debit")).order_by())
+        print(grouped.explain(analyze=True) if connection.vendor == "postgresql" else grouped.explain())
     out: list = []
     rep = timed("build_report (whole month: figures, previous month, year to date, balances)",
                 lambda: report.build_report(community, last), out)

@@ -181,3 +181,9 @@ def test_entry_posted_after_publication_shows_as_a_correction(community, finance
     assert frozen["month"] == "1200.00"  # the snapshot does not move
     assert frozen["entries_sha256"] != report.live_digest(community, JAN, "cost-6402")
     assert JournalEntry.objects.filter(number=late.number).exists()
+
+
+def test_one_figure_lists_the_same_entries_as_all_at_once(community, month_books):
+    every = report.figure_entries(community, JAN)
+    for fig in report.FIGURES:
+        assert report.figure_shares(community, JAN, fig.key) == every[fig.key], fig.key

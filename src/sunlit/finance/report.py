@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import BigIntegerField, Count, F, Q, Sum
+from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Cast, Round
 from django.utils.translation import gettext as _
 
@@ -403,12 +403,11 @@ def _month_lines(community, month: dt.date, fig: Figure):
             .filter(entry__date__gte=start, entry__date__lt=end).filter(fig.line_filter()))
 
 
-def household_entry_ids(community, month: dt.date):
-    """Subquery: the month's entries with a household line (a line carrying a unit)."""
-    start, end = month_bounds(month)
-    return (JournalLine.objects.in_community(community)
-            .filter(entry__date__gte=start, entry__date__lt=end, unit__isnull=False)
-            .values("entry_id"))
+def household_line() -> Exists:
+    """Whether a line's entry is a household entry (has a line carrying a unit): a correlated
+    EXISTS on the entry's lines, one index probe per line on either database (an ``IN`` over
+    the month's household lines made PostgreSQL loop over the community index)."""
+    return Exists(JournalLine.objects.filter(entry_id=OuterRef("entry_id"), unit__isnull=False))
 
 
 def drill_down(community, month: dt.date, key: str, *, details: bool, page: int = 1,
@@ -421,8 +420,8 @@ def drill_down(community, month: dt.date, key: str, *, details: bool, page: int 
     fig = figure(key)
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
     lines = _month_lines(community, month, fig)
-    households = household_entry_ids(community, month)
-    listed = lines if details else lines.exclude(entry_id__in=households)
+    lines = lines.alias(household=household_line()) if not details else lines
+    listed = lines if details else lines.filter(household=False)
     entry_ids = listed.values("entry_id")
     entries = (JournalEntry.objects.in_community(community).filter(pk__in=entry_ids)
                .select_related("reverses").order_by("date", "number"))
@@ -437,7 +436,7 @@ def drill_down(community, month: dt.date, key: str, *, details: bool, page: int 
     if not details:
         groups = [Group(row["entry__date"], row["entry__source"], row["n"],
                         fig.amount(_yuan(row["d"]), _yuan(row["c"]))) for row in (
-            lines.filter(entry_id__in=households).values("entry__date", "entry__source")
+            lines.filter(household=True).values("entry__date", "entry__source")
             .annotate(n=Count("entry_id", distinct=True), d=_fen("debit"), c=_fen("credit"))
             .order_by("entry__date", "entry__source"))]
     total_row = lines.aggregate(d=_fen("debit"), c=_fen("credit"))
@@ -447,9 +446,21 @@ def drill_down(community, month: dt.date, key: str, *, details: bool, page: int 
                      page, per_page, chosen, amounts, groups, household_ids)
 
 
+def figure_shares(community, month: dt.date, key: str) -> list[EntryShare]:
+    """One figure's entries in the month with their amounts (one grouped query), by date and
+    number — the same list ``figure_entries`` gives for it."""
+    fig = figure(key)
+    rows = (_month_lines(community, month, fig)
+            .values("entry_id", "entry__number", "entry__date")
+            .annotate(d=_fen("debit"), c=_fen("credit")).order_by())
+    shares = [EntryShare(r["entry_id"], r["entry__number"], r["entry__date"],
+                         fig.amount(_yuan(r["d"]), _yuan(r["c"]))) for r in rows]
+    return sorted(shares, key=lambda s: (s.date, s.number))
+
+
 def live_digest(community, month: dt.date, key: str) -> str:
     """The digest of the figure's entries as the books stand now (compared with a snapshot's)."""
-    return entries_digest(figure_entries(community, month)[figure(key).key])
+    return entries_digest(figure_shares(community, month, key))
 
 
 # --- corrections after publication -----------------------------------------------------------------
