@@ -146,6 +146,13 @@ def run(args) -> None:
         grouped = (lines.filter(household=True).values("entry__date", "entry__source")
                    .annotate(d=report._fen("debit")).order_by())
         print(grouped.explain(analyze=True) if connection.vendor == "postgresql" else grouped.explain())
+        from django.test.utils import CaptureQueriesContext
+
+        for details in (True, False):
+            with CaptureQueriesContext(connection) as captured:
+                report.drill_down(community, last, "receivable-collected", details=details)
+            for q in captured.captured_queries:
+                print(f"{float(q['time']) * 1000:8.1f} ms  {q['sql'][:300]}")
     out: list = []
     rep = timed("build_report (whole month: figures, previous month, year to date, balances)",
                 lambda: report.build_report(community, last), out)

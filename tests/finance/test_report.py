@@ -187,3 +187,11 @@ def test_one_figure_lists_the_same_entries_as_all_at_once(community, month_books
     every = report.figure_entries(community, JAN)
     for fig in report.FIGURES:
         assert report.figure_shares(community, JAN, fig.key) == every[fig.key], fig.key
+
+
+def test_the_publication_note_is_masked(community, finance, owner, month_books):
+    with time_machine.travel(AFTER_JAN, tick=False):
+        row = report_services.publish_report(community, "2026-01", actor=finance,
+                                             note="王小明反映的 13812345678 问题已更正")
+    assert "王小明" not in row.note and "13812345678" not in row.note and "王*明" in row.note
+    assert "13812345678" not in LogLeaf.objects.get(event_type="finance.report.published").data

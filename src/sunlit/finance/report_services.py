@@ -71,6 +71,7 @@ def publish_report(community: Community, month, *, actor: User, note: str = "",
     note = note.strip()
     if len(note) > MAX_NOTE:
         raise ValidationError({"note": [_("说明最多 %(n)d 个字") % {"n": MAX_NOTE}]})
+    note = mask_text(note, names=roster_names(community))[:MAX_NOTE]  # public, and on the log
     if not report.is_closed(month, timezone.localdate(now)):
         raise ValidationError({"month": [_("%(m)s 尚未结束，月末之后才能发布") % {"m": f"{month:%Y-%m}"}]})
     if not Account.objects.in_community(community).exists():
