@@ -91,6 +91,22 @@ class Figure:
             q &= ~Q(entry__source__in=sorted(self.exclude_sources))
         return q
 
+    def entry_filter(self) -> Q:
+        """The entries with a line of this figure (on any date), as a filter on JournalEntry:
+        an EXISTS probe of each entry's lines, so a month's entries are found from the
+        (community, date) index whatever the size of the books."""
+        lines = Q(account__code__in=self.accounts)
+        if self.side == DEBIT:
+            lines &= Q(debit__gt=0)
+        elif self.side == CREDIT:
+            lines &= Q(credit__gt=0)
+        q = Q(Exists(JournalLine.objects.filter(lines, entry_id=OuterRef("pk"))))
+        if self.sources is not None:
+            q &= Q(source__in=sorted(self.sources))
+        if self.exclude_sources is not None:
+            q &= ~Q(source__in=sorted(self.exclude_sources))
+        return q
+
 
 def _figures() -> tuple[Figure, ...]:
     out = [Figure(f"income-{code}", "income", short_name(code), (code,), NET_CREDIT)
@@ -421,10 +437,13 @@ def drill_down(community, month: dt.date, key: str, *, details: bool, page: int 
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
     lines = _month_lines(community, month, fig)
     lines = lines.alias(household=household_line()) if not details else lines
-    listed = lines if details else lines.filter(household=False)
-    entry_ids = listed.values("entry_id")
-    entries = (JournalEntry.objects.in_community(community).filter(pk__in=entry_ids)
-               .select_related("reverses").order_by("date", "number"))
+    start, end = month_bounds(month)
+    entries = (JournalEntry.objects.in_community(community).filter(date__gte=start, date__lt=end)
+               .filter(fig.entry_filter()))
+    if not details:
+        entries = entries.exclude(Exists(JournalLine.objects.filter(entry_id=OuterRef("pk"),
+                                                                    unit__isnull=False)))
+    entries = entries.select_related("reverses").order_by("date", "number")
     count = entries.count()
     page = max(1, min(int(page), max(1, -(-count // per_page))))
     chosen = list(entries[(page - 1) * per_page:page * per_page])
