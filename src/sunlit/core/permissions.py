@@ -64,6 +64,13 @@ GRANTS: dict[str, frozenset[str]] = {
     "finance.money.record": frozenset({R.FINANCE, R.MANAGER, R.COMPANY_ADMIN}),
     "finance.money.approve": frozenset({R.MANAGER, R.COMPANY_ADMIN, R.COMMITTEE}),
     "finance.money.policy": frozenset({R.MANAGER, R.COMPANY_ADMIN}),
+    # 阳光账本 (finance/report.py): every member reads published months; finance staff, the
+    # manager, the company and the auditor also read drafts and every household line; finance
+    # and the manager publish; owners (and the committee and supervisors, who are owners) query
+    "finance.report.view": ALL_ROLES,
+    "finance.report.drafts": frozenset({R.FINANCE, R.MANAGER, R.COMPANY_ADMIN, R.AUDITOR}),
+    "finance.report.publish": frozenset({R.FINANCE, R.MANAGER, R.COMPANY_ADMIN}),
+    "finance.report.query": frozenset({R.OWNER, R.COMMITTEE, R.SUPERVISOR}),
     # uploads (photos, receipts): every member who acts, not the read-only auditor
     "uploads.create": ALL_ROLES - {R.AUDITOR},
     # announcements (公告) to the whole community: the service desk, the manager, the company

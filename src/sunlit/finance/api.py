@@ -495,3 +495,7 @@ def list_refusals(request, community_id: int, limit: int = 100):
 from sunlit.finance.api_money import router as money_router  # noqa: E402
 
 router.add_router("", money_router)
+# --- 阳光账本 (finance/report_api.py): monthly reports, drill-down, queries ------------------------------
+from sunlit.finance.report_api import router as report_router  # noqa: E402
+
+router.add_router("", report_router)

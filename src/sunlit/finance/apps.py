@@ -8,10 +8,12 @@ class FinanceConfig(AppConfig):
 
     def ready(self) -> None:
         # object-level grants (households, online orders) and the entry-document resolvers
-        # (e-receipts of payments; receipts of public income, expenses and fund uses)
+        # (e-receipts of payments; receipts of public income, expenses and fund uses; billing runs
+        # and refunds for the 阳光账本)
         from sunlit.finance import (  # noqa: F401
             access,
             access_money,
             online,
             receipts,
+            report_documents,
         )

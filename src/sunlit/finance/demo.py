@@ -89,6 +89,8 @@ def load_demo(community: Community, *, now: dt.datetime | None = None, months: i
     from sunlit.finance import demo_money
 
     demo_money.load_demo(community, now=now)
+    # 阳光账本: the company's monthly costs, each closed month published, two 质询
+    load_ledger_demo(community, actor=actor, first=first, months=months, now=now)
     return bills
 
 
@@ -118,3 +120,64 @@ def load_online_demo(community: Community) -> int:
         status, _ctype, _body = online.simulate_payment(order, actor=payer)
         made += status == 200
     return made
+
+
+# --- 阳光账本 (finance/report.py): costs, public income, the fund; published months; 质询 -----------------
+
+#: (day of the month, memo, debit account, credit account, amount): the company's own monthly
+#: costs as manual entries (public income, expenses with receipts and the maintenance fund are
+#: posted by demo_money through their own flows).
+LEDGER_MONTH = (
+    (15, "电梯维保（3 部）", "6407", "1002", "3200.00"),
+    (20, "保洁外包服务费", "6402", "1002", "8600.00"),
+    (25, "公共区域电费", "6406", "1002", "2150.40"),
+    (28, "员工工资", "6401", "1002", "42000.00"),
+)
+
+
+def load_ledger_demo(community: Community, *, actor, first: dt.date, months: int,
+                     now: dt.datetime) -> list:
+    """The demo months' costs, public income and fund movements; each closed month published;
+    two 质询 by the demo owner on a published entry, one answered by customer service."""
+    from sunlit.finance import report, report_services
+    from sunlit.tickets import services as tickets
+
+    today = timezone.localdate(now)
+    posted = {}
+    for n in range(months):
+        month = calc.add_months(first, n)
+        rows = list(LEDGER_MONTH)
+        for day, memo, debit, credit, amount in sorted(rows):
+            date = month.replace(day=day)
+            if date > today:
+                continue
+            posted[(n, memo)] = ledger.post_manual_entry(community, actor=actor, date=date, memo=memo, lines=[
+                ledger.Line(debit, debit=Decimal(amount)), ledger.Line(credit, credit=Decimal(amount))])
+    now = max(now, timezone.now())  # publish after the entries just posted (not "补记")
+    members = Membership.objects.in_community(community).active().select_related("user")
+    manager = members.filter(role=Role.MANAGER).order_by("pk").first()
+    if manager is not None:
+        report_services.ensure_query_category(community, actor=manager.user)
+    published = []
+    for n in range(months):
+        month = calc.add_months(first, n)
+        if report.is_closed(month, today):
+            published.append(report_services.publish_report(community, month, actor=actor, now=now))
+    owner = (members.filter(role=Role.OWNER, user__username="demo-owner").first()
+             or members.filter(role=Role.OWNER).order_by("pk").first())
+    service = members.filter(role=Role.SERVICE).order_by("pk").first()
+    cleaning = posted.get((months - 1, "保洁外包服务费")) if published else None
+    if owner is None or cleaning is None or cleaning.date.replace(day=1) != published[-1].month:
+        return published
+    lift = posted.get((months - 1, "电梯维保（3 部）"))
+    answered = report_services.raise_query(
+        cleaning, actor=owner.user, question="保洁外包每月 8600 元，是哪家公司？合同期多长？", now=now)
+    if service is not None:
+        ticket = tickets.accept_ticket(answered.ticket, actor=service.user, now=now)
+        tickets.resolve_ticket(ticket, actor=service.user, now=now, note=(
+            "由洁美物业清洁服务有限公司承包，合同期 2025 年 7 月至 2027 年 6 月，"
+            "经公开比选确定，合同已在物业服务中心公示栏公示。"))
+    if lift is not None:
+        report_services.raise_query(lift, actor=owner.user, question="3 部电梯的维保是按次还是包年？",
+                                    now=now)
+    return published

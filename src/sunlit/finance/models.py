@@ -910,3 +910,7 @@ class FundUse(CommunityOwned):
 
     def __str__(self) -> str:
         return self.number
+
+
+# --- 阳光账本 (finance/report.py): published monthly reports, queries on entries -------------------
+from sunlit.finance.report_models import EntryQuery, MonthlyReport  # noqa: E402, F401

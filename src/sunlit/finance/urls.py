@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sunlit.finance import views, views_online
+from sunlit.finance import report_views, views, views_online
 from sunlit.finance import views_money as money_views
 
 app_name = "finance"
@@ -39,4 +39,18 @@ urlpatterns = [
     path("fund/uses/<int:use_id>/", money_views.fund_use_detail, name="fund_use"),
     path("fund/units/<int:unit_id>/", money_views.fund_unit, name="fund_unit"),
     path("fund/my/", money_views.my_fund, name="my_fund"),
+]
+
+# --- 阳光账本 (finance/report_views.py) -------------------------------------------------------------
+urlpatterns += [
+    path("ledger/", report_views.ledger_home, name="ledger_home"),
+    path("ledger/runs/<int:run_id>/", report_views.ledger_run, name="ledger_run"),
+    path("ledger/entries/<int:entry_id>/query/", report_views.ledger_query, name="ledger_query"),
+    path("ledger/<str:month>/", report_views.ledger_month, name="ledger_month"),
+    path("ledger/<str:month>/publish/", report_views.ledger_publish, name="ledger_publish"),
+    path("ledger/<str:month>/report.csv", report_views.ledger_csv, name="ledger_csv"),
+    path("ledger/<str:month>/report.pdf", report_views.ledger_pdf, name="ledger_pdf"),
+    path("ledger/<str:month>/content.json", report_views.ledger_content_json, name="ledger_content_json"),
+    path("ledger/<str:month>/<str:key>/", report_views.ledger_figure, name="ledger_figure"),
+    path("ledger/<str:month>/<str:key>.csv", report_views.ledger_figure_csv, name="ledger_figure_csv"),
 ]

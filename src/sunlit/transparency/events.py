@@ -619,6 +619,20 @@ register_event(
     private={"committee_approver": "text?"},
 )
 
+# --- 阳光账本 (finance/report.py): monthly reports published, queries on entries ----------------------
+# The published report itself is off the log; the SHA-256 of its RFC 8785 canonical content is on
+# it. A query names the entry and the inquiry ticket only (the ticket's own events follow it).
+
+register_event(
+    "finance.report.published", label=gettext_noop("发布阳光账本月报"), subject="finance.monthlyreport",
+    public={"month": "text", "income": "money", "costs": "money", "public_income": "money",
+            "fund_closing": "money", "content_sha256": "text", "note": "text?"},
+)
+register_event(
+    "finance.entry.queried", label=gettext_noop("业主质询账目"), subject="finance.entryquery",
+    public={"entry": "text", "entry_date": "date", "ticket": "text"},
+)
+
 # --- board (每周曝光台): publications, co-signatures, contests and answers ---------------------------
 # The published board itself is off the log; its RFC 8785 canonical content is hashed
 # (content_sha256) so anyone can check the board they see against this leaf. Texts are masked.

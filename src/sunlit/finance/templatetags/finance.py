@@ -20,7 +20,9 @@ def finance_nav(context) -> dict:
     if user is None or not user.is_authenticated or community is None:
         return {}
     staff = can(user, "finance.view", community=community)
-    return {"staff": staff, "household": not staff and my_units(user).exists()}
+    return {"staff": staff, "household": not staff and my_units(user).exists(),
+            # 阳光账本: every member of the community
+            "ledger": can(user, "finance.report.view", community=community)}
 
 
 @register.filter
