@@ -226,8 +226,11 @@ def set_tariff(fee_item: FeeItem, *, actor: User, price, effective_from: dt.date
 @transaction.atomic
 def update_policy(community: Community, *, actor: User, late_fee_daily_rate=None,
                   late_fee_grace_days=None, late_fee_cap_percent=None, notice_days=None,
-                  due_days=None) -> FinancePolicy:
-    """收费约定: the contract's late-fee terms, notice period and payment term. Logged."""
+                  due_days=None, late_fee_collect=None, today: dt.date | None = None) -> FinancePolicy:
+    """收费约定: the contract's late-fee terms, notice period and payment term. Logged.
+
+    ``late_fee_collect`` switches collecting late fees at payment on or off; switched on again,
+    late fees count only from that day (``late_fee_collect_from``; see ``finance.latefees``)."""
     require(actor, "finance.manage", community=community)
     policy = FinancePolicy.objects.select_for_update().get(pk=_policy(community).pk)
     errors, data = {}, {}
@@ -252,6 +255,14 @@ def update_policy(community: Community, *, actor: User, late_fee_daily_rate=None
             errors[name] = [_("应为 0 到 %(hi)d 的整数") % {"hi": high}]
             continue
         data[name] = value
+    # charges: the collection switch
+    if late_fee_collect is not None:
+        if not isinstance(late_fee_collect, bool):
+            errors["late_fee_collect"] = [_("应为是或否")]
+        else:
+            data["late_fee_collect"] = late_fee_collect
+            if late_fee_collect and not policy.late_fee_collect:
+                data["late_fee_collect_from"] = today or timezone.localdate()
     if errors:
         raise ValidationError(errors)
     changes = audit.diff(policy, data)
@@ -271,7 +282,10 @@ def policy_terms(policy: FinancePolicy) -> dict:
     return {"late_fee_daily_rate": str(policy.late_fee_daily_rate),
             "late_fee_grace_days": policy.late_fee_grace_days,
             "late_fee_cap_percent": str(policy.late_fee_cap_percent),
-            "notice_days": policy.notice_days, "due_days": policy.due_days}
+            "notice_days": policy.notice_days, "due_days": policy.due_days,
+            "late_fee_collect": policy.late_fee_collect,
+            "late_fee_collect_from": (policy.late_fee_collect_from.isoformat()
+                                      if policy.late_fee_collect_from else None)}
 
 
 # --- meters ---------------------------------------------------------------------------------------
