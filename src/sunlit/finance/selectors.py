@@ -66,6 +66,11 @@ class UnitAccount:
     late_fees: Decimal
     as_of: dt.date
 
+    @property
+    def total_due(self) -> Decimal:
+        """What the household owes today: bills' principal plus late fees owed."""
+        return self.owed + self.late_fees
+
 
 def late_fees_for(bills: list[Bill], as_of: dt.date, terms) -> list[BillView]:
     """The late fee owed by each bill as of ``as_of``, from its allocations, late-fee
@@ -106,7 +111,8 @@ def unit_account(unit: Unit, *, as_of: dt.date, bills_limit: int | None = 24) ->
         for a in view.bill.allocations.all():
             a.local_date = timezone.localdate(a.created_at)
     payments = list(Payment.objects.filter(unit=unit).select_related("entry")
-                    .prefetch_related("allocations__bill", "refunds").order_by("-received_at")[:24])
+                    .prefetch_related("allocations__bill", "refunds",
+                                      "late_fee_charges__bill").order_by("-received_at")[:24])
     prepaid = PrepaidBalance.objects.filter(unit=unit).values_list("balance", flat=True).first()
     return UnitAccount(
         unit=unit, bills=views, payments=payments, prepaid=prepaid or money.ZERO,

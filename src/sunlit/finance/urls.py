@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sunlit.finance import views
+from sunlit.finance import views, views_charges
 
 app_name = "finance"
 
@@ -18,4 +18,12 @@ urlpatterns = [
     path("payments/<int:payment_id>/", views.payment_detail, name="payment"),
     path("bills/<int:bill_id>/", views.bill_detail, name="bill"),
     path("my/", views.my_bills, name="my_bills"),
+    # --- charges: late fees, waivers (减免), meter-reading imports ---
+    path("late-fees/", views_charges.late_fees, name="late_fees"),
+    path("bills/<int:bill_id>/waivers/new/", views_charges.waiver_new, name="waiver_new"),
+    path("waivers/", views_charges.waiver_list, name="waiver_list"),
+    path("waivers/<int:waiver_id>/decide/", views_charges.waiver_decide, name="waiver_decide"),
+    path("meters/import/", views_charges.meter_import_new, name="meter_import_new"),
+    path("meters/import/template/", views_charges.meter_import_template, name="meter_import_template"),
+    path("meters/import/<int:import_id>/", views_charges.meter_import_detail, name="meter_import"),
 ]

@@ -22,8 +22,7 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, prefetch_related_objects
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sunlit.core import audit
@@ -109,7 +108,8 @@ def request_waiver(bill: Bill, *, actor: User, target: str, reason_category: str
         raise ValidationError({"target": [_("该账单没有可减免的欠费") if target == WaiverTarget.BILL
                                           else _("该账单目前没有应收的滞纳金")]})
     if requested is not None and requested > due:
-        raise ValidationError({"amount": [_("减免金额不能超过应收金额 %(due)s 元") % {"due": money.text(due)}]})
+        raise ValidationError({"amount": [_("减免金额不能超过应收金额 %(due)s 元") % {
+            "due": money.text(due)}]})
     number = ledger.reserve_numbers(community, f"JM-{today:%Y%m}", 1)[0]
     waiver = Waiver(community=community, number=number, bill=bill, unit=bill.unit, target=target,
                     whole=whole, requested_amount=requested, reason_category=reason_category,
@@ -119,9 +119,9 @@ def request_waiver(bill: Bill, *, actor: User, target: str, reason_category: str
             waiver.save(force_insert=True)
     except IntegrityError:
         raise ValidationError({"idempotency_key": [_("该幂等键已用于另一笔减免申请")]}) from None
+    what = "全额" if whole else f"{money.text(requested)} 元"
     audit.record(AuditEvent.Action.CREATE, waiver, actor=actor,
-                 summary=f"申请减免 {number} 账单 {bill.number} "
-                         f"{'全额' if whole else money.text(requested) + ' 元'}（{waiver.get_target_display()}）")
+                 summary=f"申请减免 {number} 账单 {bill.number} {what}（{waiver.get_target_display()}）")
     return waiver
 
 
