@@ -68,12 +68,17 @@ class BillLateFee:
     waived: Decimal
 
     @property
+    def days(self) -> int:
+        """The days that accrued (a day paid in full before it started does not)."""
+        return sum(p["days"] for p in self.computed.calculation.get("pieces", []))
+
+    @property
     def owed(self) -> Decimal:
         return max(money.ZERO, self.computed.amount - self.collected - self.waived)
 
     def as_late_fee(self) -> calc.LateFee:
         """What pages show as "the late fee": the amount owed, with the calculation."""
-        return calc.LateFee(self.owed, self.computed.days, {
+        return calc.LateFee(self.owed, self.days, {
             **self.computed.calculation, "computed": money.text(self.computed.amount),
             "collected": money.text(self.collected), "waived": money.text(self.waived)})
 

@@ -227,7 +227,7 @@ def receive_payment(unit: Unit, *, actor: User, amount, method: str, bills: Sequ
             "payment": number, "unit": unit.label, "as_of": today, "total": fee_total,
             "rate": str(terms.terms.daily_rate), "grace_days": terms.terms.grace_days,
             "cap_percent": str(terms.terms.cap_percent),
-            "bills": [{"bill": b.number, "amount": money.text(fee), "days": view.computed.days,
+            "bills": [{"bill": b.number, "amount": money.text(fee), "days": view.days,
                        "computed": money.text(view.computed.amount),
                        "collected_before": money.text(view.collected),
                        "waived": money.text(view.waived)} for b, fee, view in fees],

@@ -73,14 +73,17 @@ class UnitAccount:
 
 
 def late_fees_for(bills: list[Bill], as_of: dt.date, terms) -> list[BillView]:
-    """The late fee owed by each bill as of ``as_of``, from its allocations, late-fee
-    collections and waivers (prefetched). ``terms``: ``latefees.Terms`` (or, as before, bare
+    """The late fee owed by each bill as of ``as_of`` if it is paid in full that day, from its
+    allocations, late-fee collections and waivers (prefetched). ``terms``: ``latefees.Terms`` (or, as before, bare
     ``calc.LateFeeTerms``: collection on, nothing collected)."""
     if isinstance(terms, calc.LateFeeTerms):
         terms = latefees.Terms(True, terms)
     out = []
     for bill in bills:
-        view = latefees.bill_late_fee(bill, as_of, terms)
+        # what is owed when the bill is paid in full that day (a payment stops that day's fee):
+        # the amount a cashier collects and an owner pays
+        settle = [(as_of, bill.outstanding)] if bill.outstanding > 0 else []
+        view = latefees.bill_late_fee(bill, as_of, terms, settle)
         out.append(BillView(bill, view.as_late_fee(), view.collected, view.waived))
     return out
 

@@ -39,7 +39,8 @@ def late_fees(request):
     community = _community_for(request, "finance.view")
     policy = selectors.policy_of(community)
     can_manage = can(request.user, "finance.manage", community=community)
-    form = LateFeeCollectionForm(request.POST or None, initial={"late_fee_collect": policy.late_fee_collect})
+    form = LateFeeCollectionForm(request.POST if request.method == "POST" else None,
+                                 initial={"late_fee_collect": policy.late_fee_collect})
     if request.method == "POST":
         require(request.user, "finance.manage", community=community)
         if form.is_valid():
