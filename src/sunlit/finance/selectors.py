@@ -74,8 +74,8 @@ class UnitAccount:
 
 def late_fees_for(bills: list[Bill], as_of: dt.date, terms) -> list[BillView]:
     """The late fee owed by each bill as of ``as_of`` if it is paid in full that day, from its
-    allocations, late-fee collections and waivers (prefetched). ``terms``: ``latefees.Terms`` (or, as before, bare
-    ``calc.LateFeeTerms``: collection on, nothing collected)."""
+    allocations, late-fee collections and waivers (prefetched). ``terms``: ``latefees.Terms``
+    (or, as before, bare ``calc.LateFeeTerms``: collection on)."""
     if isinstance(terms, calc.LateFeeTerms):
         terms = latefees.Terms(True, terms)
     out = []
