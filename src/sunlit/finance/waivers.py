@@ -57,7 +57,8 @@ def _due_of(bill: Bill, target: str, today: dt.date) -> money.Decimal:
     if target == WaiverTarget.BILL:
         return bill.outstanding
     prefetch_related_objects([bill], *latefees.PREFETCH)
-    return latefees.bill_late_fee(bill, today, latefees.Terms.of(policy_of(bill.community_id))).owed
+    settle = [(today, bill.outstanding)] if bill.outstanding > 0 else []  # as pages show it
+    return latefees.bill_late_fee(bill, today, latefees.Terms.of(policy_of(bill.community_id)), settle).owed
 
 
 @transaction.atomic
