@@ -151,7 +151,7 @@ def _reading(value, what: str) -> Decimal:
         raise money.MoneyError(_("%(what)s不能为负数") % {"what": what})
     if number >= Decimal("10000000000"):
         raise money.MoneyError(_("%(what)s超出上限") % {"what": what})
-    return number
+    return number.quantize(money.FEN)
 
 
 class _Context:
@@ -231,6 +231,8 @@ def check_rows(community: Community, *, kind: str, period_start: dt.date, rows: 
                         "u": unit_text, "k": label})
         else:
             out.error(n, C.NUMBER, _("请填写表号或房号"))
+        if len(out.errors) > errors_before:  # not identified: no more checks of the meter
+            meter, unit_id = None, None
         try:
             current = _reading(current_raw, _("本期读数"))
         except money.MoneyError as exc:
