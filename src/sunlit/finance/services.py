@@ -321,6 +321,7 @@ def record_readings(community: Community, *, actor: User, period_start: dt.date,
     require(actor, "finance.bill", community=community)
     billing.check_period(period_start)
     errors, rows, seen = {}, [], set()
+    what_previous, what_current = _("上期读数"), _("本期读数")  # once, not per reading (imports)
     for i, (meter, previous, current) in enumerate(readings):
         where = f"readings.{i}"
         if meter is None or meter.community_id != community.pk:
@@ -331,8 +332,8 @@ def record_readings(community: Community, *, actor: User, period_start: dt.date,
             continue
         seen.add(meter.pk)
         try:
-            prev = money.parse_decimal(previous, what=_("上期读数"), places=2)
-            cur = money.parse_decimal(current, what=_("本期读数"), places=2)
+            prev = money.parse_decimal(previous, what=what_previous, places=2)
+            cur = money.parse_decimal(current, what=what_current, places=2)
         except money.MoneyError as exc:
             errors[where] = [str(exc)]
             continue
