@@ -185,7 +185,8 @@ def unit_account(request, unit_id: int):
     unit = access.get_unit_for(request.user, unit_id)
     can_collect = can(request.user, "finance.collect", unit)
     account = selectors.unit_account(unit, as_of=timezone.localdate())
-    choices = [(str(v.bill.pk), f"{v.bill.number} · {v.bill.period_start:%Y-%m} · {v.bill.outstanding}")
+    choices = [(str(v.bill.pk), f"{v.bill.number} · {v.bill.period_start:%Y-%m} · {v.bill.outstanding}"
+                + (_(" + 滞纳金 %(fee)s") % {"fee": v.late_fee.amount} if v.late_fee.amount else ""))
                for v in account.bills if v.bill.status != BillStatus.PAID]
     form = PaymentForm(request.POST or None, bill_choices=choices,
                        initial={"idempotency_key": secrets.token_urlsafe(16)})
