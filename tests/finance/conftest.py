@@ -95,3 +95,12 @@ from tests.finance.money_fixtures import (  # noqa: E402, F401
     receipt,
     second_manager,
 )
+
+
+@pytest.fixture
+def no_late_fees(books, finance):
+    """Late-fee collection switched off: for tests about the payment path itself, whose bills
+    (January 2026) are long overdue on the real date. Late fees have their own tests."""
+    from sunlit.finance import services as finance_services
+
+    finance_services.update_policy(books, actor=finance, late_fee_collect=False)

@@ -35,6 +35,7 @@ def test_owner_reads_his_account_and_proves_a_bill(client, owner, billed, homes)
                        content_type="application/json").status_code == 403
 
 
+@time_machine.travel(NOW, tick=False)  # before the due date: no late fee (see test_late_fees.py)
 def test_counter_payment_idempotent_and_refund(client, finance, billed, homes):
     client.force_login(finance)
     url = f"/api/v1/finance/units/{homes[0].pk}/payments"

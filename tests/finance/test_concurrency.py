@@ -9,9 +9,10 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
-from sunlit.finance import ledger, payments
-from sunlit.finance.models import Bill, Payment, PrepaidBalance
+from sunlit.finance import ledger, payments, selectors
+from sunlit.finance.models import Bill, LateFeeCharge, Payment, PrepaidBalance
 from tests.finance.conftest import FEB
 
 pytestmark = pytest.mark.skipif(connection.vendor == "sqlite",
@@ -46,7 +47,14 @@ def test_concurrent_payments_never_overpay_a_bill(transactional_db, run, homes, 
     assert errors == []
     bills = list(Bill.objects.filter(unit=unit).order_by("period_start"))
     assert [b.paid for b in bills] == [Decimal("210.33"), Decimal("210.33")]
-    assert PrepaidBalance.objects.get(unit=unit).balance == Decimal("600.00") - Decimal("420.66")
+    # the bills are overdue today: each one's late fee is collected exactly (in one or more
+    # parts, in whatever order the cashiers came), never twice
+    for bill in bills:
+        view = selectors.bill_view(bill, timezone.localdate())
+        assert view.late_fee.amount == 0 and view.collected == Decimal(view.late_fee.calculation["computed"])
+    collected = sum(LateFeeCharge.objects.filter(bill__unit=unit).values_list("amount", flat=True),
+                    Decimal(0))
+    assert PrepaidBalance.objects.get(unit=unit).balance == Decimal("600.00") - Decimal("420.66") - collected
     assert ledger.trial_balance_ok(unit.community)
 
 

@@ -20,6 +20,9 @@ from sunlit.finance import online
 from sunlit.finance.gateways import gateway_for, sandbox
 from sunlit.finance.models import PaymentOrder
 
+# the payment path with late-fee collection off (test_online_late_fees.py: with it on)
+pytestmark = pytest.mark.usefixtures("no_late_fees")
+
 
 @pytest.fixture
 def merchants(settings, tmp_path, monkeypatch):

@@ -20,6 +20,9 @@ from sunlit.transparency.models import LogLeaf
 from tests.factories import OwnershipFactory, UnitFactory, UserFactory
 from tests.finance.conftest import FEB
 
+# the payment path with late-fee collection off (test_online_late_fees.py: with it on)
+pytestmark = pytest.mark.usefixtures("no_late_fees")
+
 
 @pytest.fixture
 def billed(run, homes, property_fee):

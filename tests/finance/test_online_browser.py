@@ -16,6 +16,7 @@ from tests.finance.conftest import JAN, NOW
 from tests.finance.test_browser import PHONE, in_browser, log_in
 
 pytestmark = [
+    pytest.mark.usefixtures("no_late_fees"),  # late fees online: test_online_late_fees.py
     pytest.mark.django_db(transaction=True),
     pytest.mark.browser,
     pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)"),

@@ -17,10 +17,10 @@ from sunlit.finance.gateways import sandbox
 from sunlit.finance.models import Allocation, Bill, CallbackRefusal, Payment, PaymentOrder
 from sunlit.transparency.models import LogLeaf
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.usefixtures("no_late_fees"), pytest.mark.skipif(
     connection.vendor == "sqlite",
     reason="needs PostgreSQL (DATABASE_URL): in-memory SQLite serialises writers",
-)
+)]
 THREADS = 8
 
 

@@ -13,6 +13,9 @@ from sunlit.finance.gateways import sandbox
 from sunlit.finance.receipts import amount_in_words, receipt_for
 from sunlit.transparency.models import LogLeaf
 
+# the payment path with late-fee collection off (test_online_late_fees.py: with it on)
+pytestmark = pytest.mark.usefixtures("no_late_fees")
+
 needs_pdftotext = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)"
 )

@@ -71,6 +71,10 @@ GRANTS: dict[str, frozenset[str]] = {
     "finance.report.drafts": frozenset({R.FINANCE, R.MANAGER, R.COMPANY_ADMIN, R.AUDITOR}),
     "finance.report.publish": frozenset({R.FINANCE, R.MANAGER, R.COMPANY_ADMIN}),
     "finance.report.query": frozenset({R.OWNER, R.COMMITTEE, R.SUPERVISOR}),
+    # finance charges: finance staff request waivers (减免); a manager or the company approves
+    # them (never the requester: the services check that it is a different person)
+    "finance.waive": frozenset({R.FINANCE, R.MANAGER, R.COMPANY_ADMIN}),
+    "finance.approve_waiver": frozenset({R.MANAGER, R.COMPANY_ADMIN}),
     # uploads (photos, receipts): every member who acts, not the read-only auditor
     "uploads.create": ALL_ROLES - {R.AUDITOR},
     # announcements (公告) to the whole community: the service desk, the manager, the company

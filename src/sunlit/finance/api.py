@@ -127,7 +127,9 @@ class BillOut(Schema):
     paid: Money
     outstanding: Money
     status: BillStatus
-    late_fee: Money = Field(..., description="截至今天的滞纳金（按合同约定计算，不存储）")
+    late_fee: Money = Field(..., description="截至今天应收的滞纳金（按约定计算，减去已收和已减免，不存储）")
+    late_fee_collected: Money = Field("0.00", description="已收滞纳金")
+    late_fee_waived: Money = Field("0.00", description="已减免滞纳金")
     digest: str
     run_id: int | None
 
@@ -147,6 +149,7 @@ class PaymentOut(Schema):
     received_at: dt.datetime
     entry: str
     allocations: list[dict]
+    late_fees: list[dict] = Field([], description="本次收取的滞纳金：[{bill, bill_id, as_of, amount}]")
 
 
 class AccountOut(Schema):
@@ -208,6 +211,7 @@ def _bill_out(view: selectors.BillView) -> dict:
             "issued_on": bill.issued_on, "due_on": bill.due_on, "amount": money.text(bill.amount),
             "paid": money.text(bill.paid), "outstanding": money.text(bill.outstanding),
             "status": bill.status, "late_fee": money.text(view.late_fee.amount), "digest": bill.digest,
+            "late_fee_collected": money.text(view.collected), "late_fee_waived": money.text(view.waived),
             "run_id": bill.run_id}
 
 
@@ -217,7 +221,9 @@ def _payment_out(payment) -> dict:
             "to_prepaid": money.text(payment.to_prepaid), "refunded": money.text(payment.refunded),
             "received_at": payment.received_at, "entry": payment.entry.number,
             "allocations": [{"bill": a.bill.number, "bill_id": a.bill_id, "kind": a.kind,
-                             "amount": money.text(a.amount)} for a in payment.allocations.all()]}
+                             "amount": money.text(a.amount)} for a in payment.allocations.all()],
+            "late_fees": [{"bill": c.bill.number, "bill_id": c.bill_id, "as_of": c.as_of.isoformat(),
+                           "amount": money.text(c.amount)} for c in payment.late_fee_charges.all()]}
 
 
 def _run_out(run: BillingRun) -> dict:
@@ -499,3 +505,5 @@ router.add_router("", money_router)
 from sunlit.finance.report_api import router as report_router  # noqa: E402
 
 router.add_router("", report_router)
+# charges: late fees, waivers, meter-reading imports register their endpoints on this router
+from sunlit.finance import api_charges  # noqa: E402,F401

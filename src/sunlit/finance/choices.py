@@ -32,6 +32,7 @@ class EntrySource(models.TextChoices):
     EXPENSE = "expense", _("支出")
     FUND_DEPOSIT = "fund_deposit", _("维修资金归集")
     FUND_USE = "fund_use", _("维修资金使用")
+    WAIVER = "waiver", _("减免")  # charges
 
 
 class FeeKind(models.TextChoices):
@@ -92,6 +93,7 @@ class AllocationKind(models.TextChoices):
     PAYMENT = "payment", _("收款核销")
     PREPAID = "prepaid", _("预存款抵扣")
     REFUND = "refund", _("退款撤销核销")
+    WAIVER = "waiver", _("减免")  # charges: an approved waiver settles part of a bill
 
 
 # --- online payments (finance.online, finance.gateways) -------------------------------------------
@@ -204,3 +206,32 @@ class FundScope(models.TextChoices):
     COMMUNITY = "community", _("全体业主")
     BUILDING = "building", _("指定楼栋")
     UNITS = "units", _("指定房屋")
+
+
+# --- charges: waivers (减免) and meter-reading imports ---------------------------------------------
+
+
+class WaiverTarget(models.TextChoices):
+    BILL = "bill", _("账单欠费")
+    LATE_FEE = "late_fee", _("滞纳金")
+
+
+class WaiverStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已驳回")
+
+
+class WaiverReason(models.TextChoices):
+    HARDSHIP = "hardship", _("困难家庭")
+    SERVICE = "service", _("服务未达约定")
+    BILLING_ERROR = "billing_error", _("计费差错")
+    VACANCY = "vacancy", _("空置或未交付")
+    PROMOTION = "promotion", _("优惠活动")
+    OTHER = "other", _("其他")
+
+
+class ImportStatus(models.TextChoices):
+    STAGED = "staged", _("待确认")
+    COMMITTED = "committed", _("已导入")
+    DISCARDED = "discarded", _("已放弃")

@@ -89,7 +89,9 @@ def load_demo(community: Community, *, now: dt.datetime | None = None, months: i
     from sunlit.finance import demo_money
 
     demo_money.load_demo(community, now=now)
-    # 阳光账本: the company's monthly costs, each closed month published, two 质询
+    # charges: late fees collected at the counter, waivers, meter readings imported
+    load_charges_demo(community, now=now)
+    # 阳光账本 (last: it publishes the closed months): the company's monthly costs, two 质询
     load_ledger_demo(community, actor=actor, first=first, months=months, now=now)
     return bills
 
@@ -181,3 +183,70 @@ def load_ledger_demo(community: Community, *, actor, first: dt.date, months: int
         report_services.raise_query(lift, actor=owner.user, question="3 部电梯的维保是按次还是包年？",
                                     now=now)
     return published
+
+
+# --- charges: late fees collected, waivers, meter readings imported ---------------------------------
+
+
+def load_charges_demo(community: Community, *, now: dt.datetime, homes: int = 30) -> dict:
+    """A few overdue bills paid with their late fee at the counter, one waiver approved and one
+    rejected (requested by finance, decided by the manager), and this month's water readings
+    imported from a CSV that also creates the per-unit meters."""
+    from sunlit.finance import meter_import, waivers
+    from sunlit.finance.choices import MeterKind, WaiverReason, WaiverTarget
+
+    def member(role):
+        found = (Membership.objects.in_community(community).active().filter(role=role)
+                 .select_related("user").order_by("pk").first())
+        return found.user if found else None
+
+    finance, manager = member(Role.FINANCE), member(Role.MANAGER)
+    if finance is None or manager is None:
+        return {}
+    today = timezone.localdate(now)
+    overdue = list(Bill.objects.in_community(community).unpaid().filter(
+        due_on__lt=today - dt.timedelta(days=selectors_policy(community).late_fee_grace_days + 5))
+        .select_related("unit__community", "unit__building").order_by("due_on", "id")[:12])
+    collected = 0
+    for bill in overdue[:6]:
+        payment = payments.receive_payment(bill.unit, actor=finance, amount=bill.outstanding + Decimal(20),
+                                           method=PaymentMethod.CASH, bills=[bill.pk], now=now)
+        collected += payment.late_fee_charges.count()
+    done = {"late_fees": collected}
+    if len(overdue) > 7:
+        approve = waivers.request_waiver(
+            overdue[6], actor=finance, target=WaiverTarget.LATE_FEE, whole=True,
+            reason_category=WaiverReason.SERVICE, reason="当月电梯停运 9 天，经核实按约定减免滞纳金", now=now)
+        waivers.approve_waiver(approve, actor=manager, note="核实属实", now=now)
+        reject = waivers.request_waiver(
+            overdue[7], actor=finance, target=WaiverTarget.BILL, amount="50.00",
+            reason_category=WaiverReason.OTHER, reason="业主称长期出差未入住", now=now)
+        waivers.reject_waiver(reject, actor=manager, note="空置不属于减免情形，请按约定缴纳", now=now)
+        done["waivers"] = 2
+    units = list(Unit.objects.in_community(community).filter(usage=R.RESIDENTIAL).select_related("building")
+                 .order_by("id")[:homes])
+    rows = ["表号,房号,上期读数,本期读数,抄表日期"]
+    for n, unit in enumerate(units):
+        start = Decimal(300 + (n * 37) % 500)
+        rows.append(f"SB-{unit.pk:06d},{unit.label},{start},{start + 8 + (n * 7) % 19},{today:%Y-%m-%d}")
+    staged = meter_import.stage_meter_import(
+        community, actor=finance if can_manage(finance, community) else manager, kind=MeterKind.WATER,
+        period_start=today.replace(day=1), filename="本月水表抄表.csv",
+        data=("\n".join(rows) + "\n").encode("utf-8"), create_missing=True)
+    if not staged.errors:
+        meter_import.commit_meter_import(staged, actor=finance if can_manage(finance, community) else manager,
+                                         now=now)
+        done["readings"] = len(units)
+    return done
+
+
+def selectors_policy(community):
+    from sunlit.finance.selectors import policy_of
+
+    return policy_of(community)
+
+
+def can_manage(user, community) -> bool:
+    from sunlit.core.permissions import can
+
+    return can(user, "finance.manage", community=community)

@@ -51,6 +51,8 @@ CHART: tuple[tuple[str, str, str], ...] = (
     ("6001", "主营业务收入-物业服务费", A.INCOME),
     ("6002", "主营业务收入-停车服务费", A.INCOME),
     ("6003", "主营业务收入-公共能耗分摊", A.INCOME),
+    # charges: approved waivers (减免) of bills reduce income here (a debit balance)
+    ("6009", "主营业务收入-减免（冲减收入）", A.INCOME),
     ("6051", "其他业务收入", A.INCOME),
     ("6301", "营业外收入-滞纳金", A.INCOME),
     ("6401", "主营业务成本-人工", A.EXPENSE),
@@ -67,6 +69,7 @@ CHART: tuple[tuple[str, str, str], ...] = (
 
 CASH, BANK, POS, RECEIVABLE, PREPAID, DEPOSITS, UTILITIES = (
     "1001", "1002", "1012", "1122", "2203", "2241", "2242")
+LATE_FEES, WAIVERS = "6301", "6009"  # charges: 滞纳金 collected; 减免 of bills
 MAX_LINES = 10_000
 
 

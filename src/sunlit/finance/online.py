@@ -28,6 +28,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,17 +89,26 @@ def providers_for(community: Community) -> list[tuple[str, str, bool]]:
 
 
 def order_lines(bills: Sequence[Bill], as_of: dt.date) -> list[dict]:
-    """What an order charges: each bill's outstanding amount. (Hook: a late-fee module adds
-    its lines here, with their own account; today only the bills' amounts are charged.)"""
-    return [
-        {
-            "id": b.pk,
-            "number": b.number,
-            "period": f"{b.period_start:%Y-%m}",
-            "amount": money.text(b.outstanding),
-        }
-        for b in bills
-    ]
+    """What an order charges per bill: its outstanding principal and its late fee as of
+    ``as_of`` (``finance.latefees``: counting this principal as paid that day, less what was
+    collected or waived), the way the counter collects. ``amount`` is their sum."""
+    from sunlit.finance import latefees
+    from sunlit.finance.selectors import policy_of
+
+    bills = list(bills)
+    if not bills:
+        return []
+    terms = latefees.Terms.of(policy_of(bills[0].community_id))
+    prefetch_related_objects(bills, *latefees.PREFETCH)
+    lines = []
+    for b in bills:
+        fee = money.ZERO
+        if latefees.may_owe(b, as_of, terms):
+            fee = latefees.bill_late_fee(b, as_of, terms, [(as_of, b.outstanding)]).owed
+        lines.append({"id": b.pk, "number": b.number, "period": f"{b.period_start:%Y-%m}",
+                      "principal": money.text(b.outstanding), "late_fee": money.text(fee),
+                      "amount": money.text(b.outstanding + fee)})
+    return lines
 
 
 def _new_trade_no(now: dt.datetime) -> str:

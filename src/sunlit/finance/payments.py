@@ -20,16 +20,16 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sunlit.core import audit
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
-from sunlit.finance import ledger, money
+from sunlit.finance import latefees, ledger, money
 from sunlit.finance.choices import COUNTER_METHODS, AllocationKind, BillStatus, EntrySource, PaymentMethod
-from sunlit.finance.models import Allocation, Bill, Payment, PrepaidBalance, Refund
+from sunlit.finance.models import Allocation, Bill, LateFeeCharge, Payment, PrepaidBalance, Refund
 from sunlit.registry.models import Unit
 from sunlit.transparency import services as log
 
@@ -77,6 +77,56 @@ def _locked_unpaid(unit_ids: Sequence[int]) -> dict[int, list[Bill]]:
     return bills
 
 
+# --- late fees at the moment of payment (charges) ---------------------------------------------------
+
+
+def _policy_of(community):
+    from sunlit.finance.selectors import policy_of
+
+    return policy_of(community)
+
+
+def _locked_for_payment(unit: Unit, today: dt.date, terms: latefees.Terms
+                        ) -> tuple[list[Bill], list[Bill]]:
+    """The unit's unpaid bills, and its paid bills that still owe a late fee, locked (id order)
+    with their allocations, late-fee collections and waivers."""
+    unpaid_q = Q(status__in=[BillStatus.OPEN, BillStatus.PARTIAL])
+    wanted = unpaid_q
+    if terms.collect:
+        wanted = unpaid_q | Q(status=BillStatus.PAID,
+                              due_on__lt=today - dt.timedelta(days=terms.terms.grace_days))
+    locked = list(Bill.objects.filter(unit=unit).filter(wanted).order_by("id").select_for_update())
+    prefetch_related_objects(locked, *latefees.PREFETCH)
+    unpaid = sorted((b for b in locked if b.status != BillStatus.PAID),
+                    key=lambda b: (b.due_on, b.period_start, b.pk))
+    owing = [b for b in locked if b.status == BillStatus.PAID
+             and latefees.bill_late_fee(b, today, terms).owed > 0]
+    return unpaid, owing
+
+
+def _apply_with_late_fees(bills: Sequence[Bill], amount: Decimal, today: dt.date,
+                          terms: latefees.Terms):
+    """Splits ``amount`` over ``bills`` in order: each bill's principal first, then its late
+    fee as of ``today`` (counting the principal just paid as paid today). Returns
+    ([(bill, principal)], [(bill, late fee, BillLateFee)])."""
+    applied, fees, left = [], [], amount
+    for bill in bills:
+        if left <= 0:
+            break
+        take = min(left, bill.outstanding)
+        if take > 0:
+            applied.append((bill, take))
+            left -= take
+        if not latefees.may_owe(bill, today, terms) or left <= 0:
+            continue
+        view = latefees.bill_late_fee(bill, today, terms, [(today, take)] if take > 0 else [])
+        fee = min(left, view.owed)
+        if fee > 0:
+            fees.append((bill, fee, view))
+            left -= fee
+    return applied, fees
+
+
 # --- counter payments -----------------------------------------------------------------------------
 
 
@@ -86,7 +136,10 @@ def receive_payment(unit: Unit, *, actor: User, amount, method: str, bills: Sequ
                     now: dt.datetime | None = None) -> Payment:
     """Records money received at the counter — 柜台收款 — for a unit, and applies it.
 
-    ``bills`` (ids) are the bills the payer picked; without them, oldest first. A retry with
+    ``bills`` (ids) are the bills the payer picked; without them, oldest first (with the paid
+    bills that still owe a late fee). Each bill takes its principal first, then its late fee
+    as of the payment's date (``latefees``), collected in the same entry (credit 6301) unless
+    the community switched collection off; the rest goes to the prepaid balance. A retry with
     the same ``idempotency_key`` returns the first payment (the unique constraint backs it).
     """
     community = unit.community
@@ -130,12 +183,17 @@ def record_payment(unit: Unit, *, actor: User | None, amount: Decimal, method: s
     Callers check permission and validate first (``receive_payment`` at the counter,
     ``online.handle_callback`` for a provider's verified notification, whose ``actor`` is
     None). ``bills`` go first, in order (all must still be unpaid unless ``then_oldest``);
-    with ``then_oldest`` what is left goes to the unit's other unpaid bills oldest first.
-    The rest goes to prepaid. Must run inside the caller's transaction.
+    with ``then_oldest`` what is left goes to the unit's other unpaid bills (and paid bills
+    still owing a late fee) oldest first. Each bill takes its principal, then its late fee as
+    of the payment's date (``latefees``). The rest goes to prepaid. Must run inside the
+    caller's transaction.
     """
     community = unit.community
     picked = list(bills)
-    unpaid = _locked_unpaid([unit.pk]).get(unit.pk, [])
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    terms = latefees.Terms.of(_policy_of(community))
+    unpaid, owing = _locked_for_payment(unit, today, terms)
     if picked and not then_oldest:
         by_id = {b.pk: b for b in unpaid}
         wrong = [b for b in picked if b not in by_id]
@@ -145,18 +203,22 @@ def record_payment(unit: Unit, *, actor: User | None, amount: Decimal, method: s
         targets = [b for b in unpaid if b.pk in set(picked)]
     elif picked:
         first = set(picked)
-        targets = [b for b in unpaid if b.pk in first] + [b for b in unpaid if b.pk not in first]
+        rest = [*(b for b in unpaid if b.pk not in first), *owing]
+        targets = [b for b in unpaid if b.pk in first] + sorted(
+            rest, key=lambda b: (b.due_on, b.period_start, b.pk))
     else:
-        targets = unpaid
-    applied = _apply(targets, amount)
-    to_prepaid = amount - sum((x for _b, x in applied), money.ZERO)
-    now = now or timezone.now()
-    today = timezone.localdate(now)
+        targets = sorted([*unpaid, *owing], key=lambda b: (b.due_on, b.period_start, b.pk))
+    applied, fees = _apply_with_late_fees(targets, amount, today, terms)
+    principal = sum((x for _b, x in applied), money.ZERO)
+    fee_total = sum((f for _b, f, _v in fees), money.ZERO)
+    to_prepaid = amount - principal - fee_total
     number = ledger.reserve_numbers(community, f"SK-{today:%Y%m}", 1)[0]
     lines = [ledger.Line(METHOD_ACCOUNT[method], debit=amount, unit_id=unit.pk, memo=number)]
-    if amount - to_prepaid:
-        lines.append(ledger.Line(ledger.RECEIVABLE, credit=amount - to_prepaid, unit_id=unit.pk,
-                                 memo=number))
+    if principal:
+        lines.append(ledger.Line(ledger.RECEIVABLE, credit=principal, unit_id=unit.pk, memo=number))
+    if fee_total:
+        lines.append(ledger.Line(ledger.LATE_FEES, credit=fee_total, unit_id=unit.pk,
+                                 memo=f"{number} 滞纳金"))
     if to_prepaid:
         lines.append(ledger.Line(ledger.PREPAID, credit=to_prepaid, unit_id=unit.pk, memo=number))
     entry = ledger.post_entry(community, ledger.EntrySpec(
@@ -176,12 +238,29 @@ def record_payment(unit: Unit, *, actor: User | None, amount: Decimal, method: s
         _settle(bill, x)
     if to_prepaid:
         _add_prepaid(unit.pk, community.pk, to_prepaid)
+    if fees:
+        LateFeeCharge.objects.bulk_create([
+            LateFeeCharge(community=community, bill=bill, unit=unit, payment=payment, as_of=today,
+                          amount=fee, assessed=view.computed.amount,
+                          calculation=view.computed.calculation, entry=entry, created_at=now)
+            for bill, fee, view in fees])
     log.record(community, "finance.payment.received", payment, time=now, public={
         "number": number, "unit": unit.label, "method": str(method), "amount": amount,
         "allocations": [{"bill": b.number, "amount": money.text(x)} for b, x in applied],
         "to_prepaid": to_prepaid, "entry": entry.number, **(log_extra or {})})
+    if fees:
+        log.record(community, "finance.late_fee.collected", payment, time=now, public={
+            "payment": number, "unit": unit.label, "as_of": today, "total": fee_total,
+            "rate": str(terms.terms.daily_rate), "grace_days": terms.terms.grace_days,
+            "cap_percent": str(terms.terms.cap_percent),
+            "bills": [{"bill": b.number, "amount": money.text(fee), "days": view.days,
+                       "computed": money.text(view.computed.amount),
+                       "collected_before": money.text(view.collected),
+                       "waived": money.text(view.waived)} for b, fee, view in fees],
+            "entry": entry.number})
     audit.record(AuditEvent.Action.CREATE, payment, actor=actor, community=community,
-                 summary=f"收款 {number} {unit.label} {money.text(amount)} 元")
+                 summary=f"收款 {number} {unit.label} {money.text(amount)} 元"
+                 + (f"（含滞纳金 {money.text(fee_total)} 元）" if fee_total else ""))
     return payment
 
 
@@ -244,8 +323,9 @@ def refund_payment(payment: Payment, *, actor: User, amount, reason: str,
     """退款: gives back part or all of a payment, never more than is left of it.
 
     Takes first from the unit's prepaid balance (up to what the payment put there), then the
+    late fees the payment collected (newest bill first; they are owed again), then the
     payment's allocations back, newest first. The entry reverses the payment's: debit 2203 /
-    1122, credit the cash, POS or bank account the money came into.
+    6301 / 1122, credit the cash, POS or bank account the money came into.
     """
     community = payment.community
     require(actor, "finance.collect", community=community)
@@ -273,6 +353,20 @@ def refund_payment(payment: Payment, *, actor: User, amount, reason: str,
     from_prepaid_room = max(money.ZERO, payment.to_prepaid - from_prepaid_before)
     from_prepaid = min(amount, from_prepaid_room, prepaid.balance if prepaid else money.ZERO)
     left = amount - from_prepaid
+    # charges: then the late fees this payment collected (newest bill first), then principal
+    fees_back: list[tuple[Bill, Decimal]] = []
+    if left > 0:
+        net_fee = defaultdict(lambda: money.ZERO)
+        for bill_id, x in LateFeeCharge.objects.filter(payment=payment).values_list("bill_id", "amount"):
+            net_fee[bill_id] += x
+        fee_bills = {b.pk: b for b in Bill.objects.filter(pk__in=[k for k, v in net_fee.items() if v > 0])
+                     .order_by("id").select_for_update()}
+        for bill in sorted(fee_bills.values(), key=lambda b: (b.due_on, b.period_start, b.pk), reverse=True):
+            if left <= 0:
+                break
+            take = min(left, net_fee[bill.pk])
+            fees_back.append((bill, take))
+            left -= take
     taken: list[tuple[Bill, Decimal]] = []
     if left > 0:
         net = defaultdict(lambda: money.ZERO)
@@ -294,9 +388,13 @@ def refund_payment(payment: Payment, *, actor: User, amount, reason: str,
     lines = []
     if from_prepaid:
         lines.append(ledger.Line(ledger.PREPAID, debit=from_prepaid, unit_id=payment.unit_id, memo=number))
-    if amount - from_prepaid:
-        lines.append(ledger.Line(ledger.RECEIVABLE, debit=amount - from_prepaid, unit_id=payment.unit_id,
-                                 memo=number))
+    fee_back_total = sum((x for _b, x in fees_back), money.ZERO)
+    if fee_back_total:
+        lines.append(ledger.Line(ledger.LATE_FEES, debit=fee_back_total, unit_id=payment.unit_id,
+                                 memo=f"{number} 退滞纳金"))
+    if amount - from_prepaid - fee_back_total:
+        lines.append(ledger.Line(ledger.RECEIVABLE, debit=amount - from_prepaid - fee_back_total,
+                                 unit_id=payment.unit_id, memo=number))
     lines.append(ledger.Line(METHOD_ACCOUNT[payment.method], credit=amount, unit_id=payment.unit_id,
                              memo=number))
     entry = ledger.post_entry(community, ledger.EntrySpec(
@@ -312,9 +410,15 @@ def refund_payment(payment: Payment, *, actor: User, amount, reason: str,
                    amount=-x, entry=entry, created_at=now) for bill, x in taken])
     for bill, x in taken:
         _settle(bill, -x)
+    today_fee = timezone.localdate(now)
+    LateFeeCharge.objects.bulk_create([
+        LateFeeCharge(community=community, bill=bill, unit_id=payment.unit_id, payment=payment, refund=refund,
+                      as_of=today_fee, amount=-x, assessed=money.ZERO, calculation={"refund": number},
+                      entry=entry, created_at=now) for bill, x in fees_back])
     log.record(community, "finance.payment.refunded", refund, time=now, public={
         "number": number, "payment": payment.number, "unit": payment.unit.label, "amount": amount,
-        "reason": reason, "reopened": [{"bill": b.number, "amount": money.text(x)} for b, x in taken],
+        "reason": reason, "reopened": [{"bill": b.number, "amount": money.text(x)} for b, x in taken]
+        + [{"bill": b.number, "late_fee": money.text(x)} for b, x in fees_back],
         "entry": entry.number})
     audit.record(AuditEvent.Action.CREATE, refund, actor=actor,
                  summary=f"退款 {number}（收款 {payment.number}）{money.text(amount)} 元：{reason[:80]}")

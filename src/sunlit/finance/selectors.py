@@ -7,11 +7,22 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
-from sunlit.finance import calc, money
-from sunlit.finance.models import Allocation, Bill, FeeItem, FinancePolicy, Payment, PrepaidBalance, Tariff
+from sunlit.finance import calc, latefees, money
+from sunlit.finance.choices import WaiverStatus
+from sunlit.finance.models import (
+    Allocation,
+    Bill,
+    FeeItem,
+    FinancePolicy,
+    LateFeeCharge,
+    Payment,
+    PrepaidBalance,
+    Tariff,
+    Waiver,
+)
 from sunlit.registry.models import Unit
 
 
@@ -30,10 +41,13 @@ def late_fee_terms(community) -> calc.LateFeeTerms:
 
 @dataclass
 class BillView:
-    """A bill with what it owes today: outstanding and the late fee as of a date."""
+    """A bill with what it owes today: outstanding and the late fee as of a date (the late fee
+    still owed: computed less collected and waived, see ``finance.latefees``)."""
 
     bill: Bill
     late_fee: calc.LateFee
+    collected: Decimal = money.ZERO  # charges: late fees collected so far
+    waived: Decimal = money.ZERO     # charges: late fees waived so far
 
     @property
     def total_due(self) -> Decimal:
@@ -52,21 +66,32 @@ class UnitAccount:
     late_fees: Decimal
     as_of: dt.date
 
+    @property
+    def total_due(self) -> Decimal:
+        """What the household owes today: bills' principal plus late fees owed."""
+        return self.owed + self.late_fees
 
-def late_fees_for(bills: list[Bill], as_of: dt.date, terms: calc.LateFeeTerms) -> list[BillView]:
-    """The late fee of each bill as of ``as_of``, from its allocations (prefetched)."""
+
+def late_fees_for(bills: list[Bill], as_of: dt.date, terms) -> list[BillView]:
+    """The late fee owed by each bill as of ``as_of`` if it is paid in full that day, from its
+    allocations, late-fee collections and waivers (prefetched). ``terms``: ``latefees.Terms``
+    (or, as before, bare ``calc.LateFeeTerms``: collection on)."""
+    if isinstance(terms, calc.LateFeeTerms):
+        terms = latefees.Terms(True, terms)
     out = []
     for bill in bills:
-        paid = [(timezone.localdate(a.created_at), a.amount) for a in bill.allocations.all()]
-        fee = calc.late_fee(amount=bill.amount, due_on=bill.due_on, payments=paid, as_of=as_of,
-                            terms=terms)
-        out.append(BillView(bill, fee))
+        # what is owed when the bill is paid in full that day (a payment stops that day's fee):
+        # the amount a cashier collects and an owner pays
+        settle = [(as_of, bill.outstanding)] if bill.outstanding > 0 else []
+        view = latefees.bill_late_fee(bill, as_of, terms, settle)
+        out.append(BillView(bill, view.as_late_fee(), view.collected, view.waived))
     return out
 
 
 def bill_view(bill: Bill, as_of: dt.date) -> BillView:
     """One bill with its late fee as of ``as_of``."""
-    return late_fees_for([bill], as_of, late_fee_terms(bill.community_id))[0]
+    prefetch_related_objects([bill], *latefees.PREFETCH)
+    return late_fees_for([bill], as_of, latefees.Terms.of(policy_of(bill.community_id)))[0]
 
 
 def unit_account(unit: Unit, *, as_of: dt.date, bills_limit: int | None = 24) -> UnitAccount:
@@ -74,19 +99,23 @@ def unit_account(unit: Unit, *, as_of: dt.date, bills_limit: int | None = 24) ->
     queries whatever the number of bills)."""
     unpaid = Q(status__in=["open", "partial"])
     allocations = Prefetch("allocations", queryset=Allocation.objects.order_by("created_at", "id"))
-    bills = list(Bill.objects.filter(unit=unit).filter(unpaid).prefetch_related(allocations)
-                 .order_by("due_on", "id"))
-    recent_paid = Bill.objects.filter(unit=unit).exclude(unpaid).prefetch_related(allocations) \
-        .order_by("-period_start", "-id")
+    # charges: late fees collected and waived count against the late fee computed
+    charges = Prefetch("late_fee_charges", queryset=LateFeeCharge.objects.order_by("created_at", "id"))
+    waivers = Prefetch("waivers", queryset=Waiver.objects.filter(status=WaiverStatus.APPROVED))
+    bills = list(Bill.objects.filter(unit=unit).filter(unpaid)
+                 .prefetch_related(allocations, charges, waivers).order_by("due_on", "id"))
+    recent_paid = Bill.objects.filter(unit=unit).exclude(unpaid) \
+        .prefetch_related(allocations, charges, waivers).order_by("-period_start", "-id")
     if bills_limit is not None:
         recent_paid = recent_paid[:bills_limit]
-    views = late_fees_for(bills, as_of, late_fee_terms(unit.community_id)) + [
-        BillView(b, calc.LateFee(money.ZERO, 0, {})) for b in recent_paid]
+    terms = latefees.Terms.of(policy_of(unit.community_id))
+    views = late_fees_for(bills, as_of, terms) + late_fees_for(list(recent_paid), as_of, terms)
     for view in views:  # local dates for allocations
         for a in view.bill.allocations.all():
             a.local_date = timezone.localdate(a.created_at)
     payments = list(Payment.objects.filter(unit=unit).select_related("entry")
-                    .prefetch_related("allocations__bill", "refunds").order_by("-received_at")[:24])
+                    .prefetch_related("allocations__bill", "refunds",
+                                      "late_fee_charges__bill").order_by("-received_at")[:24])
     prepaid = PrepaidBalance.objects.filter(unit=unit).values_list("balance", flat=True).first()
     return UnitAccount(
         unit=unit, bills=views, payments=payments, prepaid=prepaid or money.ZERO,

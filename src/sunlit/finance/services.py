@@ -226,9 +226,13 @@ def set_tariff(fee_item: FeeItem, *, actor: User, price, effective_from: dt.date
 @transaction.atomic
 def update_policy(community: Community, *, actor: User, late_fee_daily_rate=None,
                   late_fee_grace_days=None, late_fee_cap_percent=None, notice_days=None,
-                  due_days=None, dual_approval_above=None,
-                  receipt_required_above=None) -> FinancePolicy:
-    """收费约定: the contract's late-fee terms, notice period and payment term. Logged."""
+                  due_days=None, dual_approval_above=None, receipt_required_above=None,
+                  late_fee_collect=None, today: dt.date | None = None) -> FinancePolicy:
+    """收费约定: the contract's late-fee terms, notice period, payment term, the expense
+    approval and receipt thresholds (public money). Logged.
+
+    ``late_fee_collect`` switches collecting late fees at payment on or off; switched on again,
+    late fees count only from that day (``late_fee_collect_from``; see ``finance.latefees``)."""
     require(actor, "finance.manage", community=community)
     policy = FinancePolicy.objects.select_for_update().get(pk=_policy(community).pk)
     errors, data = {}, {}
@@ -262,6 +266,14 @@ def update_policy(community: Community, *, actor: User, late_fee_daily_rate=None
             errors[name] = [_("应为 0 到 %(hi)d 的整数") % {"hi": high}]
             continue
         data[name] = value
+    # charges: the collection switch
+    if late_fee_collect is not None:
+        if not isinstance(late_fee_collect, bool):
+            errors["late_fee_collect"] = [_("应为是或否")]
+        else:
+            data["late_fee_collect"] = late_fee_collect
+            if late_fee_collect and not policy.late_fee_collect:
+                data["late_fee_collect_from"] = today or timezone.localdate()
     if errors:
         raise ValidationError(errors)
     changes = audit.diff(policy, data)
@@ -283,7 +295,10 @@ def policy_terms(policy: FinancePolicy) -> dict:
             "late_fee_cap_percent": str(policy.late_fee_cap_percent),
             "notice_days": policy.notice_days, "due_days": policy.due_days,
             "dual_approval_above": str(policy.dual_approval_above),
-            "receipt_required_above": str(policy.receipt_required_above)}
+            "receipt_required_above": str(policy.receipt_required_above),
+            "late_fee_collect": policy.late_fee_collect,
+            "late_fee_collect_from": (policy.late_fee_collect_from.isoformat()
+                                      if policy.late_fee_collect_from else None)}
 
 
 # --- meters ---------------------------------------------------------------------------------------
@@ -319,6 +334,7 @@ def record_readings(community: Community, *, actor: User, period_start: dt.date,
     require(actor, "finance.bill", community=community)
     billing.check_period(period_start)
     errors, rows, seen = {}, [], set()
+    what_previous, what_current = _("上期读数"), _("本期读数")  # once, not per reading (imports)
     for i, (meter, previous, current) in enumerate(readings):
         where = f"readings.{i}"
         if meter is None or meter.community_id != community.pk:
@@ -329,8 +345,8 @@ def record_readings(community: Community, *, actor: User, period_start: dt.date,
             continue
         seen.add(meter.pk)
         try:
-            prev = money.parse_decimal(previous, what=_("上期读数"), places=2)
-            cur = money.parse_decimal(current, what=_("本期读数"), places=2)
+            prev = money.parse_decimal(previous, what=what_previous, places=2)
+            cur = money.parse_decimal(current, what=what_current, places=2)
         except money.MoneyError as exc:
             errors[where] = [str(exc)]
             continue

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sunlit.finance import report_views, views, views_online
+from sunlit.finance import report_views, views, views_charges, views_online
 from sunlit.finance import views_money as money_views
 
 app_name = "finance"
@@ -53,4 +53,12 @@ urlpatterns += [
     path("ledger/<str:month>/content.json", report_views.ledger_content_json, name="ledger_content_json"),
     path("ledger/<str:month>/<str:key>/", report_views.ledger_figure, name="ledger_figure"),
     path("ledger/<str:month>/<str:key>.csv", report_views.ledger_figure_csv, name="ledger_figure_csv"),
+    # --- charges: late fees, waivers (减免), meter-reading imports ---
+    path("late-fees/", views_charges.late_fees, name="late_fees"),
+    path("bills/<int:bill_id>/waivers/new/", views_charges.waiver_new, name="waiver_new"),
+    path("waivers/", views_charges.waiver_list, name="waiver_list"),
+    path("waivers/<int:waiver_id>/decide/", views_charges.waiver_decide, name="waiver_decide"),
+    path("meters/import/", views_charges.meter_import_new, name="meter_import_new"),
+    path("meters/import/template/", views_charges.meter_import_template, name="meter_import_template"),
+    path("meters/import/<int:import_id>/", views_charges.meter_import_detail, name="meter_import"),
 ]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core.permissions import can, require
-from sunlit.finance import access, ledger, payments, receipts, selectors, services
+from sunlit.finance import access, ledger, money, payments, receipts, selectors, services
 from sunlit.finance.choices import BillStatus, RunStatus
 from sunlit.finance.forms import FeeItemForm, PaymentForm, RefundForm, RunForm, TariffForm, UnitSearchForm
 from sunlit.finance.models import Bill, BillingRun, JournalEntry
@@ -185,7 +185,8 @@ def unit_account(request, unit_id: int):
     unit = access.get_unit_for(request.user, unit_id)
     can_collect = can(request.user, "finance.collect", unit)
     account = selectors.unit_account(unit, as_of=timezone.localdate())
-    choices = [(str(v.bill.pk), f"{v.bill.number} · {v.bill.period_start:%Y-%m} · {v.bill.outstanding}")
+    choices = [(str(v.bill.pk), f"{v.bill.number} · {v.bill.period_start:%Y-%m} · {v.bill.outstanding}"
+                + (_(" + 滞纳金 %(fee)s") % {"fee": v.late_fee.amount} if v.late_fee.amount else ""))
                for v in account.bills if v.bill.status != BillStatus.PAID]
     form = PaymentForm(request.POST or None, bill_choices=choices,
                        initial={"idempotency_key": secrets.token_urlsafe(16)})
@@ -231,7 +232,16 @@ def payment_detail(request, payment_id: int):
         "payment": payment, "form": form, "can_refund": can_refund, "receipt": receipts.receipt_for(payment),
         "allocations": payment.allocations.select_related("bill").order_by("created_at", "id"),
         "refunds": payment.refunds.order_by("refunded_at"),
+        **_late_fee_context(payment),  # charges
     }, status=400 if form.errors else 200)
+
+
+def _late_fee_context(payment) -> dict:
+    """charges: the late fees a payment collected, and its principal, for the receipt."""
+    charges = list(payment.late_fee_charges.select_related("bill").order_by("created_at", "id"))
+    fee = sum((c.amount for c in charges if c.refund_id is None), money.ZERO)
+    return {"late_fee_charges": charges, "late_fee_total": fee,
+            "principal": payment.amount - payment.to_prepaid - fee}
 
 
 # --- the books ---------------------------------------------------------------------------------
@@ -268,4 +278,8 @@ def bill_detail(request, bill_id: int):
         "bill": bill, "view": view, "lines": bill.lines.select_related("fee_item", "calc").order_by("id"),
         "allocations": bill.allocations.select_related("payment").order_by("created_at", "id"),
         "staff": can(request.user, "finance.view", community=bill.community_id),
+        # charges: late fees collected, waivers
+        "late_fee_charges": bill.late_fee_charges.select_related("payment").order_by("created_at", "id"),
+        "waivers": bill.waivers.order_by("-requested_at"),
+        "can_waive": can(request.user, "finance.waive", community=bill.community_id),
     })

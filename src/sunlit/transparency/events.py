@@ -633,6 +633,37 @@ register_event(
     public={"entry": "text", "entry_date": "date", "ticket": "text"},
 )
 
+# --- finance charges: late fees collected, waivers (减免), meter-reading imports ----------------------
+# Late fees: per payment, each bill's fee with the terms it was computed from. Waivers: the bill,
+# amount, reason category and the approver's name and role (public responsibility); the free-text
+# reason only as a commitment (it may describe a household's circumstances); no owner data.
+
+register_event(
+    "finance.late_fee.collected", label=gettext_noop("收取滞纳金"), subject="finance.payment",
+    public={"payment": "text", "unit": "text", "as_of": "date", "total": "money", "rate": "decimal",
+            "grace_days": "int", "cap_percent": "decimal", "bills": "json", "entry": "text"},
+)
+register_event(
+    "finance.waiver.approved", label=gettext_noop("批准减免"), subject="finance.waiver",
+    public={"number": "text", "bill": "text", "unit": "text", "target": "text", "amount": "money",
+            "reason_category": "text", "requested_by": "text", "approver": "text",
+            "approver_role": "text", "effective_on": "date", "entry": "text?"},
+    private={"reason": "text"},
+)
+register_event(
+    "finance.waiver.rejected", label=gettext_noop("驳回减免"), subject="finance.waiver",
+    public={"number": "text", "bill": "text", "unit": "text", "target": "text",
+            "requested_amount": "money?", "whole": "bool", "reason_category": "text",
+            "requested_by": "text", "approver": "text", "approver_role": "text"},
+    private={"reason": "text", "note": "text?"},
+)
+register_event(
+    "finance.readings.imported", label=gettext_noop("导入抄表读数"), subject="finance.meterimport",
+    # the file by its SHA-256 and size, the month and meter kind, how many readings and new meters
+    public={"period_start": "date", "kind": "text", "sha256": "text", "size": "int",
+            "readings": "int", "meters_created": "int", "usage_total": "decimal"},
+)
+
 # --- board (每周曝光台): publications, co-signatures, contests and answers ---------------------------
 # The published board itself is off the log; its RFC 8785 canonical content is hashed
 # (content_sha256) so anyone can check the board they see against this leaf. Texts are masked.
