@@ -167,3 +167,17 @@ def test_one_time_charge_and_deposit(community, finance, homes, books):
     assert LogLeaf.objects.filter(event_type="finance.bill.issued", subject_id=str(bill.pk)).exists()
     with pytest.raises(ValidationError, match="已收过"):
         services.charge_one_time(homes[0], deposit, actor=finance, now=NOW)
+
+
+@pytest.mark.parametrize("parts", [("0.08", "128.58", "81.67"), ("105.17", "105.16")])
+def test_partial_payments_settle_a_bill_exactly(two_bills, finance, parts):
+    """SQLite keeps NUMERIC as a double: paid + amount computed in SQL (0.08 + 128.58 + 81.67)
+    exceeds 210.33 and trips the paid ≤ amount check. The locked row gets the exact Decimal."""
+    unit, bills = two_bills
+    for part in parts:
+        pay(unit, finance, part, bills=[bills[0].pk])
+    jan = Bill.objects.get(pk=bills[0].pk)
+    assert (jan.paid, jan.status) == (D("210.33"), BillStatus.PAID)
+    last = Payment.objects.order_by("-pk").first()
+    payments.refund_payment(last, actor=finance, amount=parts[-1], reason="多收", now=LATER)
+    assert Bill.objects.get(pk=bills[0].pk).paid == D("210.33") - D(parts[-1])

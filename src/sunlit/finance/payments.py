@@ -58,7 +58,9 @@ def _settle(bill: Bill, amount: Decimal) -> None:
     """Adds ``amount`` (negative: takes back) to a locked bill's paid amount and status."""
     paid = bill.paid + amount
     status = bill.status_for(paid)
-    Bill.objects.filter(pk=bill.pk).update(paid=F("paid") + amount, status=status)
+    # the row is locked: write the exact Decimal, not paid + amount in SQL (SQLite adds NUMERIC
+    # as doubles: 206.79 + 3.54 can exceed 210.33 and trip the paid ≤ amount check)
+    Bill.objects.filter(pk=bill.pk).update(paid=paid, status=status)
     bill.paid, bill.status = paid, status
 
 
@@ -305,7 +307,7 @@ def offset_prepaid_bulk(community: Community, unit_ids: Sequence[int], *, actor:
     allocations = []
     for prepaid, applied in plan:
         used = sum((x for _b, x in applied), money.ZERO)
-        PrepaidBalance.objects.filter(pk=prepaid.pk).update(balance=F("balance") - used)
+        PrepaidBalance.objects.filter(pk=prepaid.pk).update(balance=prepaid.balance - used)  # locked
         for bill, x in applied:
             allocations.append(Allocation(community_id=community.pk, bill=bill, kind=AllocationKind.PREPAID,
                                           amount=x, entry=entry, created_at=now))
@@ -402,9 +404,10 @@ def refund_payment(payment: Payment, *, actor: User, amount, reason: str,
         reverses=payment.entry), actor=actor, time=now)
     refund = Refund.objects.create(community=community, number=number, payment=payment, amount=amount,
                                    reason=reason, refunded_by=actor, refunded_at=now, entry=entry)
-    Payment.objects.filter(pk=payment.pk).update(refunded=F("refunded") + amount)
+    # both rows are locked: exact Decimals, not SQL arithmetic (SQLite's NUMERIC is a double)
+    Payment.objects.filter(pk=payment.pk).update(refunded=payment.refunded + amount)
     if from_prepaid:
-        PrepaidBalance.objects.filter(pk=prepaid.pk).update(balance=F("balance") - from_prepaid)
+        PrepaidBalance.objects.filter(pk=prepaid.pk).update(balance=prepaid.balance - from_prepaid)
     Allocation.objects.bulk_create([
         Allocation(community=community, bill=bill, payment=payment, kind=AllocationKind.REFUND,
                    amount=-x, entry=entry, created_at=now) for bill, x in taken])

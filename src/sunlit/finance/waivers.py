@@ -21,7 +21,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -175,7 +175,7 @@ def approve_waiver(waiver: Waiver, *, actor: User, note: str = "",
         Allocation.objects.create(community=community, bill=bill, kind=AllocationKind.WAIVER,
                                   amount=amount, entry=entry, created_at=now)
         paid = bill.paid + amount
-        Bill.objects.filter(pk=bill.pk).update(paid=F("paid") + amount, status=bill.status_for(paid))
+        Bill.objects.filter(pk=bill.pk).update(paid=paid, status=bill.status_for(paid))  # locked: exact
     role = _role_label(actor, community.pk)
     Waiver.objects.filter(pk=waiver.pk).update(
         status=WaiverStatus.APPROVED, amount=amount, decided_by=actor, decided_role=role,
