@@ -173,6 +173,10 @@ def _mount_routers() -> None:
     api.add_router("/v1/", tickets_router)
     api.add_router("/v1/", notices_router)
     api.add_router("/v1/finance/", finance_router)
+    # --- arrears (账龄, 收缴率, 催缴) ---
+    from sunlit.finance.arrears_api import router as arrears_router
+
+    api.add_router("/v1/finance/", arrears_router)
 
 
 _mount_routers()

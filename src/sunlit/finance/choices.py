@@ -84,3 +84,20 @@ class AllocationKind(models.TextChoices):
     PAYMENT = "payment", _("收款核销")
     PREPAID = "prepaid", _("预存款抵扣")
     REFUND = "refund", _("退款撤销核销")
+
+
+# --- arrears (催缴) ------------------------------------------------------------------------------
+
+
+class ReminderChannel(models.TextChoices):
+    """How a reminder reaches the household: always the inbox, plus SMS or e-mail if chosen
+    (sent through ``sunlit.notices``' channels)."""
+
+    INBOX = "inbox", _("站内通知")
+    SMS = "sms", _("短信")
+    EMAIL = "email", _("电子邮件")
+
+
+class ReminderTrigger(models.TextChoices):
+    SCHEDULE = "schedule", _("按规则自动")
+    MANUAL = "manual", _("人工催缴")

@@ -1,8 +1,9 @@
-"""Background work of the finance app: billing runs started from the web."""
+"""Background work of the finance app: billing runs started from the web; the reminder schedule."""
 
 from __future__ import annotations
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 
 @db_task()
@@ -11,3 +12,15 @@ def execute_billing_run(run_id: int) -> None:
     from sunlit.finance import services
 
     services.execute_billing_run(run_id)
+
+
+# --- arrears: reminders (催缴) ---------------------------------------------------------------------
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def send_due_reminders() -> int:
+    """Every 15 minutes: the reminder rules of every community (quiet hours respected; each
+    reminder at most once per unit, rule and period — reruns send nothing twice)."""
+    from sunlit.finance import reminders
+
+    return reminders.send_due_reminders()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sunlit.finance import views
+from sunlit.finance import arrears_views, views
 
 app_name = "finance"
 
@@ -18,4 +18,12 @@ urlpatterns = [
     path("payments/<int:payment_id>/", views.payment_detail, name="payment"),
     path("bills/<int:bill_id>/", views.bill_detail, name="bill"),
     path("my/", views.my_bills, name="my_bills"),
+    # --- arrears (账龄, 收缴率, 催缴) ---
+    path("arrears/", arrears_views.aging, name="aging"),
+    path("collection/", arrears_views.collection, name="collection"),
+    path("reminders/", arrears_views.reminder_home, name="reminders"),
+    path("reminders/templates/<int:template_id>/", arrears_views.reminder_template_edit,
+         name="reminder_template"),
+    path("reminders/rules/<int:rule_id>/", arrears_views.reminder_rule_edit, name="reminder_rule"),
+    path("units/<int:unit_id>/remind/", arrears_views.unit_remind, name="unit_remind"),
 ]
