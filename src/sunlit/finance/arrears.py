@@ -93,6 +93,12 @@ def end_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day + ONE_DAY, dt.time.min))
 
 
+def fen(value) -> Decimal:
+    """A SQL sum as an exact amount: SQLite adds DecimalField values as doubles (15 significant
+    digits are exact for any total below 10¹³ fen-rounded), so every sum is rounded to the fen."""
+    return money.to_fen(Decimal(value)) if value is not None else ZERO
+
+
 def empty_buckets() -> dict[str, Decimal]:
     return {key: ZERO for key in BUCKET_KEYS}
 
@@ -249,7 +255,7 @@ def _late_fee_groups(rows, as_of: dt.date, terms: calc.LateFeeTerms) -> Decimal:
     """Sum of the late fees of untouched bills grouped (due date, amount, count)."""
     total = ZERO
     for due_on, amount, count in rows:
-        fee = calc.late_fee(amount=amount, due_on=due_on, payments=(), as_of=as_of, terms=terms).amount
+        fee = calc.late_fee(amount=fen(amount), due_on=due_on, payments=(), as_of=as_of, terms=terms).amount
         total += fee * count
     return total
 
@@ -295,7 +301,7 @@ def aging(
         .values_list("b", "k", "s", "n")
     ):
         row = buildings.setdefault(b_id, Row(b_id, names.get(b_id, "")))
-        row.buckets[bucket] += amount
+        row.buckets[bucket] += fen(amount)
         row.bills += count
 
     units: dict[int, list] = {}  # unit → [total, bills, oldest due]
@@ -304,7 +310,7 @@ def aging(
         .annotate(s=Sum("amount"), n=Count(bill_key), o=Min(due))
         .values_list("unit_id", "s", "n", "o")
     ):
-        units[unit_id] = [amount, count, oldest]
+        units[unit_id] = [fen(amount), count, oldest]
 
     late_rows = (
         source.filter(**{f"{due}__lte": grace_end})
@@ -325,7 +331,7 @@ def aging(
         .values_list("fee_item_id", "k", "s", "n")
     ):
         row = items.setdefault(f_id, Row(f_id, item_names.get(f_id, "")))
-        row.buckets[bucket] += amount
+        row.buckets[bucket] += fen(amount)
         row.bills += count
 
     # Touched bills, exactly.
@@ -476,7 +482,7 @@ def aging_by_unit(community, *, as_of: dt.date, building=None, fee_item=None):
     for unit_id, bucket, amount in (
         source.values("unit_id", k=case).annotate(s=Sum("amount")).values_list("unit_id", "k", "s")
     ):
-        units[unit_id][bucket] += amount
+        units[unit_id][bucket] += fen(amount)
     for t in _touched_bills(touched, as_of, terms):
         owed = t.lines.get(item_id, ZERO) if item_id else t.outstanding
         if owed > 0:
@@ -594,13 +600,13 @@ def collection(
         .annotate(s=Sum("amount"), p=Sum("paid"))
         .values_list("b", "m", "s", "p")
     ):
-        cells[(b_id, _month(month))] = Rate(billed, paid)
+        cells[(b_id, _month(month))] = Rate(fen(billed), fen(paid))
     for b_id, month, amount in (
         later.values(b=F("bill__unit__building_id"), m=TruncMonth("bill__period_start"))
         .annotate(s=Sum("amount"))
         .values_list("b", "m", "s")
     ):
-        cells[(b_id, _month(month))].collected -= amount  # paid after the date: not yet collected then
+        cells[(b_id, _month(month))].collected -= fen(amount)  # paid after the date: not yet collected then
 
     # Prior years' arrears: owed at 1 January (amount − allocations before it), collected since.
     opening = end_of(start - ONE_DAY)
@@ -613,7 +619,7 @@ def collection(
         old_alloc = old_alloc.filter(bill__unit__building_id=building_id)
     arrears_by_building: dict[int, Rate] = defaultdict(Rate)
     for b_id, billed in old.values(b=F("unit__building_id")).annotate(s=Sum("amount")).values_list("b", "s"):
-        arrears_by_building[b_id].billed += billed
+        arrears_by_building[b_id].billed += fen(billed)
     for b_id, before, since in (
         old_alloc.filter(created_at__lt=cutoff)
         .values(b=F("bill__unit__building_id"))
@@ -623,8 +629,8 @@ def collection(
         )
         .values_list("b", "before", "since")
     ):
-        arrears_by_building[b_id].billed -= before or ZERO
-        arrears_by_building[b_id].collected += since or ZERO
+        arrears_by_building[b_id].billed -= fen(before)
+        arrears_by_building[b_id].collected += fen(since)
     arrears_by_building = {k: v for k, v in arrears_by_building.items() if v.billed}
 
     names = dict(Building.objects.filter(community_id=community_id).values_list("id", "name"))

@@ -562,4 +562,4 @@ def stats(community) -> dict:
     month = arrears.end_of(today.replace(day=1) - dt.timedelta(days=1))
     qs = Reminder.objects.filter(community_id=getattr(community, "pk", community), sent_at__gte=month)
     agg = qs.aggregate(n=Count("id"), units=Count("unit_id", distinct=True), total=Sum("amount"))
-    return {"month": agg["n"], "units": agg["units"], "total": agg["total"] or money.ZERO}
+    return {"month": agg["n"], "units": agg["units"], "total": arrears.fen(agg["total"])}
