@@ -175,22 +175,49 @@ class _Touched:
     late_fee: Decimal
 
 
-def _scope(community, as_of: dt.date, building_id: int | None):
-    community_id = getattr(community, "pk", community)
-    bills = Bill.objects.filter(community_id=community_id, issued_on__lte=as_of)
-    if building_id:
-        bills = bills.filter(unit__building_id=building_id)
-    later = Allocation.objects.filter(community_id=community_id, created_at__gte=end_of(as_of))
-    refunds = Allocation.objects.filter(community_id=community_id, kind=AllocationKind.REFUND)
-    untouched = (
-        bills.filter(status=BillStatus.OPEN)
-        .exclude(pk__in=later.values("bill_id"))
-        .exclude(pk__in=refunds.values("bill_id"))
-    )
-    touched = bills.filter(
-        Q(status=BillStatus.PARTIAL) | Q(pk__in=later.values("bill_id")) | Q(pk__in=refunds.values("bill_id"))
-    )
-    return untouched, touched
+class _Scope:
+    """The bills of a report as of a date. **Untouched** — no allocation before the end of
+    ``as_of``, so unpaid in full then — are aggregated in SQL, in up to two parts: today's 待缴
+    bills never refunded and never paid after the date (served by the (community, status,
+    due_on) index), and bills paid only after the date (only when there are such payments).
+    **Touched** — some allocation before, and unpaid now or paid later — are few and computed
+    exactly in Python (``_touched_bills``)."""
+
+    def __init__(self, community_id: int, as_of: dt.date, building_id: int | None):
+        self.community_id, self.as_of, self.building_id = community_id, as_of, building_id
+        cutoff = end_of(as_of)
+        allocations = Allocation.objects.filter(community_id=community_id)
+        self.later = allocations.filter(created_at__gte=cutoff).values("bill_id")
+        self.early = allocations.filter(created_at__lt=cutoff, bill_id__in=self.later).values("bill_id")
+        self.refunds = allocations.filter(kind=AllocationKind.REFUND).values("bill_id")
+        self.has_later = allocations.filter(created_at__gte=cutoff).exists()
+
+    def _base(self, p: str) -> Q:
+        q = Q(**{f"{p}community_id": self.community_id, f"{p}issued_on__lte": self.as_of})
+        if self.building_id:
+            q &= Q(**{f"{p}unit__building_id": self.building_id})
+        return q
+
+    def untouched(self, prefix: str = "") -> list[Q]:
+        """Conditions on Bill (``prefix`` "") or on BillLine (``prefix`` "bill__")."""
+        pk = "pk" if not prefix else "bill_id"
+        base = self._base(prefix)
+        parts = [base & Q(**{f"{prefix}status": BillStatus.OPEN}) & ~Q(**{f"{pk}__in": self.refunds})]
+        if self.has_later:
+            parts[0] &= ~Q(**{f"{pk}__in": self.later})
+            parts.append(base & Q(**{f"{pk}__in": self.later}) & ~Q(**{f"{pk}__in": self.early}))
+        return parts
+
+    def touched(self):
+        unpaid = Q(status__in=[BillStatus.OPEN, BillStatus.PARTIAL])
+        if not self.has_later:
+            # untouched = open and never refunded: touched = partial, or open with a refund
+            return Bill.objects.filter(self._base("") & (Q(status=BillStatus.PARTIAL) | (
+                Q(status=BillStatus.OPEN) & Q(pk__in=self.refunds))))
+        untouched = Q()
+        for q in self.untouched():
+            untouched |= q
+        return Bill.objects.filter(self._base("") & ~untouched & (unpaid | Q(pk__in=self.later)))
 
 
 def split_over_lines(
@@ -281,62 +308,64 @@ def aging(
     building_id = getattr(building, "pk", building)
     item_id = getattr(fee_item, "pk", fee_item)
     terms = selectors.late_fee_terms(community_id)
-    untouched, touched = _scope(community_id, as_of, building_id)
-    case = bucket_case(as_of)
+    scope = _Scope(community_id, as_of, building_id)
     grace_end = as_of - dt.timedelta(days=terms.grace_days + 1)  # due on or before: accruing
-
     if item_id:
         # One fee item: its lines' amounts (an untouched bill owes each line in full).
-        source = BillLine.objects.filter(bill__in=untouched.values("pk"), fee_item_id=item_id)
-        src_case, due, unit_building = bucket_case(as_of, "bill__due_on"), "bill__due_on", "unit__building_id"
-        bill_key = "bill_id"
+        sources = [BillLine.objects.filter(q, fee_item_id=item_id) for q in scope.untouched("bill__")]
+        case, due, bill_key = bucket_case(as_of, "bill__due_on"), "bill__due_on", "bill_id"
     else:
-        source, src_case, due, unit_building, bill_key = untouched, case, "due_on", "unit__building_id", "id"
+        sources = [Bill.objects.filter(q) for q in scope.untouched()]
+        case, due, bill_key = bucket_case(as_of), "due_on", "id"
 
     buildings: dict[int, Row] = {}
     names = dict(Building.objects.filter(community_id=community_id).values_list("id", "name"))
-    for b_id, bucket, amount, count in (
-        source.values(b=F(unit_building), k=src_case)
-        .annotate(s=Sum("amount"), n=Count(bill_key))
-        .values_list("b", "k", "s", "n")
-    ):
-        row = buildings.setdefault(b_id, Row(b_id, names.get(b_id, "")))
-        row.buckets[bucket] += fen(amount)
-        row.bills += count
-
     units: dict[int, list] = {}  # unit → [total, bills, oldest due]
-    for unit_id, amount, count, oldest in (
-        source.values("unit_id")
-        .annotate(s=Sum("amount"), n=Count(bill_key), o=Min(due))
-        .values_list("unit_id", "s", "n", "o")
-    ):
-        units[unit_id] = [fen(amount), count, oldest]
+    late_fees = ZERO
+    for source in sources:
+        for b_id, bucket, amount, count in (
+            source.values(b=F("unit__building_id"), k=case)
+            .annotate(s=Sum("amount"), n=Count(bill_key))
+            .values_list("b", "k", "s", "n")
+        ):
+            row = buildings.setdefault(b_id, Row(b_id, names.get(b_id, "")))
+            row.buckets[bucket] += fen(amount)
+            row.bills += count
+        for unit_id, amount, count, oldest in (
+            source.values("unit_id")
+            .annotate(s=Sum("amount"), n=Count(bill_key), o=Min(due))
+            .values_list("unit_id", "s", "n", "o")
+        ):
+            entry = units.setdefault(unit_id, [ZERO, 0, None])
+            entry[0] += fen(amount)
+            entry[1] += count
+            entry[2] = min(d for d in (entry[2], oldest) if d is not None)
+        late_rows = (
+            source.filter(**{f"{due}__lte": grace_end})
+            .values(d=F(due), a=F("amount"))
+            .annotate(n=Count(bill_key))
+            .values_list("d", "a", "n")
+        )
+        late_fees += _late_fee_groups(late_rows, as_of, terms)
 
-    late_rows = (
-        source.filter(**{f"{due}__lte": grace_end})
-        .values(d=F(due), a=F("amount"))
-        .annotate(n=Count(bill_key))
-        .values_list("d", "a", "n")
-    )
-    late_fees = _late_fee_groups(late_rows, as_of, terms)
-
-    items_q = BillLine.objects.filter(bill__in=untouched.values("pk"))
-    if item_id:
-        items_q = items_q.filter(fee_item_id=item_id)
     item_names = dict(FeeItem.objects.filter(community_id=community_id).values_list("id", "name"))
     items: dict[int, Row] = {}
-    for f_id, bucket, amount, count in (
-        items_q.values("fee_item_id", k=bucket_case(as_of, "bill__due_on"))
-        .annotate(s=Sum("amount"), n=Count("bill_id"))
-        .values_list("fee_item_id", "k", "s", "n")
-    ):
-        row = items.setdefault(f_id, Row(f_id, item_names.get(f_id, "")))
-        row.buckets[bucket] += fen(amount)
-        row.bills += count
+    for q in scope.untouched("bill__"):
+        items_q = BillLine.objects.filter(q)
+        if item_id:
+            items_q = items_q.filter(fee_item_id=item_id)
+        for f_id, bucket, amount, count in (
+            items_q.values("fee_item_id", k=bucket_case(as_of, "bill__due_on"))
+            .annotate(s=Sum("amount"), n=Count("bill_id"))
+            .values_list("fee_item_id", "k", "s", "n")
+        ):
+            row = items.setdefault(f_id, Row(f_id, item_names.get(f_id, "")))
+            row.buckets[bucket] += fen(amount)
+            row.bills += count
 
     # Touched bills, exactly.
     unit_building_of: dict[int, int] = {}
-    touched_rows = _touched_bills(touched, as_of, terms)
+    touched_rows = _touched_bills(scope.touched(), as_of, terms)
     if touched_rows:
         unit_building_of = dict(
             Unit.objects.filter(pk__in={t.bill.unit_id for t in touched_rows}).values_list(
@@ -472,18 +501,19 @@ def aging_by_unit(community, *, as_of: dt.date, building=None, fee_item=None):
     building_id = getattr(building, "pk", building)
     item_id = getattr(fee_item, "pk", fee_item)
     terms = selectors.late_fee_terms(community_id)
-    untouched, touched = _scope(community_id, as_of, building_id)
+    scope = _Scope(community_id, as_of, building_id)
     if item_id:
-        source = BillLine.objects.filter(bill__in=untouched.values("pk"), fee_item_id=item_id)
+        sources = [BillLine.objects.filter(q, fee_item_id=item_id) for q in scope.untouched("bill__")]
         case = bucket_case(as_of, "bill__due_on")
     else:
-        source, case = untouched, bucket_case(as_of)
+        sources, case = [Bill.objects.filter(q) for q in scope.untouched()], bucket_case(as_of)
     units: dict[int, dict[str, Decimal]] = defaultdict(empty_buckets)
-    for unit_id, bucket, amount in (
-        source.values("unit_id", k=case).annotate(s=Sum("amount")).values_list("unit_id", "k", "s")
-    ):
-        units[unit_id][bucket] += fen(amount)
-    for t in _touched_bills(touched, as_of, terms):
+    for source in sources:
+        for unit_id, bucket, amount in (
+            source.values("unit_id", k=case).annotate(s=Sum("amount")).values_list("unit_id", "k", "s")
+        ):
+            units[unit_id][bucket] += fen(amount)
+    for t in _touched_bills(scope.touched(), as_of, terms):
         owed = t.lines.get(item_id, ZERO) if item_id else t.outstanding
         if owed > 0:
             units[t.bill.unit_id][t.bucket] += owed

@@ -395,7 +395,9 @@ class Bill(CommunityOwned):
             models.CheckConstraint(condition=Q(paid__gte=0) & Q(paid__lte=F("amount")),
                                    name="finance_bill_paid_range"),
         ]
-        indexes = [models.Index(fields=["unit", "status", "due_on"])]
+        indexes = [models.Index(fields=["unit", "status", "due_on"]),
+                   # arrears reports and reminders: a community's unpaid bills without a scan
+                   models.Index(fields=["community", "status", "due_on"], name="finance_bill_status")]
 
     def __str__(self) -> str:
         return self.number
@@ -542,7 +544,8 @@ class Allocation(CommunityOwned):
         constraints = [models.CheckConstraint(condition=~Q(amount=0), name="finance_allocation_nonzero")]
         # (aging and collection reports: the allocations after a date, the refunds)
         indexes = [models.Index(fields=["community", "created_at"], name="finance_alloc_time"),
-                   models.Index(fields=["community", "kind"], name="finance_alloc_kind")]
+                   models.Index(fields=["community"], condition=Q(kind="refund"),
+                                name="finance_alloc_refunds")]
 
 
 class PrepaidBalance(CommunityOwned):

@@ -100,11 +100,15 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.AddIndex(
+            model_name='bill',
+            index=models.Index(fields=['community', 'status', 'due_on'], name='finance_bill_status'),
+        ),
+        migrations.AddIndex(
             model_name='allocation',
             index=models.Index(fields=['community', 'created_at'], name='finance_alloc_time'),
         ),
         migrations.AddIndex(
             model_name='allocation',
-            index=models.Index(fields=['community', 'kind'], name='finance_alloc_kind'),
+            index=models.Index(condition=models.Q(('kind', 'refund')), fields=['community'], name='finance_alloc_refunds'),
         ),
     ]
