@@ -272,3 +272,24 @@ def test_unit_without_accounts_is_recorded_without_recipients(community, january
     reminder = reminders.send_reminder(january[2], actor=finance, now=at(DUE + dt.timedelta(days=3)))
     assert reminder.recipients == 0 and not Notification.objects.exists()
     assert Bill.objects.filter(unit=january[2]).get().status == "open"
+
+
+# --- concurrency (PostgreSQL) ---------------------------------------------------------------------
+
+
+@pytest.mark.skipif(
+    __import__("django.db", fromlist=["connection"]).connection.vendor == "sqlite",
+    reason="in-memory SQLite serialises writers: nothing to race",
+)
+def test_two_workers_running_the_same_rule_send_each_reminder_once(transactional_db, community, homes,
+                                                                   property_fee, run, finance):
+    from tests.finance.test_concurrency import _race
+
+    run()
+    template = reminders.save_template(community, actor=finance, name="t", body="{单元} {金额}")
+    r = reminders.save_rule(community, actor=finance, name="r", days_after_due=7,
+                            channel=ReminderChannel.INBOX, template=template)
+    errors = _race(lambda n: reminders.run_rule(r, now=at(DUE + dt.timedelta(days=7))), 4)
+    assert errors == []
+    assert Reminder.objects.count() == 3
+    assert LogLeaf.objects.filter(event_type="finance.reminders.sent").count() == 1

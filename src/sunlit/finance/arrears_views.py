@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -71,7 +72,7 @@ def _pct(value) -> str:
 def aging(request):
     """欠费账龄: unpaid amounts as of a date per bucket, building, fee item; the largest debtors."""
     community = _community_for(request, "finance.view")
-    form = AgingFilter(request.GET or None, community=community)
+    form = AgingFilter(request.GET or None, community=community, initial={"as_of": timezone.localdate()})
     values = form.values()
     if request.GET.get("format") == "csv":
         header = [
@@ -113,7 +114,9 @@ def aging(request):
 def collection(request):
     """收缴率: by building and month, with a chart, the year's rate and 清欠率."""
     community = _community_for(request, "finance.view")
-    form = CollectionFilter(request.GET or None, community=community)
+    today = timezone.localdate()
+    form = CollectionFilter(request.GET or None, community=community,
+                            initial={"as_of": today, "year": today.year})
     values = form.values()
     report = arrears.collection(community, **values)
     if request.GET.get("format") == "csv":
