@@ -293,3 +293,16 @@ def test_two_workers_running_the_same_rule_send_each_reminder_once(transactional
     assert errors == []
     assert Reminder.objects.count() == 3
     assert LogLeaf.objects.filter(event_type="finance.reminders.sent").count() == 1
+
+
+def test_the_periodic_task_runs_the_rules(community, january, rule):
+    import time_machine
+
+    from sunlit.finance.tasks import send_due_reminders
+
+    rule()
+    with time_machine.travel(at(DUE + dt.timedelta(days=7), 23), tick=False):
+        assert send_due_reminders.call_local() == 0  # quiet hours
+    with time_machine.travel(at(DUE + dt.timedelta(days=8), 9), tick=False):
+        assert send_due_reminders.call_local() == 3
+        assert send_due_reminders.call_local() == 0

@@ -373,7 +373,10 @@ def due_units(rule: ReminderRule, today: dt.date):
         .filter(owed__gte=rule.min_amount)
         .values_list("unit_id", "period")
     )
-    done = set(Reminder.objects.filter(rule=rule).values_list("unit_id", "period"))
+    rows = list(rows)
+    # only the periods at stake: the rule's history grows by a month of units every month
+    done = set(Reminder.objects.filter(rule=rule, period__in={p for _u, p in rows})
+               .values_list("unit_id", "period"))
     return [(unit_id, period) for unit_id, period in rows if (unit_id, period) not in done]
 
 
