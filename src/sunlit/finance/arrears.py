@@ -30,7 +30,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.db.models import Case, CharField, Count, F, Max, Min, Q, Sum, Value, When
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -322,24 +321,14 @@ def aging(
     names = dict(Building.objects.filter(community_id=community_id).values_list("id", "name"))
     units: dict[int, list] = {}  # unit → [total, bills, oldest due]
     late_fees = ZERO
+    # One pass per source: (unit, bucket) groups, no join; buildings are mapped in Python.
+    groups = []
     for source in sources:
-        for b_id, bucket, amount, count in (
-            source.values(b=F("unit__building_id"), k=case)
-            .annotate(s=Sum("amount"), n=Count(bill_key))
-            .values_list("b", "k", "s", "n")
-        ):
-            row = buildings.setdefault(b_id, Row(b_id, names.get(b_id, "")))
-            row.buckets[bucket] += fen(amount)
-            row.bills += count
-        for unit_id, amount, count, oldest in (
-            source.values("unit_id")
+        groups += list(
+            source.values("unit_id", k=case)
             .annotate(s=Sum("amount"), n=Count(bill_key), o=Min(due))
-            .values_list("unit_id", "s", "n", "o")
-        ):
-            entry = units.setdefault(unit_id, [ZERO, 0, None])
-            entry[0] += fen(amount)
-            entry[1] += count
-            entry[2] = min(d for d in (entry[2], oldest) if d is not None)
+            .values_list("unit_id", "k", "s", "n", "o")
+        )
         late_rows = (
             source.filter(**{f"{due}__lte": grace_end})
             .values(d=F(due), a=F("amount"))
@@ -347,6 +336,20 @@ def aging(
             .values_list("d", "a", "n")
         )
         late_fees += _late_fee_groups(late_rows, as_of, terms)
+    units_q = Unit.objects.filter(community_id=community_id)
+    if building_id:
+        units_q = units_q.filter(building_id=building_id)
+    unit_building = dict(units_q.order_by().values_list("id", "building_id"))
+    for unit_id, bucket, amount, count, oldest in groups:
+        amount = fen(amount)
+        b_id = unit_building.get(unit_id)
+        row = buildings.setdefault(b_id, Row(b_id, names.get(b_id, "")))
+        row.buckets[bucket] += amount
+        row.bills += count
+        entry = units.setdefault(unit_id, [ZERO, 0, None])
+        entry[0] += amount
+        entry[1] += count
+        entry[2] = min(d for d in (entry[2], oldest) if d is not None)
 
     item_names = dict(FeeItem.objects.filter(community_id=community_id).values_list("id", "name"))
     items: dict[int, Row] = {}
@@ -364,14 +367,7 @@ def aging(
             row.bills += count
 
     # Touched bills, exactly.
-    unit_building_of: dict[int, int] = {}
     touched_rows = _touched_bills(scope.touched(), as_of, terms)
-    if touched_rows:
-        unit_building_of = dict(
-            Unit.objects.filter(pk__in={t.bill.unit_id for t in touched_rows}).values_list(
-                "id", "building_id"
-            )
-        )
     for t in touched_rows:
         owed = t.lines.get(item_id, ZERO) if item_id else t.outstanding
         fee = _line_fee(t.late_fee, owed, t.outstanding) if item_id else t.late_fee
@@ -383,7 +379,7 @@ def aging(
             row.bills += 1
         if owed <= 0:
             continue
-        b_id = unit_building_of[t.bill.unit_id]
+        b_id = unit_building.get(t.bill.unit_id)
         row = buildings.setdefault(b_id, Row(b_id, names.get(b_id, "")))
         row.buckets[t.bucket] += owed
         row.bills += 1
@@ -394,14 +390,8 @@ def aging(
         late_fees += fee
 
     unit_counts: dict[int, int] = defaultdict(int)
-    if buildings:
-        unit_building = (
-            dict(Unit.objects.filter(pk__in=list(units)).values_list("id", "building_id"))
-            if len(units) <= 5000
-            else dict(Unit.objects.filter(community_id=community_id).values_list("id", "building_id"))
-        )
-        for unit_id in units:
-            unit_counts[unit_building.get(unit_id)] += 1
+    for unit_id in units:
+        unit_counts[unit_building.get(unit_id)] += 1
     for b_id, row in buildings.items():
         row.unit_count = unit_counts.get(b_id, 0)
     totals = empty_buckets()
@@ -626,13 +616,13 @@ def collection(
         later = later.filter(bill__unit__building_id=building_id)
     cells: dict[tuple[int, dt.date], Rate] = {}
     for b_id, month, billed, paid in (
-        bills.values(b=F("unit__building_id"), m=TruncMonth("period_start"))
+        bills.values(b=F("unit__building_id"), m=F("period_start"))
         .annotate(s=Sum("amount"), p=Sum("paid"))
         .values_list("b", "m", "s", "p")
     ):
-        cells[(b_id, _month(month))] = Rate(fen(billed), fen(paid))
+        cells.setdefault((b_id, _month(month)), Rate()).add(Rate(fen(billed), fen(paid)))
     for b_id, month, amount in (
-        later.values(b=F("bill__unit__building_id"), m=TruncMonth("bill__period_start"))
+        later.values(b=F("bill__unit__building_id"), m=F("bill__period_start"))
         .annotate(s=Sum("amount"))
         .values_list("b", "m", "s")
     ):
