@@ -268,3 +268,14 @@ def test_percent_is_exact_half_up():
     assert arrears.percent(D("2"), D("3")) == D("66.67")
     assert arrears.percent(D("1"), D("8")) == D("12.50")
     assert arrears.percent(D("0.01"), D("0")) is None
+
+
+@pytest.mark.parametrize("days", [29, 30, 31, 32, 100, 400, 4000])
+def test_grouped_late_fees_equal_calc_for_untouched_bills(community, january, days):
+    as_of = DUE + dt.timedelta(days=days)
+    terms = selectors.late_fee_terms(community)
+    rows = [(DUE, D("210.33"), 1), (DUE, D("282.78"), 2), (DUE - dt.timedelta(days=3), D("0.01"), 5)]
+    fees = [calc.late_fee(amount=a, due_on=d, payments=(), as_of=as_of, terms=terms).amount * n
+            for d, a, n in rows]
+    expected = sum(fees, D(0))
+    assert arrears._late_fee_groups(rows, as_of, terms) == expected

@@ -280,9 +280,14 @@ def _touched_bills(touched, as_of: dt.date, terms: calc.LateFeeTerms) -> list[_T
 def _late_fee_groups(rows, as_of: dt.date, terms: calc.LateFeeTerms) -> Decimal:
     """Sum of the late fees of untouched bills grouped (due date, amount, count)."""
     total = ZERO
+    rate, cap_share = Fraction(terms.daily_rate), Fraction(terms.cap_percent) / 100
     for due_on, amount, count in rows:
-        fee = calc.late_fee(amount=fen(amount), due_on=due_on, payments=(), as_of=as_of, terms=terms).amount
-        total += fee * count
+        # calc.late_fee with nothing paid: one piece, the whole amount × rate × days, capped
+        days = (as_of - due_on).days - terms.grace_days
+        if days <= 0:
+            continue
+        exact, cap = Fraction(fen(amount)) * rate * days, Fraction(fen(amount)) * cap_share
+        total += calc.round_half_up(min(exact, cap)) * count
     return total
 
 
