@@ -181,6 +181,10 @@ def _mount_routers() -> None:
     from sunlit.governance.meeting_api import router as meetings_router
 
     api.add_router("/v1/", meetings_router)
+    # --- arrears (账龄, 收缴率, 催缴) ---
+    from sunlit.finance.arrears_api import router as arrears_router
+
+    api.add_router("/v1/finance/", arrears_router)
 
 
 _mount_routers()

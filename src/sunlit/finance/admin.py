@@ -97,3 +97,24 @@ class PaymentOrderAdmin(ReadOnlyAdmin):
 class CallbackRefusalAdmin(ReadOnlyAdmin):
     list_display = ("received_at", "community", "provider", "reason", "out_trade_no", "amount_seen")
     list_filter = ("provider", "reason")
+# --- arrears (催缴): read-only like the rest ----------------------------------------------------------
+
+from sunlit.finance.models import Reminder, ReminderRule, ReminderTemplate  # noqa: E402
+
+
+@admin.register(ReminderTemplate)
+class ReminderTemplateAdmin(ReadOnlyAdmin):
+    list_display = ["name", "community", "updated_at"]
+
+
+@admin.register(ReminderRule)
+class ReminderRuleAdmin(ReadOnlyAdmin):
+    list_display = ["name", "days_after_due", "channel", "min_amount", "is_active", "community"]
+    list_filter = ["channel", "is_active"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    list_display = ["unit", "rule", "trigger", "channel", "period", "amount", "recipients", "sent_at"]
+    list_filter = ["trigger", "channel"]
+    list_select_related = ["unit__building", "rule"]

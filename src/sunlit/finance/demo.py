@@ -91,6 +91,8 @@ def load_demo(community: Community, *, now: dt.datetime | None = None, months: i
     demo_money.load_demo(community, now=now)
     # charges: late fees collected at the counter, waivers, meter readings imported
     load_charges_demo(community, now=now)
+    # arrears: reminder templates and rules, the first reminders
+    load_arrears_demo(community, actor=actor, now=now)
     # 阳光账本 (last: it publishes the closed months): the company's monthly costs, two 质询
     load_ledger_demo(community, actor=actor, first=first, months=months, now=now)
     return bills
@@ -250,3 +252,48 @@ def can_manage(user, community) -> bool:
     from sunlit.core.permissions import can
 
     return can(user, "finance.manage", community=community)
+
+
+# --- arrears (催缴): a template, three rules, the first reminders --------------------------------------
+
+
+def load_arrears_demo(community: Community, *, actor, now: dt.datetime, limit: int = 200) -> int:
+    """The demo's reminder set-up: the standard template, rules at 7 days (inbox), 30 days (SMS)
+    and 90 days (e-mail), and the 7-day rule run once (at most ``limit`` units, in daytime) so
+    the reminders page and the owners' inboxes have something. Returns the reminders sent."""
+    from sunlit.finance import reminders
+    from sunlit.finance.choices import ReminderChannel
+
+    template = reminders.save_template(community, actor=actor, name="标准催缴",
+                                       body=reminders.DEFAULT_TEMPLATE)
+    short = reminders.save_template(
+        community, actor=actor, name="短信简版",
+        body="【{小区}】{单元} 物业费 {金额} 元已逾期（{账期}），请在“我的账单”缴纳。已缴请忽略。")
+    first = reminders.save_rule(community, actor=actor, name="逾期7天提醒", days_after_due=7,
+                                channel=ReminderChannel.INBOX, template=template)
+    reminders.save_rule(community, actor=actor, name="逾期30天短信", days_after_due=30,
+                        channel=ReminderChannel.SMS, template=short, min_amount="50.00")
+    reminders.save_rule(community, actor=actor, name="逾期90天邮件", days_after_due=90,
+                        channel=ReminderChannel.EMAIL, template=template, min_amount="100.00")
+    local = timezone.localtime(now)
+    when = local.replace(hour=10, minute=0, second=0, microsecond=0)
+    if when > local:
+        when -= dt.timedelta(days=1)  # never in the future: yesterday's daytime run
+    sent = len(reminders.run_rule(first, now=when, limit=limit))
+    # The households with an account (the demo owner among them) get theirs in the inbox too.
+    from django.core.exceptions import ValidationError
+
+    from sunlit.finance.models import Reminder
+    from sunlit.registry.models import Ownership
+
+    reminded = set(Reminder.objects.in_community(community).values_list("unit_id", flat=True))
+    with_accounts = (Ownership.objects.in_community(community).current(timezone.localdate(when))
+                     .filter(person__user__isnull=False).exclude(unit_id__in=reminded)
+                     .order_by("unit_id").values_list("unit_id", flat=True).distinct()[:10])
+    for unit in Unit.objects.filter(pk__in=list(with_accounts)).select_related("community", "building"):
+        try:
+            reminders.send_reminder(unit, actor=actor, now=when)
+        except ValidationError:
+            continue  # nothing overdue: nothing to remind
+        sent += 1
+    return sent

@@ -1,4 +1,4 @@
-"""Background work of the finance app: billing runs started from the web."""
+"""Background work of the finance app: billing runs started from the web; the reminder schedule."""
 
 from __future__ import annotations
 
@@ -24,3 +24,13 @@ def close_expired_payment_orders() -> int:
     from sunlit.finance import online
 
     return online.close_expired_orders()
+# --- arrears: reminders (催缴) ---------------------------------------------------------------------
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def send_due_reminders() -> int:
+    """Every 15 minutes: the reminder rules of every community (quiet hours respected; each
+    reminder at most once per unit, rule and period — reruns send nothing twice)."""
+    from sunlit.finance import reminders
+
+    return reminders.send_due_reminders()

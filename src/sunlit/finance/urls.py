@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sunlit.finance import report_views, views, views_charges, views_online
+from sunlit.finance import arrears_views, report_views, views, views_charges, views_online
 from sunlit.finance import views_money as money_views
 
 app_name = "finance"
@@ -61,4 +61,12 @@ urlpatterns += [
     path("meters/import/", views_charges.meter_import_new, name="meter_import_new"),
     path("meters/import/template/", views_charges.meter_import_template, name="meter_import_template"),
     path("meters/import/<int:import_id>/", views_charges.meter_import_detail, name="meter_import"),
+    # --- arrears (账龄, 收缴率, 催缴) ---
+    path("arrears/", arrears_views.aging, name="aging"),
+    path("collection/", arrears_views.collection, name="collection"),
+    path("reminders/", arrears_views.reminder_home, name="reminders"),
+    path("reminders/templates/<int:template_id>/", arrears_views.reminder_template_edit,
+         name="reminder_template"),
+    path("reminders/rules/<int:rule_id>/", arrears_views.reminder_rule_edit, name="reminder_rule"),
+    path("units/<int:unit_id>/remind/", arrears_views.unit_remind, name="unit_remind"),
 ]

@@ -57,12 +57,15 @@ def _recipient_ids(recipients: Iterable[Any]) -> list[int]:
 
 
 def notify(*, community: Community, recipients: Iterable[User | int], title: str, body: str = "",
-           url: str = "", kind: str = NotificationKind.TICKET, obj: Any = None) -> list[Notification]:
+           url: str = "", kind: str = NotificationKind.TICKET, obj: Any = None,
+           channels: Iterable[str] | None = None) -> list[Notification]:
     """Tells each recipient once — 发送通知 — in the inbox now, by e-mail/SMS/WeChat after commit.
 
     Recipients are deduplicated; inactive accounts and people without an active role in the
     community are skipped (they could not see it). ``url`` must be a relative link to the
     object's page. Runs inside the caller's transaction; returns the notifications written.
+    ``channels`` limits the channels besides the inbox to those names (``[]``: inbox only);
+    ``None`` means every channel that applies.
     """
     if kind not in NotificationKind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
@@ -90,10 +93,15 @@ def notify(*, community: Community, recipients: Iterable[User | int], title: str
         created = Notification.objects.bulk_create(rows)  # SQLite and PostgreSQL return the ids
         notification_ids = [row.pk for row in created]
 
+        only = None if channels is None else sorted(set(channels))
+
         def schedule() -> None:
             from sunlit.notices.tasks import deliver_notifications
 
-            deliver_notifications(notification_ids)
+            if only is None:
+                deliver_notifications(notification_ids)
+            elif only:
+                deliver_notifications(notification_ids, channels=only)
 
         transaction.on_commit(schedule)
     return created

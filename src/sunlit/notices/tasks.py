@@ -12,9 +12,15 @@ class DeliveryFailed(RuntimeError):
 
 
 @db_task(retries=4, retry_delay=60, retry_backoff=2)
-def deliver_notifications(notification_ids: list[int]) -> int:
-    """Delivers the given notifications; retried 4 times (1, 2, 4, 8 minutes) while any fail."""
-    failed = services.deliver(notification_ids)
+def deliver_notifications(notification_ids: list[int], channels: list[str] | None = None) -> int:
+    """Delivers the given notifications; retried 4 times (1, 2, 4, 8 minutes) while any fail.
+    ``channels`` (names) limits the channels tried; None: every active channel."""
+    in_use = None
+    if channels is not None:
+        from sunlit.notices.channels import active_channels
+
+        in_use = [c for c in active_channels() if c.name in set(channels)]
+    failed = services.deliver(notification_ids, channels=in_use)
     if failed:
         raise DeliveryFailed(f"{failed} notification deliveries failed; retrying later")
     return 0

@@ -664,6 +664,29 @@ register_event(
             "readings": "int", "meters_created": "int", "usage_total": "decimal"},
 )
 
+# --- finance: arrears reminders (催缴) ------------------------------------------------------------
+# Templates and rules are public configuration; a scheduled batch is one event listing the units
+# (unit-level references only) and amounts; a manual reminder is one event. No names, no phones.
+
+register_event(
+    "finance.reminder_template.saved", label=gettext_noop("保存催缴模板"), subject="finance.remindertemplate",
+    public={"name": "text", "body": "text", "body_sha256": "text"},
+)
+register_event(
+    "finance.reminder_rule.saved", label=gettext_noop("保存催缴规则"), subject="finance.reminderrule",
+    public={"name": "text", "days_after_due": "int", "channel": "text", "template": "text",
+            "min_amount": "money", "quiet_from": "text", "quiet_to": "text", "active": "bool"},
+)
+register_event(
+    "finance.reminders.sent", label=gettext_noop("按规则催缴"), subject="finance.reminderrule",
+    public={"rule": "text", "days_after_due": "int", "channel": "text", "units": "int", "total": "money",
+            "reminded": "json"},
+)
+register_event(
+    "finance.reminder.sent", label=gettext_noop("人工催缴"), subject="finance.reminder",
+    public={"unit": "text", "amount": "money", "bills": "int", "period": "date", "channel": "text"},
+)
+
 # --- board (每周曝光台): publications, co-signatures, contests and answers ---------------------------
 # The published board itself is off the log; its RFC 8785 canonical content is hashed
 # (content_sha256) so anyone can check the board they see against this leaf. Texts are masked.
