@@ -204,7 +204,8 @@ def test_vote_document_upload_page_accepts_pdf(login, draft, committee):
 
 def test_nav_has_meetings_and_public_comment(login, owner):
     page = login(owner).get(reverse("governance:meeting_list")).content.decode()
-    assert "议事与公示" in page and reverse("governance:consultation_list") in page
+    assert "业主共治" in page and reverse("governance:consultation_list") in page
+    assert reverse("governance:vote_list") in page and reverse("proposals:proposal_list") in page
 
 
 def test_list_pages_do_not_query_per_row(login, meeting_draft, consultation, committee,
