@@ -145,3 +145,13 @@ def test_my_bills_query_budget(client, owner, run, homes, property_fee, django_a
     with django_assert_max_num_queries(30):
         page = client.get(reverse("finance:my_bills"))
     assert page.text.count("data-testid=\"bill-ZD-") == 6
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (Decimal("6142423.99"), "6,142,423.99"), (Decimal("0"), "0.00"), (Decimal("-1234.5"), "-1,234.50"),
+    ("999.10", "999.10"), (None, ""), ("abc", "abc"),
+])
+def test_yuan_writes_amounts_with_thousands_separators(value, shown):
+    from sunlit.finance.templatetags.finance import yuan
+
+    assert yuan(value) == shown
