@@ -152,6 +152,6 @@ def test_my_bills_query_budget(client, owner, run, homes, property_fee, django_a
     ("999.10", "999.10"), (None, ""), ("abc", "abc"),
 ])
 def test_yuan_writes_amounts_with_thousands_separators(value, shown):
-    from sunlit.finance.templatetags.finance import yuan
+    from sunlit.finance.templatetags.ledger import yuan
 
     assert yuan(value) == shown

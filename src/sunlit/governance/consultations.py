@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sunlit.core import audit
-from sunlit.core.choices import Role
+from sunlit.core.choices import STAFF_ROLES, Role
 from sunlit.core.models import AuditEvent, Community, Membership, Upload, User
 from sunlit.core.permissions import require, roles_in
 from sunlit.core.validators import normalize_text
@@ -34,7 +34,7 @@ from sunlit.governance.meeting_models import (
     ConsultationTopic,
 )
 from sunlit.governance.meetings import display_name
-from sunlit.governance.selectors import sha256_of
+from sunlit.governance.selectors import owner_label, sha256_of
 from sunlit.registry.models import Ownership
 from sunlit.transparency import services as log
 from sunlit.transparency.events import rfc3339
@@ -238,7 +238,7 @@ def publish_consultation(consultation: Consultation, *, actor: User,
 
 def author_label(unit) -> str:
     """The masked author of a comment: the building of his unit, “3号楼业主”."""
-    return f"{unit.building.name}业主"[:60]
+    return owner_label(unit.building.name)[:60]
 
 
 @transaction.atomic
@@ -311,8 +311,7 @@ def answer(item: Comment, *, actor: User, text: str, now: dt.datetime | None = N
         text=text, created_at=now)
     audit.record(AuditEvent.Action.CREATE, reply, actor=actor, summary=text[:100])
     # staff answer in office by name; a committee member is an owner: his name only as a commitment
-    by_staff = bool(set(roles_in(actor, item.community_id)) - {Role.COMMITTEE, Role.OWNER, Role.RESIDENT,
-                                                              Role.SUPERVISOR})
+    by_staff = bool(set(roles_in(actor, item.community_id)) & STAFF_ROLES)
     log.record(consultation.community, "governance.consultation.answered", reply, time=now,
                public={"consultation": consultation.pk, "comment": item.pk, "answer": text,
                        "answerer": reply.answerer_name if by_staff else None,

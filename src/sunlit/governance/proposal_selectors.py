@@ -49,7 +49,7 @@ def author_label(community_id: int, persons: list[Person], on: dt.date | None = 
                 .filter(person__in=persons).order_by("unit__building__sort_key",
                                                      "unit__building__name", "pk")
                 .values_list("unit__building__name", flat=True).first())
-    return f"{building}业主" if building else "业主"
+    return selectors.owner_label(building)
 
 
 # --- interim owners' meeting requests ----------------------------------------------------------

@@ -19,6 +19,11 @@ from sunlit.transparency.entry import canonical
 DEVELOPER_KEY = "developer"
 
 
+def owner_label(building_name: str | None) -> str:
+    """How an owner is shown in public instead of his name: “3号楼业主” (or “业主”)."""
+    return f"{building_name}业主" if building_name else "业主"
+
+
 def sha256_of(document: dict) -> str:
     """SHA-256 (hex) of a document's RFC 8785 canonical JSON: what the log commits to."""
     return hashlib.sha256(canonical(document)).hexdigest()

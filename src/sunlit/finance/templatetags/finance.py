@@ -1,5 +1,4 @@
-"""``{% load finance %}``: the finance menu entry, how a bill line's calculation reads, and
-amounts with thousands separators (``{{ x|yuan }}`` → 6,142,423.99)."""
+"""``{% load finance %}``: the finance menu entry and how a bill line's calculation reads."""
 
 from __future__ import annotations
 
@@ -11,17 +10,6 @@ from sunlit.finance.access import my_units
 
 register = template.Library()
 
-
-@register.filter
-def yuan(value) -> str:
-    """An amount with two places and thousands separators, exactly (no float): 6,142,423.99."""
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        amount = Decimal(value).quantize(Decimal("0.01"))
-    except (InvalidOperation, TypeError, ValueError):
-        return "" if value is None else str(value)
-    return f"{amount:,}"
 
 
 @register.simple_tag(takes_context=True)
