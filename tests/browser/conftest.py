@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 CHROMIUM = os.environ.get("SUNLIT_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
+# Screenshots go to SUNLIT_SCREENSHOT_DIR when set (to look at them), else to a temporary
+# folder of this run: a test writes nothing outside its own temporary directories.
+SCREENSHOTS = Path(os.environ.get("SUNLIT_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="sunlit-shots-"))
 
 
 def pytest_collection_modifyitems(items):
@@ -48,7 +51,7 @@ def phone(browser):
 
 
 def screenshot(page, name: str) -> Path:
-    SCREENSHOTS.mkdir(exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path

@@ -1,6 +1,6 @@
 """The staff console in the real browser: the live countdown, the htmx filters, bulk assignment,
 the technician's one-tap steps on a phone, and the configuration pages (screenshots in
-test-results/)."""
+$SUNLIT_SCREENSHOT_DIR)."""
 
 from __future__ import annotations
 
