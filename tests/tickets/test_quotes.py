@@ -89,7 +89,13 @@ def test_only_the_worker_quotes_and_only_the_reporter_decides(on_site, owner, ne
         services.accept_quote(quote, actor=neighbour, now=LATER)
     with pytest.raises(PermissionDenied):
         services.accept_quote(quote, actor=technician, now=LATER)
-    services.accept_quote(quote, actor=service, note="业主电话确认", now=LATER)  # on the owner's word
+    # a charge is the owner's own decision: customer service never accepts or declines it for
+    # him, not even "on his word by phone" (docs/security.md, rule a)
+    for verb in (services.accept_quote, services.reject_quote):
+        with pytest.raises(PermissionDenied):
+            verb(quote, actor=service, note="业主电话确认", now=LATER)
+    assert Quote.objects.get(pk=quote.pk).status == "pending"
+    services.accept_quote(quote, actor=owner, now=LATER)
 
 
 def test_complaints_and_common_areas_are_not_quoted(ticket_in, technician, community):

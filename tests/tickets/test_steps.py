@@ -129,3 +129,32 @@ def test_the_assignee_takes_the_task_once_per_dispatch(ticket_in, technician, di
     with pytest.raises(PermissionDenied):  # no longer his
         services.take_ticket(ticket, actor=technician, now=MORNING)
     assert services.take_ticket(ticket, actor=other_technician, now=MORNING).taken_at == MORNING
+
+
+def test_the_service_desk_never_rates_for_the_owner(ticket_in, service, manager):
+    """Rule (a) of docs/security.md: the company does not rate its own service for an owner."""
+    ticket = ticket_in("resolved")
+    for staff in (service, manager):
+        with pytest.raises(PermissionDenied):
+            services.rate_ticket(ticket, actor=staff, rating=5)
+    assert Ticket.objects.get(pk=ticket.pk).rating is None
+    assert not TicketEvent.objects.filter(ticket=ticket, action="rate").exists()
+
+
+def test_staff_withdraw_only_a_call_of_an_owner_without_an_account(
+        submit, service, owner, owner_unit, plumbing):
+    """An owner who reported in the app withdraws himself; customer service withdraws only what
+    it registered for a caller who has no account (he cannot do it himself)."""
+    from sunlit.tickets.choices import Channel
+    from tests.factories import OwnershipFactory, PersonFactory
+
+    own = submit()
+    with pytest.raises(PermissionDenied):
+        services.withdraw_ticket(own, actor=service, now=minutes(5))
+    assert Ticket.objects.get(pk=own.pk).status == "pending"
+    caller = PersonFactory(community=owner_unit.community, name="电话业主")
+    OwnershipFactory(unit=owner_unit, person=caller)
+    call = submit(actor=service, reporter=caller, channel=Channel.PHONE)
+    assert call.reporter_user_id is None
+    services.withdraw_ticket(call, actor=service, note="业主来电撤销", now=minutes(5))
+    assert Ticket.objects.get(pk=call.pk).status == "withdrawn"

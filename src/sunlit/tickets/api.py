@@ -16,10 +16,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Literal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -604,6 +605,9 @@ def take_action(request, ticket_id: int, action: ActionName, payload: ActionIn |
     take now. Refused by role → 403; not possible in the current state → 422 on ``status``."""
     user = request.auth
     ticket = access.get_ticket_for(user, ticket_id)
+    verb = Action.DISPATCH if action.value == "auto_dispatch" else action.value
+    if not workflow.may_ever(user, ticket, verb):
+        raise PermissionDenied(_("您没有执行此操作的权限"))
     payload = payload or ActionIn()
     try:
         _run(action.value, ticket, user, payload)

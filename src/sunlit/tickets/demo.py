@@ -202,8 +202,9 @@ def _advance(ticket: Ticket, goal: str, cast: _Cast, at: dt.datetime, rng: rando
         services.reopen_ticket(ticket, actor=reporter_actor, now=later(300), reason="问题又出现了")
         return
     rating = rng.choice((5, 5, 4, 4, 3, 2, 5, 1))
-    services.rate_ticket(ticket, actor=reporter_actor, rating=rating, now=later(120),
-                         comment="处理及时，师傅很专业" if rating >= 4 else "拖了很久才来")
+    if ticket.reporter_user is not None:  # only the owner himself rates (never the service desk)
+        services.rate_ticket(ticket, actor=ticket.reporter_user, rating=rating, now=later(120),
+                             comment="处理及时，师傅很专业" if rating >= 4 else "拖了很久才来")
     ticket = services.follow_up_ticket(ticket, actor=cast.service, now=later(240),
                                        note="电话回访，业主表示问题已解决。")
     if goal == "archived":

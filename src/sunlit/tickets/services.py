@@ -808,8 +808,9 @@ def propose_quote(ticket: Ticket, *, actor: User, amount, items: Sequence[dict] 
 def _decide_quote(quote: Quote, actor: User, accepted: bool, note: str, now) -> Quote:
     now = now or timezone.now()
     ticket = _locked(quote.ticket)
-    if not (workflow.is_reporter(actor, ticket) or can(actor, "tickets.submit_for_owner", ticket)):
-        raise PermissionDenied(_("只有报事人可以确认报价"))
+    # a charge is the owner's decision: the company never accepts (or declines) it for him
+    if not workflow.is_reporter(actor, ticket):
+        raise PermissionDenied(_("只有报事人本人可以确认报价"))
     quote = Quote.objects.select_for_update().get(pk=quote.pk)
     if quote.status != QuoteStatus.PENDING:
         raise ValidationError({"status": [_("该报价已处理或已被新报价取代")]})
@@ -838,7 +839,8 @@ def _decide_quote(quote: Quote, actor: User, accepted: bool, note: str, now) -> 
 @transaction.atomic
 def accept_quote(quote: Quote, *, actor: User, note: str = "",
                  now: dt.datetime | None = None) -> Quote:
-    """同意报价: the reporter (or customer service on his word by phone) accepts the price."""
+    """同意报价: the reporter accepts the price, in his own account — never customer service on
+    his behalf (docs/security.md, rule a)."""
     return _decide_quote(quote, actor, True, note, now)
 
 
@@ -856,8 +858,9 @@ def rate_ticket(ticket: Ticket, *, actor: User, rating: int, comment: str = "",
     """评价: the reporter rates the resolution 1–5; 2 or less goes back to the manager."""
     now = now or timezone.now()
     ticket = _locked(ticket)
-    if not (workflow.is_reporter(actor, ticket) or can(actor, "tickets.submit_for_owner", ticket)):
-        raise PermissionDenied(_("只有报事人可以评价"))
+    # the company never rates its own service for an owner
+    if not workflow.is_reporter(actor, ticket):
+        raise PermissionDenied(_("只有报事人本人可以评价"))
     errors = {}
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         errors["rating"] = [_("评分应为 1 到 5 分")]

@@ -32,6 +32,10 @@ class Transition:
     grant: str | None  # a GRANTS action; None: the reporter only
     reporter: bool = False
     kinds: frozenset[str] | None = None  # None: every kind
+    # the owner's own decision: a holder of ``grant`` takes it only for a reporter who has no
+    # account of his own (a phone or counter registration), never instead of an owner who can
+    # act himself (docs/security.md, rule a)
+    owner_decides: bool = False
 
 
 T = Transition
@@ -52,9 +56,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     T(S.FOLLOWED_UP, Action.ARCHIVE, S.ARCHIVED, "tickets.follow_up"),
     T(S.UNRESOLVABLE, Action.ARCHIVE, S.ARCHIVED, "tickets.follow_up"),
     # before work starts (nobody on site yet)
-    T(S.PENDING, Action.WITHDRAW, S.WITHDRAWN, "tickets.submit_for_owner", reporter=True),
-    T(S.ACCEPTED, Action.WITHDRAW, S.WITHDRAWN, "tickets.submit_for_owner", reporter=True),
-    T(S.DISPATCHED, Action.WITHDRAW, S.WITHDRAWN, "tickets.submit_for_owner", reporter=True),
+    *(T(s, Action.WITHDRAW, S.WITHDRAWN, "tickets.submit_for_owner", reporter=True,
+        owner_decides=True) for s in (S.PENDING, S.ACCEPTED, S.DISPATCHED)),
     *(T(s, Action.MARK_UNRESOLVABLE, S.UNRESOLVABLE, "tickets.dispatch")
       for s in (S.ACCEPTED, S.DISPATCHED, S.ON_SITE, S.SUSPENDED, S.REOPENED)),
     # within SUNLIT_TICKET_REOPEN_DAYS of the resolution
@@ -95,7 +98,20 @@ def may_take(user, row: Transition, ticket) -> bool:
         return False
     if row.reporter and is_reporter(user, ticket):
         return True
+    if row.owner_decides and ticket.reporter_user_id is not None:
+        return False
     return row.grant is not None and _granted(user, row.grant, ticket)
+
+
+def may_ever(user, ticket, action: str) -> bool:
+    """Whether ``user`` could take ``action`` on ``ticket`` in some state: the question a page
+    or an endpoint answers (403) before it looks at what was typed."""
+    if action == Action.QUOTE:
+        return may_work(user, ticket)
+    if action in (Action.ACCEPT_QUOTE, Action.REJECT_QUOTE, Action.RATE):
+        return is_reporter(user, ticket)
+    return any(may_take(user, row, ticket) for row in TRANSITIONS
+               if row.action == action and _applies(row, ticket))
 
 
 def _applies(row: Transition, ticket) -> bool:

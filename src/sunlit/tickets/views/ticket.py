@@ -46,6 +46,7 @@ from sunlit.tickets.models import MaterialUse, Ticket, TicketPhoto
 A = Action
 AUTO_DISPATCH = "auto_dispatch"
 PROPOSE_QUOTE = "propose_quote"
+AUTO_DISPATCH_AS = A.DISPATCH  # who may dispatch may ask for the automatic choice
 
 # action → the form that parses it
 FORMS = {
@@ -133,7 +134,7 @@ def _can_rate(ticket: Ticket, user) -> bool:
         return False
     if ticket.rated_at is not None and ticket.resolved_at and ticket.rated_at >= ticket.resolved_at:
         return False
-    return workflow.is_reporter(user, ticket) or can(user, "tickets.submit_for_owner", ticket)
+    return workflow.is_reporter(user, ticket)
 
 
 def available_actions(ticket: Ticket, user, *, now=None) -> list[str]:
@@ -149,8 +150,8 @@ def available_actions(ticket: Ticket, user, *, now=None) -> list[str]:
                 and workflow.may_work(user, ticket)
                 and not (quote is not None and quote.status == QuoteStatus.ACCEPTED)):
             actions.append(PROPOSE_QUOTE)
-        if quote is not None and quote.status == QuoteStatus.PENDING and (
-                workflow.is_reporter(user, ticket) or can(user, "tickets.submit_for_owner", ticket)):
+        if quote is not None and quote.status == QuoteStatus.PENDING and \
+                workflow.is_reporter(user, ticket):
             actions += [A.ACCEPT_QUOTE, A.REJECT_QUOTE]
     return actions
 
@@ -247,6 +248,7 @@ def _run(action: str, ticket: Ticket, user, form, request):
 # what the message after a successful action says
 DONE = {
     A.ACCEPT: gettext_lazy("已受理"),
+    A.TAKE: gettext_lazy("已接单"),
     A.DISPATCH: gettext_lazy("已派单"),
     AUTO_DISPATCH: gettext_lazy("已自动派单"),
     A.ARRIVE: gettext_lazy("已记录到场"),
@@ -282,9 +284,16 @@ def act(request, pk: int, action: str):
         raise Http404
     user = request.user
     ticket = access.get_ticket_for(user, pk)
-    form = _form_for(action, ticket, request.POST, request.FILES)
+    verb = A.QUOTE if action == PROPOSE_QUOTE else AUTO_DISPATCH_AS if action == AUTO_DISPATCH \
+        else action
     status, error = 400, ""
-    if form.is_valid():
+    if not workflow.may_ever(user, ticket, verb):
+        # refused by role before anything typed is looked at: the page again, with the reason
+        form = _form_for(action, ticket)
+        status, error = 403, _("您没有执行此操作的权限")
+    else:
+        form = _form_for(action, ticket, request.POST, request.FILES)
+    if not error and form.is_valid():
         try:
             _run(action, ticket, user, form, request)
         except PermissionDenied as exc:
