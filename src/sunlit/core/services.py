@@ -284,7 +284,7 @@ def activate_account(*, code: str, mobile: str, password: str) -> User:
     if User.objects.filter(mobile_index=crypto.blind_index(mobile, purpose="mobile")).exists():
         raise ActivationError({NON_FIELD_ERRORS: [ValidationError(
             _("该手机号已有账号，不能再开户。请用该手机号和您自己的密码登录，"
-              "然后在“我的房屋 → 绑定新房屋”中输入此激活码。"), code=ACCOUNT_EXISTS)]})
+              "然后在“我的家 → 绑定新房屋”中输入此激活码。"), code=ACCOUNT_EXISTS)]})
     try:
         validate_password(password)
     except ValidationError as exc:
