@@ -139,3 +139,12 @@ def test_the_address_is_the_one_our_proxy_saw(client, settings, owner):
         login(client, "owner", "wrong-password", HTTP_X_FORWARDED_FOR=f"1.1.1.{i}, 203.0.113.5")
     assert login(client, "owner", HTTP_X_FORWARDED_FOR="9.9.9.9, 203.0.113.5").status_code == 429
     assert login(client, "owner", HTTP_X_FORWARDED_FOR="203.0.113.6").status_code == 302
+
+
+def test_a_username_in_capitals_is_the_same_account(client, make_member):
+    """Issue 12's spelling: ``DEMO-manager`` got fresh tries against ``demo-manager``."""
+    make_member(Role.MANAGER, username="demo-manager")
+    for _ in range(5):
+        login(client, "DEMO-manager", "wrong-password")
+    assert login(client, "demo-manager").status_code == 429
+    assert login(client, "Demo-Manager").status_code == 429
