@@ -16,6 +16,20 @@ from tests.factories import (
 
 PASSWORD = "correct-horse-9"
 
+# ``next`` values that must never be followed (core.redirects): other hosts in every spelling,
+# backslash tricks, scripts.
+HOSTILE_NEXT = ("//evil.example", "https://evil.example", "/\\evil", "/\\\\evil.example",
+                "javascript:alert(1)", "http://testserver.evil.example/", "///evil.example",
+                " //evil.example", "/\t/evil.example", "https:/evil.example")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Throttle counters (core.throttle) live in the cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
 
 @pytest.fixture
 def organization(db):

@@ -12,7 +12,10 @@ Environment variables (all optional for a local run):
 - ``MQTT_URL``             the MQTT broker for sensor and gate integrations
 - ``SUNLIT_EMAIL_BACKEND`` Django e-mail backend (console by default)
 - ``SUNLIT_STORAGE_URL``   where uploads are kept: a directory or ``s3://bucket/prefix?...``
-- ``SUNLIT_BASE_URL``      the site's address, for links in e-mails and messages
+- ``SUNLIT_BASE_URL``      the site's address, for links in e-mails and messages; ``https://...``
+  also turns on HSTS and ``Secure`` cookies (docs/security.md, "Deployment defaults")
+- ``SUNLIT_BEHIND_TLS_PROXY`` ``1`` when a reverse proxy terminates TLS and sets
+  ``X-Forwarded-Proto`` (trusted: the proxy must overwrite it); ``SUNLIT_PROXY_COUNT`` proxies
 - ``SUNLIT_SMS_BACKEND``, ``SUNLIT_WECHAT_BACKEND``  ``off`` (default), ``log``, ``aliyun`` / ``wechat``
 - ``SUNLIT_WECHATPAY_*``, ``SUNLIT_ALIPAY_*``, ``SUNLIT_PAYMENTS_SANDBOX``  online payments
   (docs/online-payments.md)
@@ -25,6 +28,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 
@@ -98,6 +102,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "template_partials",
+    "ninja",
+    "csp",
     "axes",
     "huey.contrib.djhuey",
     "sunlit.core",
@@ -113,6 +119,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sunlit.core.middleware.LanguageMiddleware",
@@ -140,6 +147,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
                 "sunlit.web.context.navigation",
                 "sunlit.notices.context.unread_notices",
             ],
@@ -211,21 +219,72 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
 
-# Failed-login throttling (django-axes): 5 failures per account and address, 15 minutes off.
+# Reverse proxies in front of the site whose X-Forwarded-For is trusted (core.context.client_address:
+# the one client address of the audit trail, login throttling and rate limits).
+SUNLIT_PROXY_COUNT = env_int("SUNLIT_PROXY_COUNT", 0)
+
+# Failed-login throttling (django-axes): 5 failures per account and address, 15 minutes off. Axes
+# counts the resolved account (core.auth.throttle_key), so every spelling of one mobile number or
+# username is one key; core.throttle adds a limit per address across all accounts.
+SUNLIT_LOGIN_COOLOFF_MINUTES = env_int("SUNLIT_LOGIN_COOLOFF_MINUTES", 15)
 AXES_FAILURE_LIMIT = env_int("SUNLIT_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = env_int("SUNLIT_LOGIN_COOLOFF_MINUTES", 15) / 60
+AXES_COOLOFF_TIME = SUNLIT_LOGIN_COOLOFF_MINUTES / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "sunlit.core.auth.throttle_key"
+AXES_CLIENT_IP_CALLABLE = "sunlit.core.context.client_address"
 AXES_LOCKOUT_CALLABLE = "sunlit.web.views.auth.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("SUNLIT_PROXY_COUNT", 0)
+SUNLIT_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("SUNLIT_LOGIN_ADDRESS_FAILURE_LIMIT", 30)
+# Activation (/activate/) and binding a home (/me/bind/): failures per code, per mobile number and
+# per account, and per address, within SUNLIT_ACTIVATION_COOLOFF_MINUTES (core.throttle).
+SUNLIT_ACTIVATION_FAILURE_LIMIT = env_int("SUNLIT_ACTIVATION_FAILURE_LIMIT", 5)
+SUNLIT_ACTIVATION_ADDRESS_FAILURE_LIMIT = env_int("SUNLIT_ACTIVATION_ADDRESS_FAILURE_LIMIT", 20)
+SUNLIT_ACTIVATION_COOLOFF_MINUTES = env_int("SUNLIT_ACTIVATION_COOLOFF_MINUTES", 60)
+# API tokens expire after this many days unless a shorter or longer life (≤ 3650) is asked for.
+SUNLIT_API_TOKEN_DAYS = env_int("SUNLIT_API_TOKEN_DAYS", 90)
 
+# --- HTTPS and browser protections (docs/security.md, "Deployment defaults") ---------------------
+# An https SUNLIT_BASE_URL means the site is served over TLS: cookies only over https, and HSTS.
+SUNLIT_HTTPS = env_str("SUNLIT_BASE_URL").lower().startswith("https://")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("SUNLIT_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool("SUNLIT_SECURE_COOKIES", SUNLIT_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+SECURE_HSTS_SECONDS = env_int("SUNLIT_HSTS_SECONDS", 31536000 if SUNLIT_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SUNLIT_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = False
+SECURE_SSL_REDIRECT = env_bool("SUNLIT_SSL_REDIRECT", False)
+# Behind a proxy that terminates TLS: trust its X-Forwarded-Proto (only when the proxy overwrites
+# the header from clients), so that request.is_secure() is true and HSTS is sent.
+if env_bool("SUNLIT_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy on every response (django-csp). Scripts only from this site or with the
+# per-request nonce (inline <script nonce="{{ CSP_NONCE }}">); no inline event handlers, no eval.
+# Inline style attributes stay allowed (the templates use a few; styles cannot run code).
+# form-action is left open: paying online posts to this site, which redirects to WeChat Pay / Alipay.
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+if env_bool("SUNLIT_CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
 
 EMAIL_BACKEND = env_str("SUNLIT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("SUNLIT_FROM_EMAIL", "noreply@sunlit.local")

@@ -2,9 +2,9 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from sunlit.api import api
+from sunlit.web.views.auth import set_language
 
 admin.site.site_header = "阳光物业 · 平台管理"
 admin.site.site_title = "阳光物业"

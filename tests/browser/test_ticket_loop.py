@@ -113,7 +113,8 @@ def test_report_assign_finish_rate(live_server, phone, desk, technician_phone, o
     dispatch.locator("select[name=to]").select_option(str(repairs.pk))
     dispatch.get_by_role("button", name="派单").click()
     desk.get_by_text("已派单", exact=False).first.wait_for()
-    desk.wait_for_function("document.querySelector('[data-testid=ticket-status]').innerText === '已派单'")
+    desk.wait_for_function(
+        "() => document.querySelector('[data-testid=ticket-status]').innerText === '已派单'")
     assert "张师傅" in desk.get_by_test_id("assignee").inner_text()
     screenshot(desk, "ticket-page-dispatcher")
 
@@ -122,7 +123,7 @@ def test_report_assign_finish_rate(live_server, phone, desk, technician_phone, o
     technician_phone.goto(f"{live_server.url}/tickets/{ticket.pk}/")
     technician_phone.get_by_test_id("action-arrive").get_by_role("button", name="到场").click()
     technician_phone.wait_for_function(
-        "document.querySelector('[data-testid=ticket-status]').innerText === '处理中'")
+        "() => document.querySelector('[data-testid=ticket-status]').innerText === '处理中'")
     resolve = technician_phone.get_by_test_id("action-resolve")
     resolve.get_by_label("处理说明").fill("更换了水槽下的角阀，试水无渗漏")
     resolve.get_by_label("用时(分钟)").fill("40")
@@ -135,7 +136,7 @@ def test_report_assign_finish_rate(live_server, phone, desk, technician_phone, o
     screenshot(technician_phone, "ticket-resolve-technician-phone")
     resolve.get_by_role("button", name="处理完成").click()
     technician_phone.wait_for_function(
-        "document.querySelector('[data-testid=ticket-status]').innerText === '待回访'")
+        "() => document.querySelector('[data-testid=ticket-status]').innerText === '待回访'")
     ticket.refresh_from_db()
     assert ticket.status == "resolved" and ticket.labor_minutes == 40
     assert ticket.photos.count() == 2 and ticket.materials.get().name == "角阀"

@@ -7,16 +7,25 @@ import io
 
 import pytest
 import time_machine
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from sunlit.core.auth import MobileOrUsernameBackend
 from sunlit.core.choices import Role
 from sunlit.core.masking import mask_name
-from sunlit.core.models import ActivationCode, AuditEvent, Membership, User
-from sunlit.core.services import ActivationError, activate_account, issue_activation_codes
+from sunlit.core.models import ActivationCode, AuditEvent, Membership, Person, User
+from sunlit.core.services import (
+    ACCOUNT_EXISTS,
+    ActivationError,
+    activate_account,
+    bind_home,
+    issue_activation_codes,
+)
+from sunlit.notices.models import Notification
 from sunlit.registry import services
+from tests.conftest import PASSWORD as PASSWORD_OF_FIXTURES
 from tests.factories import BuildingFactory, OwnershipFactory, ResidencyFactory, UnitFactory
 
 PASSWORD = "sunny-garden-42"
@@ -61,6 +70,55 @@ def test_owner_activates_once_with_mobile_and_code(community, owners, service):
     with pytest.raises(ActivationError):
         activate_account(code=code, mobile="13700000001", password=PASSWORD)
     assert User.objects.filter(persons=wang).count() == 1
+
+
+def test_activation_never_links_or_logs_into_an_existing_account(community, owners, service,
+                                                                   make_member):
+    """The takeover of issue 12: an account already has the roster person's mobile number."""
+    holder = make_member(Role.OWNER, mobile="13700000001", username="holder")
+    services.issue_owner_codes(community, actor=service)
+    code = code_of(owners["wang"])
+    counts = (User.objects.count(), Membership.objects.count(), AuditEvent.objects.count(),
+              Notification.objects.count())
+
+    with pytest.raises(ActivationError) as refused:
+        activate_account(code=code, mobile="137-0000-0001", password="attacker-pass-99")
+
+    [error] = refused.value.error_dict[NON_FIELD_ERRORS]
+    assert error.code == ACCOUNT_EXISTS and "请用该手机号和您自己的密码登录" in error.message
+    holder.refresh_from_db()
+    assert holder.check_password(PASSWORD_OF_FIXTURES) and not holder.check_password("attacker-pass-99")
+    owners["wang"].refresh_from_db()
+    assert owners["wang"].user is None
+    assert not ActivationCode.objects.filter(used_at__isnull=False).exists()
+    assert (User.objects.count(), Membership.objects.count(), AuditEvent.objects.count(),
+            Notification.objects.count()) == counts
+    # the code still works for its owner, from his own account (bind_home)
+    assert bind_home(holder, code=code, password=PASSWORD_OF_FIXTURES) == owners["wang"]
+
+
+def test_activation_sets_the_password_typed_and_tells_the_new_holder(community, owners, service):
+    services.issue_owner_codes(community, actor=service)
+    user = activate_account(code=code_of(owners["li"]), mobile="13700000002", password=PASSWORD)
+    assert user.check_password(PASSWORD) and user.has_usable_password()
+    assert MobileOrUsernameBackend().authenticate(None, username="+86 137-0000-0002",
+                                                  password=PASSWORD) == user
+    note = Notification.objects.get(recipient=user)
+    assert note.community == community and note.title == "您的阳光物业账号已开通"
+    assert "137****0002" in note.body and "13700000002" not in note.body
+    event = AuditEvent.objects.get(action=AuditEvent.Action.ACTIVATE)
+    assert event.actor == user and event.summary.startswith("开户")
+
+
+def test_a_person_already_linked_cannot_be_activated_again(community, owners, service, owner):
+    services.issue_owner_codes(community, actor=service)
+    code = code_of(owners["zhao"])
+    Person.objects.filter(pk=owners["zhao"].pk).update(user=owner)  # linked meanwhile
+    users = User.objects.count()
+    with pytest.raises(ActivationError):
+        activate_account(code=code, mobile="13700000003", password=PASSWORD)
+    assert User.objects.count() == users
+    assert not ActivationCode.objects.filter(used_at__isnull=False).exists()
 
 
 def test_codes_go_only_to_owners_without_accounts_who_have_a_mobile(community, owners, owner,

@@ -20,6 +20,7 @@ from sunlit.tickets.choices import TicketKind, TicketStatus
 from sunlit.tickets.models import Category, Ticket
 from sunlit.tickets.sla import SHANGHAI
 from sunlit.transparency.models import LogLeaf
+from tests.conftest import HOSTILE_NEXT
 from tests.finance.test_report import AFTER_JAN, manual, month_books  # noqa: F401  (fixture)
 
 LATER = dt.datetime(2026, 2, 5, 10, tzinfo=SHANGHAI)
@@ -309,7 +310,7 @@ def test_drill_down_page_costs_the_same_queries_for_more_entries(client, owner, 
 def test_query_form_never_redirects_elsewhere(client, owner, community, published):
     entry = cleaning_entry(community)
     client.force_login(owner)
-    for evil in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+    for evil in HOSTILE_NEXT:
         response = client.post(reverse("finance:ledger_query", args=[entry.pk]),
                                {"question": f"问题 {evil}", "next": evil})
         assert response.url.startswith(reverse("finance:ledger_home")), evil

@@ -18,6 +18,7 @@ from sunlit.finance.models import Allocation, Bill, JournalEntry, LateFeeCharge,
 from sunlit.tickets.sla import SHANGHAI
 from sunlit.transparency.entry import parse
 from sunlit.transparency.models import LogLeaf
+from tests.conftest import HOSTILE_NEXT
 from tests.finance.conftest import NOW
 
 D = Decimal
@@ -211,3 +212,25 @@ def test_waiver_pages_request_queue_and_decision(client, bill, finance, manager)
     assert answer.status_code == 302 and Waiver.objects.get().status == WaiverStatus.APPROVED
     history = client.get(reverse("finance:waiver_list"), {"status": "approved"})
     assert waiver.number in history.text and "已存证" in history.text
+
+
+@pytest.mark.parametrize("evil", HOSTILE_NEXT)
+def test_the_decision_never_redirects_elsewhere(client, bill, finance, manager, evil):
+    """Issue 12: ``next`` after a waiver decision was followed to any site."""
+    waiver = ask(bill, finance, amount=D("10.00"))
+    client.force_login(manager)
+    answer = client.post(reverse("finance:waiver_decide", args=[waiver.pk]),
+                         {"decision": "reject", "note": "材料不全", "next": evil})
+    assert answer.status_code == 302 and answer["Location"] == reverse("finance:waiver_list")
+    refused = client.post(reverse("finance:waiver_decide", args=[waiver.pk]),
+                          {"decision": "bogus", "next": evil})
+    assert refused["Location"] == reverse("finance:waiver_list")
+
+
+def test_the_decision_returns_to_a_page_of_ours(client, bill, finance, manager):
+    waiver = ask(bill, finance, amount=D("10.00"))
+    client.force_login(manager)
+    back = "/finance/waivers/?status=pending"
+    answer = client.post(reverse("finance:waiver_decide", args=[waiver.pk]),
+                         {"decision": "reject", "note": "材料不全", "next": back})
+    assert answer["Location"] == back

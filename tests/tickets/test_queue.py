@@ -17,6 +17,7 @@ from sunlit.tickets.choices import TicketKind
 from sunlit.tickets.filters import TicketFilter
 from sunlit.tickets.models import Category, Ticket, TicketEvent
 from sunlit.transparency.models import LogLeaf
+from tests.conftest import HOSTILE_NEXT
 from tests.factories import BuildingFactory
 from tests.tickets.conftest import MORNING
 
@@ -273,6 +274,15 @@ def test_bulk_assign_gives_every_selected_ticket_to_one_member(client, dispatche
         ticket.refresh_from_db()
         assert ticket.status == "dispatched" and ticket.assignee == technician_member
         assert ticket.events.filter(action="dispatch", note="今天处理").count() == 1
+
+
+@pytest.mark.parametrize("evil", HOSTILE_NEXT)
+def test_bulk_assign_never_redirects_elsewhere(client, dispatcher, submit, technician_member, evil):
+    ticket = submit()
+    client.force_login(dispatcher)
+    response = client.post(reverse("tickets:bulk_assign"), {
+        "tickets": [ticket.pk], "to": technician_member.pk, "next": evil})
+    assert response.status_code == 302 and response["Location"] == reverse("tickets:queue")
 
 
 def test_bulk_assign_is_all_or_nothing_and_names_the_refused_ticket(

@@ -15,6 +15,7 @@ from sunlit.tickets import services
 from sunlit.tickets.choices import QuoteStatus, TicketKind
 from sunlit.tickets.models import MaterialUse, Ticket, TicketEvent, TicketPhoto
 from sunlit.transparency.models import LogLeaf
+from tests.conftest import HOSTILE_NEXT
 from tests.factories import MembershipFactory, OwnershipFactory, PersonFactory, UserFactory
 from tests.tickets.conftest import MORNING
 
@@ -335,6 +336,12 @@ def test_next_returns_to_a_page_of_ours_only(client, technician, ticket_in):
     assert back["Location"] == "/tickets/?tab=mine"
     evil = client.post(act(second, "arrive"), {"next": "https://evil.example/"})
     assert evil["Location"] == page(second)
+
+@pytest.mark.parametrize("evil", HOSTILE_NEXT)
+def test_next_never_leads_to_another_site(client, technician, ticket_in, evil):
+    ticket = ticket_in("dispatched")
+    client.force_login(technician)
+    assert client.post(act(ticket, "arrive"), {"next": evil})["Location"] == page(ticket)
 
 
 # --- rating -----------------------------------------------------------------------------------------

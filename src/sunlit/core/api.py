@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -69,7 +70,8 @@ class CommunityOut(Schema):
 class TokenIn(Schema):
     name: str = Field(..., min_length=1, max_length=60, description="用途，如“东门道闸”")
     valid_days: int | None = Field(
-        None, ge=1, le=3650, description="有效天数；不填表示长期有效（可随时吊销）"
+        None, ge=1, le=3650,
+        description="有效天数；不填则为默认有效期（默认 90 天）。到期自动失效，可随时吊销",
     )
 
 
@@ -81,6 +83,11 @@ class TokenOut(Schema):
     expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
+    state: ApiToken.State = Field(..., description="active 有效、expired 已过期、revoked 已吊销")
+
+    @staticmethod
+    def resolve_state(obj) -> str:
+        return obj.state(timezone.now())
 
 
 class TokenCreatedOut(TokenOut):

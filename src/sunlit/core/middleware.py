@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import translation
 
-from sunlit.core.context import RequestContext, current
+from sunlit.core.context import RequestContext, client_address, current
 
 
 class RequestContextMiddleware:
@@ -17,7 +17,7 @@ class RequestContextMiddleware:
     def __call__(self, request):
         token = current.set(
             RequestContext(
-                ip_address=request.META.get("REMOTE_ADDR") or None,
+                ip_address=client_address(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
             )
         )

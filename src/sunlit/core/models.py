@@ -278,8 +278,20 @@ class ApiToken(models.Model):
     def digest_of(secret: str) -> str:
         return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
+    class State(models.TextChoices):
+        ACTIVE = "active", _("有效")
+        EXPIRED = "expired", _("已过期")
+        REVOKED = "revoked", _("已吊销")
+
     def is_usable(self, now) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+    def state(self, now) -> ApiToken.State:
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.expires_at is not None and self.expires_at <= now:
+            return self.State.EXPIRED
+        return self.State.ACTIVE
 
 
 class ActivationCodeQuerySet(CommunityScopedQuerySet):

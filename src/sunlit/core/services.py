@@ -6,13 +6,14 @@ import secrets
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sunlit.core import audit, crypto
+from sunlit.core import audit, crypto, masking
 from sunlit.core.choices import STAFF_ROLES, PersonKind, Role
 from sunlit.core.models import (
     ActivationCode,
@@ -28,6 +29,7 @@ from sunlit.core.permissions import forget_roles, require
 from sunlit.core.validators import normalize_text, validate_id_number, validate_mobile
 
 ACTIVATION_VALID_DAYS = 30
+MAX_TOKEN_DAYS = 3650
 # Unambiguous characters for codes that people type from paper.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
@@ -131,6 +133,9 @@ def create_person(
 @transaction.atomic
 def update_person(person: Person, *, actor: User, name: str, mobile: str = "",
                   id_number: str = "", note: str = "") -> Person:
+    """Edits a roster person. A person linked to an account stays linked to that account
+    whatever the new mobile number (only the holder binds homes, ``bind_home``); the account's
+    own login number is not changed either, and the holder is told that the roster changed."""
     require(actor, "roster.edit", person)
     fields = clean_person_fields(name=name, mobile=mobile, id_number=id_number)
     fields["note"] = normalize_text(note)[:200]
@@ -145,6 +150,13 @@ def update_person(person: Person, *, actor: User, name: str, mobile: str = "",
     if changes:
         audit.record(AuditEvent.Action.UPDATE, person, actor=actor, changes=changes,
                      summary=person.masked_name)
+    if "mobile" in changes and person.user_id is not None:
+        _tell_account_holder(
+            person.user, person.community, title=_("物业修改了您登记的手机号"),
+            body=_("%(community)s 的住户档案中，您登记的手机号已由 %(actor)s 改为 %(mobile)s。"
+                   "您的登录手机号和已绑定的房屋不变。如非您本人要求，请联系物业和业委会。")
+            % {"community": person.community.name, "actor": str(actor),
+               "mobile": masking.mask_mobile(person.mobile) or _("（空）")})
     return person
 
 
@@ -195,61 +207,173 @@ class ActivationError(ValidationError):
     pass
 
 
+ACCOUNT_EXISTS = "account_exists"
+
+
+def normalize_code(code: str) -> str:
+    """An activation code as printed (``ABCDE-FGHJK``) or typed (``abcde fghjk``) → ``ABCDEFGHJK``."""
+    return normalize_text(code).upper().replace(" ", "").replace("-", "")[:40]
+
+
+def _usable_code(code: str, now) -> ActivationCode | None:
+    """The usable activation code typed (locked for this transaction), or None."""
+    return (
+        ActivationCode.objects.usable(now)
+        .select_for_update()
+        .select_related("person", "community")
+        .filter(code_index=crypto.blind_index(normalize_code(code), purpose="activation"))
+        .first()
+    )
+
+
+def _home_role(person: Person) -> str:
+    return Role.OWNER if person.ownerships.exists() else Role.RESIDENT
+
+
+def _link_person(record: ActivationCode, user: User, now) -> Membership:
+    """Links the code's roster person to ``user``, gives the role of the home, uses up the code.
+
+    The person is taken only if still unlinked (a conditional update), so two requests racing
+    for one person link it once; nothing here ever moves a person from one account to another.
+    """
+    person = record.person
+    if Person.objects.filter(pk=person.pk, user__isnull=True).update(user=user) != 1:
+        raise ActivationError({"code": [_("激活码无效、已使用或已过期，或与手机号不符")]})
+    person.user = user
+    role = _home_role(person)
+    membership, created = Membership.objects.get_or_create(
+        user=user, community_id=person.community_id, role=role)
+    if not created and not membership.is_active:
+        membership.is_active = True
+        membership.save(update_fields=["is_active"])
+    forget_roles(user)
+    ActivationCode.objects.filter(pk=record.pk).update(used_at=now, user=user)
+    return membership
+
+
+def _tell_account_holder(user: User, community: Community, *, title: str, body: str) -> None:
+    """An in-app notification to the holder of an account (and e-mail / SMS / WeChat as set up),
+    so that whatever happens to his account he sees it (docs/security.md, rule a)."""
+    # core sits below notices: imported here, not at module level
+    from django.urls import reverse
+
+    from sunlit.notices.choices import NotificationKind
+    from sunlit.notices.services import notify
+
+    notify(community=community, recipients=[user], title=title, body=body,
+           url=reverse("web:owner_home"), kind=NotificationKind.SYSTEM)
+
+
 @transaction.atomic
 def activate_account(*, code: str, mobile: str, password: str) -> User:
-    """An owner opens his account with the code from the paper list and his mobile number.
+    """开户: an owner opens his account with the code from the paper list and his mobile number.
 
-    The mobile must match the one on the roster; the code works once.
+    The mobile must match the one on the roster; the code works once. Activation only ever
+    creates a new account, with the password typed: when an account with that mobile number
+    exists already, it is refused (nothing is linked, nobody is logged in) and the owner binds
+    the home from his own account instead (``bind_home``, which asks for his password).
     """
-    code = normalize_text(code).upper().replace(" ", "").replace("-", "")
     try:
         mobile = validate_mobile(mobile)
     except ValidationError as exc:
         raise ActivationError({"mobile": exc.messages}) from None
     now = timezone.now()
-    record = (
-        ActivationCode.objects.usable(now)
-        .select_for_update()
-        .select_related("person")
-        .filter(code_index=crypto.blind_index(code, purpose="activation"))
-        .first()
-    )
-    if record is None or record.person.mobile != mobile:
+    record = _usable_code(code, now)
+    if record is None or record.person.mobile != mobile or record.person.user_id is not None:
         raise ActivationError({"code": [_("激活码无效、已使用或已过期，或与手机号不符")]})
+    if User.objects.filter(mobile_index=crypto.blind_index(mobile, purpose="mobile")).exists():
+        raise ActivationError({NON_FIELD_ERRORS: [ValidationError(
+            _("该手机号已有账号，不能再开户。请用该手机号和您自己的密码登录，"
+              "然后在“我的家 → 绑定新房屋”中输入此激活码。"), code=ACCOUNT_EXISTS)]})
     try:
         validate_password(password)
     except ValidationError as exc:
         raise ActivationError({"password": exc.messages}) from None
     person = record.person
-    user = User.objects.filter(
-        mobile_index=crypto.blind_index(mobile, purpose="mobile")
-    ).first()
-    if user is None:
-        user = User(username=f"m{uuid.uuid4().hex[:12]}", display_name=person.name, mobile=mobile)
-        user.set_password(password)
-        try:
-            with transaction.atomic():
-                user.save()
-        except IntegrityError:
-            raise ActivationError({"mobile": [_("该手机号已开户，请直接登录")]}) from None
-    person.user = user
-    person.save(update_fields=["user"])
-    role = Role.OWNER if person.ownerships.exists() else Role.RESIDENT
-    Membership.objects.get_or_create(user=user, community_id=person.community_id, role=role)
-    ActivationCode.objects.filter(pk=record.pk).update(used_at=now, user=user)
-    audit.record(AuditEvent.Action.ACTIVATE, person, actor=user, summary=person.masked_name)
+    user = User(username=f"m{uuid.uuid4().hex[:12]}", display_name=person.name, mobile=mobile)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # the same mobile opened an account a moment ago
+        raise ActivationError({NON_FIELD_ERRORS: [ValidationError(
+            _("该手机号已有账号，请直接登录。"), code=ACCOUNT_EXISTS)]}) from None
+    _link_person(record, user, now)
+    audit.record(AuditEvent.Action.ACTIVATE, person, actor=user,
+                 summary=f"开户 {person.masked_name}")
+    _tell_account_holder(
+        user, record.community, title=_("您的阳光物业账号已开通"),
+        body=_("%(community)s：手机号 %(mobile)s 于 %(at)s 用激活码开户。"
+               "如非本人操作，请立即联系物业和业委会。")
+        % {"community": record.community.name, "mobile": masking.mask_mobile(mobile),
+           "at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M")})
     return user
 
 
 @transaction.atomic
+def bind_home(user: User, *, code: str, password: str) -> Person:
+    """绑定新房屋: a user who has an account adds a home — in another community or his own —
+    with the activation code printed for it.
+
+    Only the account holder can: he types his own password again, and the code's roster person
+    must carry the account's mobile number. A staff member who changes a roster mobile and prints
+    a code therefore cannot attach a home to someone else's account, nor take one over. The
+    holder is notified (in-app and on the channels set up) and the binding is audited.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise PermissionDenied(_("请先登录"))
+    if not password or not user.check_password(password):
+        raise ActivationError({"password": [_("密码不正确")]})
+    if not user.mobile:
+        raise ActivationError({"code": [_("您的账号没有登记手机号，无法绑定房屋，请联系物业。")]})
+    now = timezone.now()
+    record = _usable_code(code, now)
+    if record is not None and record.person.user_id == user.pk:
+        raise ActivationError({"code": [_("该房屋已绑定在您的账号下")]})
+    if record is None or record.person.mobile != user.mobile or record.person.user_id is not None:
+        raise ActivationError({"code": [
+            _("激活码无效、已使用或已过期，或物业登记的手机号与您的账号不符")]})
+    if record.issued_by_id == user.pk:
+        # four eyes: whoever edits the roster and prints a code does not also take the home
+        raise ActivationError({"code": [_("不能使用本人发放的激活码，请由其他工作人员发放")]})
+    person = record.person
+    membership = _link_person(record, user, now)
+    audit.record(AuditEvent.Action.ACTIVATE, person, actor=user,
+                 summary=f"绑定房屋 {person.masked_name}")
+    _tell_account_holder(
+        user, record.community, title=_("您的账号已绑定新房屋"),
+        body=_("%(community)s 的房屋（%(role)s）于 %(at)s 绑定到您的账号。"
+               "如非本人操作，请立即修改密码并联系物业和业委会。")
+        % {"community": record.community.name, "role": Role(membership.role).label,
+           "at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M")})
+    return person
+
+
+def token_valid_days(valid_days: int | None) -> int:
+    """The lifetime of a new API token: the days asked for, else ``SUNLIT_API_TOKEN_DAYS``."""
+    days = settings.SUNLIT_API_TOKEN_DAYS if valid_days is None else valid_days
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_TOKEN_DAYS:
+        raise ValidationError({"valid_days": [
+            _("有效天数应为 1 至 %(max)s 天") % {"max": MAX_TOKEN_DAYS}]})
+    return days
+
+
+@transaction.atomic
 def create_api_token(user: User, *, name: str, valid_days: int | None = None) -> str:
-    """Creates an API token for ``user`` and returns its secret (shown once)."""
+    """Creates an API token for ``user`` and returns its secret (shown once).
+
+    Every token expires: after ``valid_days``, by default ``SUNLIT_API_TOKEN_DAYS`` (90).
+    """
+    name = normalize_text(name)
+    if not name or len(name) > 60:
+        raise ValidationError({"name": [_("请填写令牌名称（不超过 60 个字）")]})
+    days = token_valid_days(valid_days)
     prefix = secrets.token_hex(4)
     secret = f"sl_{prefix}_{secrets.token_urlsafe(32)}"
-    expires = timezone.now() + timedelta(days=valid_days) if valid_days else None
     token = ApiToken.objects.create(user=user, name=name, prefix=prefix,
-                                    digest=ApiToken.digest_of(secret), expires_at=expires)
-    audit.record(AuditEvent.Action.CREATE, token, actor=user, summary=name)
+                                    digest=ApiToken.digest_of(secret),
+                                    expires_at=timezone.now() + timedelta(days=days))
+    audit.record(AuditEvent.Action.CREATE, token, actor=user, summary=f"创建令牌 {name}")
     return secret
 
 

@@ -16,12 +16,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sunlit.core.permissions import can, require
+from sunlit.core.redirects import safe_next
 from sunlit.finance import calc, documents, money, report, report_access, report_services
 from sunlit.finance.models import MonthlyReport
 from sunlit.web.community import current_community
@@ -162,10 +162,7 @@ def ledger_figure(request, month: str, key: str):
 def ledger_query(request, entry_id: int):
     """提出质询 from the drill-down (the form's hidden key makes a double click one query)."""
     entry = report_access.get_entry_for(request.user, entry_id)
-    back = request.POST.get("next") or ""
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()) or not back.startswith("/"):
-        back = reverse("finance:ledger_home")
+    back = safe_next(request, "finance:ledger_home").split("#", 1)[0]
     try:
         query = report_services.raise_query(entry, actor=request.user,
                                             question=request.POST.get("question", ""),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core.permissions import can, require
+from sunlit.core.redirects import safe_next
 from sunlit.finance import access, meter_import, selectors, services, waivers
 from sunlit.finance.choices import ImportStatus, MeterKind, WaiverStatus, WaiverTarget
 from sunlit.finance.forms import LateFeeCollectionForm, MeterImportForm, WaiverDecisionForm, WaiverForm
@@ -123,7 +124,7 @@ def waiver_decide(request, waiver_id: int):
     else:
         messages.success(request, _("减免 %(n)s：%(s)s") % {"n": waiver.number,
                                                           "s": waiver.get_status_display()})
-    return redirect(request.POST.get("next") or "finance:waiver_list")
+    return redirect(safe_next(request, "finance:waiver_list"))
 
 
 # --- meter-reading imports -------------------------------------------------------------------------

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from sunlit.web.views import auth, home
+from sunlit.web.views import account, auth, home
 
 app_name = "web"
 
@@ -13,8 +13,11 @@ urlpatterns = [
     path("switch/", home.switch, name="switch_community"),
     path("audit/", home.audit_list, name="audit_list"),
     path("login/", auth.SunlitLoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", auth.SunlitLogoutView.as_view(), name="logout"),
     path("activate/", auth.activate, name="activate"),
+    path("me/bind/", account.bind_home, name="bind_home"),
+    path("account/tokens/", account.api_tokens, name="api_tokens"),
+    path("account/tokens/<int:token_id>/revoke/", account.api_token_revoke, name="api_token_revoke"),
     path("password/change/", auth_views.PasswordChangeView.as_view(
         template_name="web/form_page.html",
         success_url=reverse_lazy("web:home"),

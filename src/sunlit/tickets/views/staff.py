@@ -19,7 +19,6 @@ from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -27,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sunlit.core.choices import Role
 from sunlit.core.models import Department, Membership
 from sunlit.core.permissions import can, require, roles_in
+from sunlit.core.redirects import safe_next
 from sunlit.tickets import configuration, selectors, services, sla, workflow
 from sunlit.tickets.choices import (
     CLOSED_STATUSES,
@@ -133,21 +133,13 @@ def queue(request):
                        _queue_context(request, community, request.GET))
 
 
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return fallback
-
-
 @login_required
 @require_POST
 def bulk_assign(request):
     """批量派单: all selected tickets to one staff member, or none of them."""
     community = _community(request, "tickets.dispatch")
     ids = [pk for pk in request.POST.getlist("tickets") if pk.isdigit()]
-    back = _safe_next(request, reverse("tickets:queue"))
+    back = safe_next(request, reverse("tickets:queue"))
     member = None
     if request.POST.get("to", "").isdigit():
         member = selectors.assignable_members(community).filter(pk=request.POST["to"]).first()

@@ -18,7 +18,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -28,6 +27,7 @@ from sunlit.core import uploads
 from sunlit.core.choices import STAFF_ROLES, Role
 from sunlit.core.masking import mask_name
 from sunlit.core.permissions import can, roles_in
+from sunlit.core.redirects import safe_next
 from sunlit.tickets import access, services, workflow
 from sunlit.tickets.choices import Action, QuoteStatus, TicketKind, TicketStatus
 from sunlit.tickets.forms import (
@@ -269,11 +269,7 @@ DONE = {
 
 def _back(request, ticket: Ticket) -> str:
     """Where to go after an action: ``next`` when it is ours (the task list), else the ticket."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return reverse("tickets:ticket", args=[ticket.pk])
+    return safe_next(request, reverse("tickets:ticket", args=[ticket.pk]))
 
 
 @login_required

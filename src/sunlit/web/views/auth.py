@@ -1,43 +1,142 @@
-"""Log in, lock-out, account activation."""
+"""Log in and out, lock-outs, account activation, the language switch."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, LogoutView
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from sunlit.core.services import ActivationError, activate_account
+from sunlit.core import throttle
+from sunlit.core.context import client_address
+from sunlit.core.redirects import is_safe_path, safe_next
+from sunlit.core.services import ACCOUNT_EXISTS, ActivationError, activate_account, normalize_code
+from sunlit.core.validators import normalize_mobile
 from sunlit.web.forms import ActivationForm, LoginForm
 
 
-class SunlitLoginView(LoginView):
+class SafeNextMixin:
+    """``next`` after logging in or out is followed only when ``core.redirects`` finds it safe."""
+
+    def get_redirect_url(self):
+        name = self.redirect_field_name
+        target = self.request.POST.get(name, self.request.GET.get(name, ""))
+        return target if is_safe_path(target, host=self.request.get_host()) else ""
+
+
+class SunlitLoginView(SafeNextMixin, LoginView):
+    """Login by mobile number or username. Failures are counted twice: per account and address
+    by django-axes (keyed on the account, ``core.auth.throttle_key``), and per address across
+    all accounts here (``core.throttle``, ``login.address``)."""
+
     form_class = LoginForm
     template_name = "web/login.html"
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        refused = throttle.blocked([("login.address", client_address(request))])
+        if refused is not None:
+            return throttled(request, refused)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        if form.has_error(NON_FIELD_ERRORS, "invalid_login"):
+            throttle.failed([("login.address", client_address(self.request))])
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+class SunlitLogoutView(SafeNextMixin, LogoutView):
+    pass
+
 
 def locked_out(request, credentials=None, *args, **kwargs):
-    """django-axes calls this when an account/address pair failed too often."""
-    return render(request, "web/locked_out.html", status=429)
+    """django-axes calls this when one account failed too often from one address."""
+    minutes = settings.SUNLIT_LOGIN_COOLOFF_MINUTES
+    response = render(request, "web/throttled.html", {
+        "title": _("登录失败次数过多"),
+        "message": _("为保护您的账号，该账号在此网络地址的登录已暂停 %(minutes)s 分钟。"
+                     "请稍后再试，或用“忘记密码”重设密码、联系物业客服。") % {"minutes": minutes},
+        "back": "web:login",
+    }, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response
+
+
+THROTTLED_TEXTS = {
+    "login.address": (_("登录失败次数过多"),
+                      _("此网络地址的登录失败次数过多，登录已暂停 %(minutes)s 分钟，请稍后再试。")),
+}
+
+
+def throttled(request, rule: throttle.Rule, *, back: str = "web:login"):
+    """The Chinese lock-out page, status 429, for a rule of ``core.throttle``."""
+    title, message = THROTTLED_TEXTS.get(rule.scope, (
+        _("尝试次数过多"),
+        _("开户或绑定房屋的失败次数过多，已暂停 %(minutes)s 分钟。请核对纸质通知上的激活码"
+          "和物业登记的手机号，稍后再试，或联系物业客服。")))
+    response = render(request, "web/throttled.html", {
+        "title": title, "message": message % {"minutes": rule.minutes}, "back": back,
+    }, status=429)
+    response["Retry-After"] = str(rule.minutes * 60)
+    return response
+
+
+def _counts_as_failure(exc: ActivationError) -> bool:
+    """A wrong code or mobile counts against the throttle; a too weak new password does not."""
+    return set(exc.error_dict) != {"password"}
 
 
 @require_http_methods(["GET", "POST"])
 def activate(request):
+    """开户: a new account for an owner on the roster, with the code from the paper list.
+
+    Only ever creates a new account (``core.services.activate_account``); when the mobile
+    number has an account already, the owner is told to log in and bind the home there."""
     form = ActivationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":
+        return render(request, "web/activate.html", {"form": form})
+    keys = [("activation.address", client_address(request)),
+            ("activation.code", normalize_code(request.POST.get("code", ""))),
+            ("activation.mobile", normalize_mobile(request.POST.get("mobile", ""))[:20])]
+    refused = throttle.blocked(keys)
+    if refused is not None:
+        return throttled(request, refused, back="web:activate")
+    account_exists = False
+    if form.is_valid():
         try:
             user = activate_account(code=form.cleaned_data["code"],
                                     mobile=form.cleaned_data["mobile"],
                                     password=form.cleaned_data["password"])
         except ActivationError as exc:
-            for field, errors in exc.message_dict.items():
+            if _counts_as_failure(exc):
+                throttle.failed(keys)
+            for field, errors in exc.error_dict.items():
                 for error in errors:
+                    account_exists |= error.code == ACCOUNT_EXISTS
                     form.add_error(field if field in form.fields else None, error)
         else:
             login(request, user, backend="sunlit.core.auth.MobileOrUsernameBackend")
             messages.success(request, _("开户成功，欢迎使用阳光物业。"))
             return redirect("web:home")
-    return render(request, "web/activate.html", {"form": form})
+    return render(request, "web/activate.html", {"form": form, "account_exists": account_exists},
+                  status=400)
+
+
+@require_POST
+def set_language(request):
+    """The 中文 / English switch: a cookie, then back to a safe ``next`` (else home)."""
+    language = request.POST.get("language", "")
+    response = redirect(safe_next(request, "web:home"))
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+    return response
