@@ -63,7 +63,7 @@ def set_require_cosign(community: Community, require_cosign: bool, *, actor: Use
     return row
 
 
-def plan_cosign_change(community: Community, params: dict):
+def plan_cosign_change(community: Community, params: dict, *, now=None):
     """``governance.controls``: switching the committee's co-signature on or off."""
     from sunlit.governance.controls import Plan
 

@@ -10,7 +10,7 @@ co-signature, the expense thresholds, the witness list, the proposal rules — a
   committee member confirms it. The committee may refuse it; the proposer may withdraw it.
 
 Each control is registered below with the permission that lets a user change (or propose to
-change) it and two functions of its own app: ``plan(community, params)`` validates the change
+change) it and two functions of its own app: ``plan(community, params, *, now)`` validates it
 (``ValidationError`` per field) and says whether it weakens a protection; ``apply(community,
 params, *, actor, now)`` makes it through the app's own service, which checks the owner side
 again. Every change, direct or proposed, is a ``ControlChange`` row, a log event
@@ -181,16 +181,16 @@ def request_change(community: Community, kind: str, params: dict, *, actor: User
     now = now or timezone.now()
     if not isinstance(params, dict):
         raise ValidationError({"params": [_("变更内容格式不正确")]})
-    plan = control.call("plan", community, params)
+    plan = control.call("plan", community, params, now=now)
     if plan.unchanged:
         return None
     side = _side(actor, community)
     direct = side == ControlSide.COMMITTEE or not plan.weakens
-    reason = _clean_reason(reason, required=not direct)
     if not direct and not propose:
         raise owner_side_required(str(ControlKind(kind).label))
     if not direct and side != ControlSide.COMPANY:
         raise PermissionDenied(_("您没有执行此操作的权限"))
+    reason = _clean_reason(reason, required=not direct)
     subject_type, subject_id = _subject(plan)
     change = ControlChange(
         community=community, kind=kind, subject_type=subject_type, subject_id=subject_id,
@@ -253,7 +253,7 @@ def confirm_change(change: ControlChange, *, actor: User, note: str = "",
     if change.proposed_by_id == actor.pk:
         raise ValidationError({"confirmed_by": [_("提出人不能确认自己的变更")]})
     control = control_for(change.kind)
-    control.call("plan", change.community, change.params)  # still valid today?
+    control.call("plan", change.community, change.params, now=now)  # still valid today?
     control.call("apply", change.community, change.params, actor=actor, now=now)
     change.status, change.decided_by, change.decided_side = (ControlStatus.APPLIED, actor,
                                                              ControlSide.COMMITTEE)

@@ -140,7 +140,7 @@ def set_policy(community: Community, *, actor: User, support_threshold: int, ans
     return policy
 
 
-def plan_policy_change(community: Community, params: dict):
+def plan_policy_change(community: Community, params: dict, *, now=None):
     """``governance.controls``: what a change of the proposal rules would do."""
     from sunlit.governance.controls import Plan
 

@@ -913,7 +913,7 @@ def _when(value: dt.datetime) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
-def plan_announce(community: Community, params: dict) -> controls.Plan:
+def plan_announce(community: Community, params: dict, *, now=None) -> controls.Plan:
     vote = _vote_param(community, params)
     if vote.status != VoteStatus.DRAFT:
         raise _status_error(vote, _("只有草稿可以公告"))
@@ -927,7 +927,7 @@ def apply_announce(community: Community, params: dict, *, actor: User, now) -> V
     return announce_vote(_vote_param(community, params), actor=actor, now=now)
 
 
-def plan_cancel(community: Community, params: dict) -> controls.Plan:
+def plan_cancel(community: Community, params: dict, *, now=None) -> controls.Plan:
     vote = _vote_param(community, params)
     if vote.status not in (VoteStatus.DRAFT, VoteStatus.ANNOUNCED, VoteStatus.OPEN):
         raise _status_error(vote, _("截止后不能撤销"))
@@ -958,10 +958,10 @@ def _closes_param(params: dict) -> dt.datetime:
     return value
 
 
-def plan_extend(community: Community, params: dict) -> controls.Plan:
+def plan_extend(community: Community, params: dict, *, now=None) -> controls.Plan:
     vote = _vote_param(community, params)
     closes_at = _closes_param(params)
-    _check_extension(vote, closes_at, timezone.now())
+    _check_extension(vote, closes_at, now or timezone.now())
     return controls.Plan(
         params={"vote": vote.pk, "closes_at": log_time(closes_at)}, weakens=True, subject=vote,
         subject_label=vote.title,

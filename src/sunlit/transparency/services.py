@@ -406,7 +406,7 @@ def revoke_witness_key(witness: WitnessKey, *, actor: User) -> WitnessKey:
     return witness
 
 
-def plan_witness_add(community: Community, params: dict):
+def plan_witness_add(community: Community, params: dict, *, now=None):
     """``governance.controls``: registering a witness (always the owner side's)."""
     from sunlit.governance.controls import Plan
 
@@ -435,7 +435,7 @@ def _witness_param(community: Community, params: dict) -> WitnessKey:
     return found
 
 
-def plan_witness_revoke(community: Community, params: dict):
+def plan_witness_revoke(community: Community, params: dict, *, now=None):
     """``governance.controls``: revoking a witness (always the owner side's)."""
     from sunlit.governance.controls import Plan
 
