@@ -416,3 +416,22 @@ def test_resolve_api_for_the_owner(api, dismissal, estate, service, committee, u
         answer = api(neighbour, "post", f"/ballots/{paper.pk}/resolve", {"decision": "accept"})
     assert answer.status_code == 200 and answer.json()["is_current"] is True
     assert answer.json()["receipt"]  # the owner now holds this ballot's receipt
+
+
+def test_page_manager_asks_the_committee_to_announce_his_draft(login, draft, manager, committee):
+    import time_machine
+
+    vote = draft(actor=manager, title="车位管理费调整")
+    page = login(manager).get(reverse("governance:vote", args=[vote.pk])).content.decode()
+    assert "提请业委会公告" in page
+    with time_machine.travel(T0, tick=False):
+        answer = login(manager).post(reverse("governance:vote_action",
+                                             args=[vote.pk, "announce"]), {}, follow=True)
+    assert "已提交业委会确认" in answer.content.decode()
+    assert Vote.objects.get(pk=vote.pk).status == VoteStatus.DRAFT
+    page = login(committee).get(reverse("governance:vote", args=[vote.pk])).content.decode()
+    assert "待业委会确认" in page
+    change = ControlChange.objects.get()
+    with time_machine.travel(T0, tick=False):
+        login(committee).post(reverse("governance:control_action", args=[change.pk, "confirm"]))
+    assert Vote.objects.get(pk=vote.pk).status == VoteStatus.ANNOUNCED

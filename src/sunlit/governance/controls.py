@@ -62,6 +62,8 @@ class Control:
     action: str  # the permission to change it, or to propose a change
     plan: str  # "module:function"
     apply: str
+    #: a proposal must say why (not for announcing a draft: the draft says it)
+    reason_required: bool = True
 
     def call(self, which: str, *args, **kwargs):
         module, name = getattr(self, which).split(":")
@@ -81,7 +83,8 @@ CONTROLS: dict[str, Control] = {c.kind: c for c in (
             "sunlit.transparency.services:plan_witness_revoke",
             "sunlit.transparency.services:apply_witness_revoke"),
     Control(ControlKind.VOTE_ANNOUNCE, "governance.manage",
-            "sunlit.governance.services:plan_announce", "sunlit.governance.services:apply_announce"),
+            "sunlit.governance.services:plan_announce", "sunlit.governance.services:apply_announce",
+            reason_required=False),
     Control(ControlKind.VOTE_CANCEL, "governance.manage",
             "sunlit.governance.services:plan_cancel", "sunlit.governance.services:apply_cancel"),
     Control(ControlKind.VOTE_EXTEND, "governance.manage",
@@ -190,7 +193,7 @@ def request_change(community: Community, kind: str, params: dict, *, actor: User
         raise owner_side_required(str(ControlKind(kind).label))
     if not direct and side != ControlSide.COMPANY:
         raise PermissionDenied(_("您没有执行此操作的权限"))
-    reason = _clean_reason(reason, required=not direct)
+    reason = _clean_reason(reason, required=not direct and control.reason_required)
     subject_type, subject_id = _subject(plan)
     change = ControlChange(
         community=community, kind=kind, subject_type=subject_type, subject_id=subject_id,
