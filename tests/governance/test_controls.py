@@ -435,3 +435,11 @@ def test_page_manager_asks_the_committee_to_announce_his_draft(login, draft, man
     with time_machine.travel(T0, tick=False):
         login(committee).post(reverse("governance:control_action", args=[change.pk, "confirm"]))
     assert Vote.objects.get(pk=vote.pk).status == VoteStatus.ANNOUNCED
+
+
+def test_free_text_on_the_log_is_masked(dismissal, manager):
+    controls.request_change(dismissal.community, KIND.VOTE_CANCEL,
+                            {"vote": dismissal.pk, "reason": "业主13812345678反映材料有误"},
+                            actor=manager, reason="业主13812345678反映材料有误", now=DURING)
+    [proposed] = leaves("governance.control.proposed")
+    assert "13812345678" not in json.dumps(proposed, ensure_ascii=False)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -53,7 +53,6 @@ class Plan:
     subject: Any = None
     subject_label: str = ""
     unchanged: bool = False
-    extra: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -146,8 +145,12 @@ def _subject(plan: Plan) -> tuple[str, str]:
 
 
 def _public(change: ControlChange) -> dict:
+    # free text (a cancellation's reason) is masked like the board's texts; keys, amounts,
+    # times and ids are not personal data
+    params = {k: _masked(v) if k == "reason" and isinstance(v, str) else v
+              for k, v in change.params.items()}
     return {"change": change.pk, "kind": change.kind, "summary": _masked(change.summary),
-            "params": change.params, "subject": change.subject_label or None}
+            "params": params, "subject": change.subject_label or None}
 
 
 def _notify(change: ControlChange, recipients, title: str, *, channels=None) -> None:
