@@ -181,6 +181,10 @@ def _mount_routers() -> None:
     from sunlit.governance.meeting_api import router as meetings_router
 
     api.add_router("/v1/", meetings_router)
+
+    from sunlit.governance.control_api import router as controls_router
+
+    api.add_router("/v1/", controls_router)
     # --- arrears (账龄, 收缴率, 催缴) ---
     from sunlit.finance.arrears_api import router as arrears_router
 

@@ -373,6 +373,9 @@ SUNLIT_MAX_DOCUMENT_BYTES = env_int("SUNLIT_MAX_DOCUMENT_BYTES", 20 * 1024 * 102
 SUNLIT_MEETING_NOTICE_DAYS = env_int("SUNLIT_MEETING_NOTICE_DAYS", 7)
 # A public comment period (公示/征求意见) lasts at least this many days.
 SUNLIT_CONSULTATION_MIN_DAYS = env_int("SUNLIT_CONSULTATION_MIN_DAYS", 7)
+# Owners' votes: paper and proxy ballots received before the close may still be entered this
+# many hours after it (then the count is made); at most a week.
+SUNLIT_BALLOT_ENTRY_HOURS = max(0, min(env_int("SUNLIT_BALLOT_ENTRY_HOURS", 48), 168))
 
 LOGGING = {
     "version": 1,

@@ -55,7 +55,17 @@ def board_list(request):
         "can_settings": can(request.user, "board.settings", community=community),
         "last_week": last_complete_week(timezone.now()),
         "require_cosign": services.settings_for(community).require_cosign,
+        **_cosign_controls(request, community),
     })
+
+
+def _cosign_controls(request, community) -> dict:
+    from sunlit.core import sides
+    from sunlit.governance import controls
+    from sunlit.governance.control_models import ControlKind
+
+    return {"is_committee": sides.is_committee_member(request.user, community),
+            "control_changes": controls.history(community, ControlKind.BOARD_COSIGN)}
 
 
 @login_required
@@ -74,9 +84,18 @@ def generate(request):
 @login_required
 @require_POST
 def settings_view(request):
+    """The co-signature switch: on at once (committee or company); off only by the committee —
+    the company's request goes to the committee (``governance.controls``)."""
+    from sunlit.governance.control_models import ControlKind
+    from sunlit.governance.control_views import request_from_page
+
     community = _community(request, "board.settings")
-    services.set_require_cosign(community, request.POST.get("require_cosign") == "1", actor=request.user)
-    messages.success(request, _("设置已保存"))
+    try:
+        request_from_page(request, community, ControlKind.BOARD_COSIGN,
+                          {"require_cosign": request.POST.get("require_cosign") == "1"},
+                          reason=request.POST.get("reason", ""), done=_("设置已保存"))
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
     return redirect("board:board_list")
 
 

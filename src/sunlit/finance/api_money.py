@@ -30,6 +30,8 @@ from sunlit.finance.choices import (
     PublicIncomeCategory,
 )
 from sunlit.finance.models import Expense, FundAccount, FundDeposit, FundUse, PublicIncome
+from sunlit.governance import controls
+from sunlit.governance.control_models import ControlKind
 from sunlit.registry.models import Building, Unit
 
 router = Router(tags=["finance: public money"])
@@ -407,10 +409,13 @@ def get_policy(request, community_id: int):
 
 
 @router.put("/communities/{community_id}/money-policy", response={200: PolicyOut, **ERRORS},
-            summary="修改审批与票据金额标准（记入透明日志）")
+            summary="修改审批与票据金额标准：降低即时生效；提高只能由业委会（物业公司请提交管控变更申请）")
 def set_policy(request, community_id: int, payload: PolicyIn):
     community = community_for(request, community_id, "finance.money.policy")
-    policy = expenses.update_money_policy(community, actor=request.auth, **payload.dict())
+    params = {k: v for k, v in payload.dict().items() if v is not None}
+    controls.request_change(community, ControlKind.MONEY_POLICY, params, actor=request.auth,
+                            propose=False)
+    policy = expenses.policy_of(community)
     return {"dual_approval_above": money.text(policy.dual_approval_above),
             "receipt_required_above": money.text(policy.receipt_required_above)}
 
@@ -493,7 +498,7 @@ def get_use(request, use_id: int):
 
 
 @router.post("/fund/uses/{use_id}/approve", response={200: FundUseOut, **ERRORS},
-             summary="应急使用审批（项目经理与业委会委员各一人）")
+             summary="审批维修资金使用：依表决的由业委会委员确认；应急的由项目经理与业委会委员各一人")
 def approve_use(request, use_id: int):
     use = access_money.get_fund_use_for(request.auth, use_id, action="finance.money.approve")
     return _use_out(fund.approve_fund_use(use, actor=request.auth), with_split=True)

@@ -15,10 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sunlit.core import uploads
+from sunlit.core import sides, uploads
 from sunlit.core.permissions import can, require
-from sunlit.governance import access, proposals
+from sunlit.governance import access, controls, proposals
 from sunlit.governance import proposal_selectors as select
+from sunlit.governance.control_models import ControlKind
+from sunlit.governance.control_views import request_from_page
 from sunlit.governance.proposal_access import get_proposal_for
 from sunlit.governance.proposal_choices import ProposalFilter, ProposalKind, ProposalStatus
 from sunlit.governance.proposal_forms import AnswerForm, CloseForm, PolicyForm, ProposalForm
@@ -206,15 +208,21 @@ def policy(request):
     if request.method == "POST":
         require(request.user, "governance.policy", community=community)
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            reason = data.pop("reason", "")
             try:
-                proposals.set_policy(community, actor=request.user, **form.cleaned_data)
+                # stricter for owners' requests (a higher threshold, longer deadlines): only the
+                # committee, or a company proposal the committee confirms
+                request_from_page(request, community, ControlKind.GOVERNANCE_POLICY, data,
+                                  reason=reason, done=_("议事规则设置已保存并记入透明日志"))
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
-                messages.success(request, _("议事规则设置已保存并记入透明日志"))
                 return redirect("proposals:proposal_list")
-    return render(request, "proposals/policy.html", {"form": form, "editable": editable,
-                                                     "policy": current})
+    return render(request, "proposals/policy.html", {
+        "form": form, "editable": editable, "policy": current,
+        "is_committee": sides.is_committee_member(request.user, community),
+        "control_changes": controls.history(community, ControlKind.GOVERNANCE_POLICY)})
 
 
 # --- units that have not voted yet (staff, 上门征集) -------------------------------------------------

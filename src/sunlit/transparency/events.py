@@ -376,9 +376,35 @@ register_event(
 )
 register_event(
     "governance.ballot.cast", label=gettext_noop("投票（承诺值）"), subject="governance.ballot",
+    # entered ballots: who entered (a staff member by name, a committee member as “业委会委员”)
+    # and who confirmed (always a committee member, by role); owners' names only as commitments
     public={"vote": "int", "ballot": "text", "channel": "text", "commitment": "text",
-            "entered_by": "text?", "confirmed_by": "text?"},
-    private={"voter_name": "text?"},
+            "entered_by": "text?", "confirmed_by": "text?", "accepted_by_owner": "bool?"},
+    private={"voter_name": "text?", "entered_by_name": "text?", "confirmer_name": "text?"},
+)
+# Entered (paper/proxy) ballots: the entry itself, with the SHA-256 of the scan and of the
+# authorisation, the time the ballot was received and who entered it; never the choice.
+register_event(
+    "governance.ballot.entered", label=gettext_noop("录入纸质/委托表决票"),
+    subject="governance.ballot",
+    public={"vote": "int", "ballot": "text", "channel": "text", "received_at": "datetime",
+            "scan_sha256": "text", "authorisation_sha256": "text?", "entered_by": "text"},
+    private={"voter_name": "text?", "proxy_name": "text?", "entered_by_name": "text?"},
+)
+register_event(
+    "governance.ballot.held", label=gettext_noop("录入的表决票与业主线上投票冲突，待业主确认"),
+    subject="governance.ballot",
+    public={"vote": "int", "ballot": "text", "channel": "text", "online_ballot": "text",
+            "confirmed_by": "text"},
+    private={"confirmer_name": "text?"},
+)
+register_event(
+    "governance.ballot.rejected", label=gettext_noop("录入的表决票未计入"),
+    subject="governance.ballot",
+    # by: “业委会委员” (a review that found the entry wrong) or “业主” (the owner kept his
+    # online ballot); the reason is masked like the board's texts
+    public={"vote": "int", "ballot": "text", "channel": "text", "by": "text", "reason": "text"},
+    private={"by_name": "text?"},
 )
 register_event(
     "governance.vote.closed", label=gettext_noop("投票截止"), subject="governance.vote",
@@ -401,6 +427,41 @@ register_event(
 register_event(
     "governance.vote.cancelled", label=gettext_noop("撤销表决"), subject="governance.vote",
     public={"title": "text", "status_from": "text", "reason": "text"},
+)
+register_event(
+    "governance.vote.extended", label=gettext_noop("延长投票期"), subject="governance.vote",
+    public={"title": "text", "closes_at_from": "datetime", "closes_at": "datetime"},
+)
+
+# --- governance: owner-side controls (governance/controls.py) -------------------------------------
+# Every change to a control that protects owners from the company: who proposed it (a side; a
+# company employee by name), who confirmed it (the committee, by role; the member's name only
+# as a commitment), what it changes (the control's own parameters) and the reason (masked).
+
+CONTROL_FACTS = {"change": "int", "kind": "text", "summary": "text", "params": "json",
+                 "subject": "text?"}
+register_event(
+    "governance.control.proposed", label=gettext_noop("提请业委会确认管控变更"),
+    subject="governance.controlchange",
+    public={**CONTROL_FACTS, "weakens": "bool", "proposed_by": "json", "reason": "text"},
+)
+register_event(
+    "governance.control.applied", label=gettext_noop("管控变更生效"),
+    subject="governance.controlchange",
+    public={**CONTROL_FACTS, "direct": "bool", "weakens": "bool", "proposed_by": "json",
+            "confirmed_by": "json", "reason": "text?"},
+    private={"confirmer_name": "text?"},
+)
+register_event(
+    "governance.control.rejected", label=gettext_noop("业委会未同意管控变更"),
+    subject="governance.controlchange",
+    public={**CONTROL_FACTS, "by": "json", "reason": "text"},
+    private={"by_name": "text?"},
+)
+register_event(
+    "governance.control.withdrawn", label=gettext_noop("撤回管控变更"),
+    subject="governance.controlchange",
+    public={**CONTROL_FACTS, "by": "json"},
 )
 
 # --- governance: proposals (金点子) and interim owners' meeting requests -----------------------------
