@@ -261,8 +261,6 @@ def expense_detail(request, expense_id: int):
                 messages.success(request, _("已支付入账并记入透明日志"))
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
-        except PermissionDenied:
-            messages.error(request, _("您没有执行此操作的权限"))
         if not (note_form.errors or reject_form.errors):
             return redirect("finance:expense", expense_id=expense.pk)
     expense = access_money.get_expense_for(request.user, expense_id)
@@ -446,8 +444,6 @@ def fund_use_detail(request, use_id: int):
             messages.success(request, _("已审批"))
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
-        except PermissionDenied:
-            messages.error(request, _("您没有执行此操作的权限"))
         return redirect("finance:fund_use", use_id=use.pk)
     may_approve = fund.may_approve(use, request.user)
     return render(

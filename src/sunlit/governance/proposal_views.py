@@ -8,7 +8,7 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -121,8 +121,6 @@ def proposal_create(request):
                 text=data["text"], category=data["category"], photos=photos)
         except ValidationError as exc:
             apply_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
         else:
             messages.success(request, _("提议已发布，邀请邻居们来支持吧"))
             return redirect("proposals:proposal", proposal_id=proposal.pk)
@@ -132,8 +130,8 @@ def proposal_create(request):
 def _act(request, proposal: Proposal, service, done: str, **kwargs):
     try:
         service(proposal, actor=request.user, **kwargs)
-    except (ValidationError, PermissionDenied) as exc:
-        for message in getattr(exc, "messages", None) or [str(exc)]:
+    except ValidationError as exc:
+        for message in exc.messages:
             messages.error(request, message)
     else:
         messages.success(request, done)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -129,8 +129,6 @@ def cast(request, vote_id: int):
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
     else:
         messages.success(request, _("投票成功：%(unit)s · %(choice)s。请保存回执码 %(receipt)s")
                          % {"unit": ballot.vote_unit.unit_label,
