@@ -126,7 +126,7 @@ def clerk(make_member):
 
 def enter(vote, estate, clerk, upload, **overrides):
     unit = overrides.pop("unit", estate.units.u102)
-    args = {"actor": clerk, "choice": "yes", "received_at": DURING, "scan": upload(),
+    args = {"actor": clerk, "choice": "yes", "received_at": DURING, "scan": upload(by=clerk),
             "now": DURING + dt.timedelta(hours=1)}
     args.update(overrides)
     return services.enter_ballot(vote, unit, **args)
@@ -168,14 +168,14 @@ def test_paper_ballot_needs_its_scan_and_a_proxy_its_authorisation(vote, estate,
         enter(vote, estate, clerk, upload, channel=Channel.PROXY, scan=None)
     assert set(exc.value.message_dict) == {"authorisation", "proxy_name"}
     with pytest.raises(ValidationError) as exc:
-        enter(vote, estate, clerk, upload, scan=upload(other_community))
-    assert exc.value.message_dict == {"scan": ["请上传本小区的文件"]}
+        enter(vote, estate, clerk, upload, scan=upload(other_community, by=clerk))
+    assert exc.value.message_dict == {"scan": ["文件不存在，或不是您本人在本小区上传的"]}
     with pytest.raises(ValidationError) as exc:
         enter(vote, estate, clerk, upload, channel=Channel.ONLINE)
     assert "channel" in exc.value.message_dict
     assert not Ballot.objects.exists()
     proxy = enter(vote, estate, clerk, upload, channel=Channel.PROXY, scan=None,
-                  authorisation=upload(), proxy_name="周小周")
+                  authorisation=upload(by=clerk), proxy_name="周小周")
     assert proxy.status == BallotStatus.PENDING and proxy.proxy_name == "周小周"
 
 

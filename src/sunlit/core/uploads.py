@@ -427,6 +427,131 @@ def store_file(file, *, community: Community, actor: User, original_name: str = 
                        field=field)
 
 
+# --- attaching -----------------------------------------------------------------------------------
+# One rule for every place an upload becomes part of a record (a ticket's photo, a receipt, a
+# ballot's scan, a document of a vote, a consultation or a meeting): the record's access rule
+# then decides who may download it, so attaching is what must be guarded. An upload may be
+# attached only
+#   1. by the user who uploaded it (``uploaded_by``), not by anyone else, staff included;
+#   2. in the community it was uploaded to;
+#   3. if it is of a kind the purpose takes (a PDF is not a ticket photo);
+#   4. once: an upload already attached to any record (any foreign key or many-to-many to
+#      ``Upload``, found from the model graph) is refused. No purpose reuses uploads today:
+#      the same file for two records is uploaded twice.
+# A nonexistent id, another community's upload and another person's upload get the same
+# message, so an id says nothing about uploads one may not see.
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """What an upload is attached as: the kinds of file it takes and how its field reads."""
+
+    name: str
+    kinds: frozenset[str]
+    reusable: bool = False
+
+    def kind_message(self) -> str:
+        if self.kinds == {Upload.Kind.IMAGE}:
+            return _("请上传图片（JPG、PNG、WebP）")
+        if self.kinds == {Upload.Kind.PDF}:
+            return _("请上传 PDF 文件")
+        return _("请上传 PDF 文件或图片")
+
+
+_IMAGES = frozenset({Upload.Kind.IMAGE})
+_ANY = frozenset({Upload.Kind.IMAGE, Upload.Kind.PDF})
+TICKET_PHOTO = Purpose("ticket_photo", _IMAGES)
+PROPOSAL_PHOTO = Purpose("proposal_photo", _IMAGES)
+BALLOT_SCAN = Purpose("ballot_scan", _IMAGES)
+BALLOT_AUTHORISATION = Purpose("ballot_authorisation", _IMAGES)
+VOTE_DOCUMENT = Purpose("vote_document", _ANY)
+CONSULTATION_DOCUMENT = Purpose("consultation_document", _ANY)
+MINUTES_DOCUMENT = Purpose("minutes_document", frozenset({Upload.Kind.PDF}))
+MONEY_RECEIPT = Purpose("money_receipt", _IMAGES)  # public income, expenses
+FUND_DOCUMENT = Purpose("fund_document", _IMAGES)  # maintenance-fund uses
+PURPOSES = {p.name: p for p in (TICKET_PHOTO, PROPOSAL_PHOTO, BALLOT_SCAN, BALLOT_AUTHORISATION,
+                                 VOTE_DOCUMENT, CONSULTATION_DOCUMENT, MINUTES_DOCUMENT,
+                                 MONEY_RECEIPT, FUND_DOCUMENT)}
+
+
+def _not_yours() -> str:
+    return _("文件不存在，或不是您本人在本小区上传的")
+
+
+def attach_errors(actor: User, items: Sequence, *, community: Community | int,
+                  purpose: Purpose) -> list[str]:
+    """What is wrong with attaching ``items`` (``Upload`` rows) for ``actor``; [] when nothing.
+
+    Inside a transaction the rows are locked first (in pk order), so two requests cannot attach
+    one upload twice."""
+    community_id = community.pk if isinstance(community, Community) else community
+    if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
+        return [_("文件参数无效")]
+    if any(not isinstance(item, Upload) or item.pk is None for item in items):
+        return [_("文件参数无效")]
+    ids = [item.pk for item in items]
+    if len(set(ids)) != len(ids):
+        return [_("同一文件不能重复附上")]
+    if not ids:
+        return []
+    rows = Upload.objects.filter(pk__in=ids).order_by("pk")
+    if transaction.get_connection().in_atomic_block:
+        rows = rows.select_for_update()
+    stored = {row.pk: row for row in rows}
+    actor_id = getattr(actor, "pk", None)
+    for pk in ids:
+        row = stored.get(pk)
+        if (row is None or actor_id is None or row.community_id != community_id
+                or row.uploaded_by_id != actor_id):
+            return [_not_yours()]
+        if row.kind not in purpose.kinds:
+            return [purpose.kind_message()]
+    if not purpose.reusable and _referenced(ids):
+        return [_("文件已用于另一条记录，请重新上传")]
+    return []
+
+
+def check_attachable(actor: User, items: Sequence, *, community: Community | int,
+                     purpose: Purpose, field: str) -> None:
+    """``attach_errors`` as a ``ValidationError({field: [message]})``."""
+    problems = attach_errors(actor, items, community=community, purpose=purpose)
+    if problems:
+        raise ValidationError({field: problems})
+
+
+def resolve_uploads(actor: User, ids, *, community: Community, purpose: Purpose,
+                    field: str, limit: int | None = None) -> list[Upload]:
+    """The uploads behind ``ids`` (from an API request), in the order given, if ``actor`` may
+    attach every one of them as ``purpose`` (see the rule above); else
+    ``ValidationError({field: [message]})``. The service that attaches them checks again, in
+    its own transaction, with ``attach_errors``."""
+    if ids is None:
+        return []
+    if isinstance(ids, (str, bytes)) or not isinstance(ids, Sequence) or any(
+            isinstance(pk, bool) or not isinstance(pk, int) for pk in ids):
+        raise ValidationError({field: [_("文件参数无效")]})
+    if limit is not None and len(ids) > limit:
+        raise ValidationError({field: [_("最多附上 %(n)s 个文件") % {"n": limit}]})
+    if len(set(ids)) != len(ids):
+        raise ValidationError({field: [_("同一文件不能重复附上")]})
+    found = {u.pk: u for u in Upload.objects.filter(pk__in=ids, community=community,
+                                                     uploaded_by_id=getattr(actor, "pk", None))}
+    if len(found) != len(ids):
+        raise ValidationError({field: [_not_yours()]})
+    items = [found[pk] for pk in ids]
+    check_attachable(actor, items, community=community, purpose=purpose, field=field)
+    return items
+
+
+def resolve_upload(actor: User, upload_id: int | None, *, community: Community, purpose: Purpose,
+                   field: str) -> Upload | None:
+    """One optional upload id: ``resolve_uploads`` for a single field."""
+    if upload_id is None:
+        return None
+    return resolve_uploads(actor, [upload_id], community=community, purpose=purpose,
+                           field=field)[0]
+
+
 # --- serving -------------------------------------------------------------------------------------
 
 def open_upload(upload: Upload, *, thumbnail: bool = False) -> BinaryIO:

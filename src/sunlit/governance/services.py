@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sunlit.core import audit
+from sunlit.core import audit, uploads
 from sunlit.core.bulk import bulk_insert
 from sunlit.core.models import AuditEvent, Community, Person, Upload, User
 from sunlit.core.permissions import require
@@ -180,8 +180,9 @@ def add_document(vote: Vote, upload: Upload, *, actor: User, title: str) -> Vote
     errors = {}
     if not title or len(title) > 100:
         errors["title"] = [_("请填写材料名称（最多 100 个字）")]
-    if not isinstance(upload, Upload) or upload.community_id != vote.community_id:
-        errors["upload"] = [_("请上传本小区的文件")]
+    if problems := uploads.attach_errors(actor, [upload], community=vote.community_id,
+                                         purpose=uploads.VOTE_DOCUMENT):
+        errors["upload"] = problems
     if errors:
         raise ValidationError(errors)
     document = VoteDocument.objects.create(community_id=vote.community_id, vote=vote,
@@ -403,10 +404,13 @@ def enter_ballot(vote: Vote, unit: Unit | VoteUnit, *, actor: User, choice: str,
         errors["received_at"] = [_("请填写收票时间")]
     elif not vote.opens_at <= received_at < vote.closes_at or received_at > now:
         errors["received_at"] = [_("收票时间须在投票期间内，且不晚于现在")]
-    for name, upload in (("scan", scan), ("authorisation", authorisation)):
-        if upload is not None and (not isinstance(upload, Upload)
-                                   or upload.community_id != vote.community_id):
-            errors[name] = [_("请上传本小区的文件")]
+    for name, upload, purpose in (("scan", scan, uploads.BALLOT_SCAN),
+                                  ("authorisation", authorisation, uploads.BALLOT_AUTHORISATION)):
+        if upload is not None and (problems := uploads.attach_errors(
+                actor, [upload], community=vote.community_id, purpose=purpose)):
+            errors[name] = problems
+    if scan is not None and scan == authorisation:
+        errors["authorisation"] = [_("同一文件不能重复附上")]
     if channel == Channel.PAPER and scan is None:
         errors.setdefault("scan", [_("纸质表决票须上传扫描件")])
     proxy_name = normalize_text(proxy_name)
