@@ -41,6 +41,7 @@ from sunlit.transparency.models import (
     TreeNode,
     WitnessKey,
 )
+from sunlit.transparency.privacy import LogMasker
 
 logger = logging.getLogger(__name__)
 BATCH = 1000
@@ -116,7 +117,7 @@ def _subject_ref(subject: Any) -> tuple[str, str]:
     raise ValidationError({"subject": [_("记录对象应为模型实例或（类型, 编号）")]})
 
 
-def _prepare(community: Community, event: Event) -> _Prepared:
+def _prepare(community: Community, event: Event, masker: LogMasker) -> _Prepared:
     kind = get_event_type(event.event_type)
     subject_type, subject_id = _subject_ref(event.subject)
     if kind.subject and subject_type != kind.subject:
@@ -130,7 +131,7 @@ def _prepare(community: Community, event: Event) -> _Prepared:
             raise ValidationError({"subject": [_("记录对象不属于该小区")]})
     if len(subject_type) > 60 or len(subject_id) > 40:
         raise ValidationError({"subject": [_("对象类型或编号过长")]})
-    public, private = kind.clean(event.public, event.private)
+    public, private = kind.clean(event.public, event.private, mask=masker)
     when = event.time or timezone.now()
     if timezone.is_naive(when):
         raise ValidationError({"time": [_("时间必须带时区")]})
@@ -172,7 +173,8 @@ def record_many(community: Community, events: Iterable[Event]) -> list[LogLeaf]:
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError(
             "record() must run inside the caller's transaction.atomic() block")
-    prepared = [_prepare(community, e) for e in events]
+    masker = LogMasker(community)  # free text of public fields, masked (privacy.py)
+    prepared = [_prepare(community, e, masker) for e in events]
     if not prepared:
         return []
     log = _locked_log(community)
