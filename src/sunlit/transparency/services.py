@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sunlit.core import audit
+from sunlit.core import audit, outbound
 from sunlit.core.bulk import bulk_insert
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
@@ -346,9 +346,13 @@ def register_witness_key(community: Community, *, actor: User, vkey: str, name: 
     url = (url or "").strip()
     if url:
         try:
+            # the server will call it: never an address inside the operator's network
+            outbound.check_url(url, resolve=False)
             URLValidator(schemes=["http", "https"])(url)
         except ValidationError:
             errors["url"] = [_("请填写以 http:// 或 https:// 开头的地址")]
+        except outbound.OutboundRefused as exc:
+            errors["url"] = [str(exc)]
     if errors:
         raise ValidationError(errors)
     log = _locked_log(community)
@@ -453,7 +457,9 @@ def request_cosignatures(checkpoint: Checkpoint) -> list[Cosignature]:
         try:
             lines = _ask_witness(witness, checkpoint)
             stored += accept_cosignatures(checkpoint.log, checkpoint.note + lines)
-        except (witness_client.WitnessFailure, CosignatureRejected) as exc:
+        except (witness_client.WitnessFailure, CosignatureRejected, outbound.OutboundRefused,
+                outbound.OutboundFailure) as exc:
+            # the reason only (status, refusal, time-out): never what the witness answered
             logger.warning("witness %s did not cosign %s@%d: %s", witness.key_name,
                            checkpoint.log.origin, checkpoint.size, exc)
     return stored
@@ -467,8 +473,10 @@ def _ask_witness(witness: WitnessKey, checkpoint: Checkpoint) -> str:
     url = witness.url.rstrip("/") + "/add-checkpoint"
     for _attempt in range(2):
         proof = selectors.consistency_proof(log, old, checkpoint.size) if old else []
-        got = witness_client.http(url, timeout=PUSH_TIMEOUT, data=witness_client.add_checkpoint_body(
-            old, proof, checkpoint.note))
+        # core.outbound: no loopback/private targets (unless allowed by name), bounded times
+        got = outbound.request(url, method="POST", data=witness_client.add_checkpoint_body(
+            old, proof, checkpoint.note), content_type="text/plain; charset=utf-8",
+            read_timeout=PUSH_TIMEOUT, total_timeout=PUSH_TIMEOUT, max_body=witness_client.MAX_BODY)
         text = got.body.decode("utf-8", "replace")
         if got.status == 200:
             return text
@@ -478,5 +486,5 @@ def _ask_witness(witness: WitnessKey, checkpoint: Checkpoint) -> str:
                 break
             old = int(known)
             continue
-        raise witness_client.WitnessFailure(f"HTTP {got.status}: {text.strip()[:200]}")
-    raise witness_client.WitnessFailure(f"the witness answered 409 ({text.strip()[:40]})")
+        raise witness_client.WitnessFailure(f"HTTP {got.status}")
+    raise witness_client.WitnessFailure("the witness answered 409 with a size it cannot be proved from")
