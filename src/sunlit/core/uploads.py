@@ -11,9 +11,12 @@ time, GPS position of the owner's flat), no XMP, no comments, no ICC profile. A 
 entry that commits to it commits to the very file kept.
 
 Documents (会议纪要, 公示材料, 表决材料) enter through ``store_document``: PDF only, checked by content
-(magic bytes, a complete file that ``pypdf`` parses, no encryption, no JavaScript or launch
-actions), at most ``SUNLIT_MAX_DOCUMENT_BYTES``, stored byte for byte (a PDF is not re-encoded: its
-SHA-256 is the one the author can compute on his own copy).
+(magic bytes, a complete file that ``pypdf`` parses, no encryption, and nothing active anywhere
+in it: no JavaScript, launch, form-submit, import-data or remote go-to actions, no ``file:``
+links, no embedded files or XFA forms — in the catalogue, open action, pages, annotations,
+bookmarks, names tree or form fields, also when their names are hex-escaped), at most
+``SUNLIT_MAX_DOCUMENT_BYTES``, stored byte for byte (a PDF is not re-encoded: its SHA-256 is the
+one the author can compute on his own copy).
 
 Files are served only through ``upload_response``, which a view calls after its own access check.
 """
@@ -291,9 +294,17 @@ def store_images(files: Iterable, *, community: Community, actor: User, limit: i
 PDF_CONTENT_TYPE = "application/pdf"
 PDF_MAGIC = b"%PDF-"
 MAX_PDF_PAGES = 2000
-# Actions that run code or other programs when the file is opened or a page is shown.
+# Actions that run code, start programs, send or fetch data when the file is opened, a page is
+# shown, a link, a bookmark or a form field is used.
 _ACTIVE_MARKERS = (b"/JavaScript", b"/JS ", b"/JS(", b"/JS<", b"/Launch", b"/EmbeddedFile")
-_ACTIVE_NAMES = frozenset({"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/RichMediaExecute"})
+ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/SubmitForm",
+                            "/RichMediaExecute", "/GoToR", "/GoToE"})
+# Keys that hold scripts or files wherever they appear: a JavaScript action's code, the document's
+# JavaScript name tree, embedded files, XFA forms (which carry scripts).
+ACTIVE_KEYS = frozenset({"/JS", "/JavaScript", "/EmbeddedFiles", "/EmbeddedFile", "/XFA",
+                         "/RichMediaContent"})
+MAX_PDF_OBJECTS = 500_000  # objects walked at most; a 2,000-page document has far fewer
+_LOCAL_URI = ("file:", "\\\\", "smb:", "javascript:", "data:")
 
 
 def is_pdf(data: bytes) -> bool:
@@ -301,23 +312,45 @@ def is_pdf(data: bytes) -> bool:
     return PDF_MAGIC in data[:1024]
 
 
-def _action_kinds(action, depth: int = 0) -> set[str]:
-    """The ``/S`` names of an action dictionary and of the actions it chains with ``/Next``."""
-    kinds: set[str] = set()
-    if depth > 8:
-        return kinds
-    with contextlib.suppress(Exception):
-        action = action.get_object()
-    if hasattr(action, "get"):
-        kind = action.get("/S")
-        if kind is not None:
-            kinds.add(str(kind))
-        chained = action.get("/Next")
-        if chained is not None:
-            items = chained if isinstance(chained, list) else [chained]
-            for item in items:
-                kinds |= _action_kinds(item, depth + 1)
-    return kinds
+def _active_content(reader) -> str | None:
+    """What in the document could run or reach outside it, if anything.
+
+    Walks every object reachable from the trailer — the catalogue and its ``/OpenAction`` and
+    ``/AA``, pages and their ``/AA``, annotations' ``/A`` and ``/AA``, outlines (bookmarks),
+    the names tree, form fields — with their ``/Next`` chains. Names are compared as pypdf
+    decodes them, so ``/J#61vaScript`` is ``/JavaScript``. Returns the offending name."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    seen: set[tuple[int, int]] = set()
+    stack = [reader.trailer]
+    walked = 0
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            key = (node.idnum, node.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            node = node.get_object()
+        walked += 1
+        if walked > MAX_PDF_OBJECTS:
+            return "too many objects"
+        if isinstance(node, DictionaryObject):
+            for name, value in node.items():
+                if str(name) in ACTIVE_KEYS:
+                    return str(name)
+                stack.append(value)
+            kind = node.get("/S")
+            kind = str(kind.get_object()) if kind is not None else ""
+            if kind in ACTIVE_ACTIONS:
+                return kind
+            if kind == "/URI":
+                uri = str(node.get("/URI", "")).strip().lower()
+                if uri.startswith(_LOCAL_URI):
+                    return "/URI"
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
+    return None
 
 
 def _check_pdf(data: bytes) -> int:
@@ -326,12 +359,13 @@ def _check_pdf(data: bytes) -> int:
     from pypdf.errors import PdfReadError
 
     not_pdf = _("不是有效的 PDF 文件")
+    active = _("PDF 中含有脚本、启动程序、表单提交或嵌入文件，不予接收；请另存（打印）为普通 PDF 后上传")
     if not is_pdf(data):
         raise _Refused(not_pdf)
     if b"%%EOF" not in data[-2048:]:
         raise _Refused(_("PDF 文件不完整或已损坏，请重新导出后上传"))
     if any(marker in data for marker in _ACTIVE_MARKERS):
-        raise _Refused(_("PDF 中含有脚本、启动程序或嵌入文件，不予接收；请另存为普通 PDF 后上传"))
+        raise _Refused(active)
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
@@ -341,23 +375,7 @@ def _check_pdf(data: bytes) -> int:
             raise _Refused(not_pdf)
         if pages > MAX_PDF_PAGES:
             raise _Refused(_("PDF 最多 %(n)s 页") % {"n": MAX_PDF_PAGES})
-        root = reader.trailer["/Root"].get_object()
-        names = root.get("/Names")
-        names = names.get_object() if names is not None else {}
-        active = set()
-        if "/JavaScript" in names or "/EmbeddedFiles" in names or "/AA" in root:
-            active.add("/JavaScript")
-        if root.get("/OpenAction") is not None:
-            active |= _action_kinds(root["/OpenAction"])
-        for page in reader.pages:
-            if "/AA" in page:
-                active.add("/JavaScript")
-            for annotation in page.get("/Annots") or []:
-                annotation = annotation.get_object()
-                if annotation.get("/A") is not None:
-                    active |= _action_kinds(annotation["/A"])
-                if "/AA" in annotation:
-                    active.add("/JavaScript")
+        found = _active_content(reader)
     except _Refused:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
@@ -366,8 +384,11 @@ def _check_pdf(data: bytes) -> int:
     except Exception:  # pypdf raises many kinds on hostile input; none of them is acceptable
         logger.info("refusing a PDF pypdf could not read", exc_info=True)
         raise _Refused(_("PDF 文件不完整或已损坏，请重新导出后上传")) from None
-    if active & _ACTIVE_NAMES:
-        raise _Refused(_("PDF 中含有脚本、启动程序或嵌入文件，不予接收；请另存为普通 PDF 后上传"))
+    if found == "too many objects":
+        raise _Refused(_("PDF 结构过于复杂，请另存（打印）为普通 PDF 后上传"))
+    if found is not None:
+        logger.info("refusing a PDF with %s", found)
+        raise _Refused(active)
     return pages
 
 
