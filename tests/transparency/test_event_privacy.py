@@ -90,6 +90,18 @@ def test_a_households_money_commits_to_its_unit():
         assert field_name in REGISTRY[name].private and field_name not in REGISTRY[name].public
 
 
+def test_the_event_table_in_the_docs_is_the_registry():
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("event_table", root / "scripts" / "event_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    docs = (root / "docs" / "transparency.md").read_text(encoding="utf-8")
+    assert module.table() in docs, "run scripts/event_table.py and paste it into the docs"
+
+
 # --- 2. the kinds -------------------------------------------------------------------------------
 
 
