@@ -83,13 +83,13 @@ def _page_aa(writer):
 
 
 def _outline(writer):
-    item = writer.add_outline_item("第一章", 0)
+    item = writer.add_outline_item(title="第一章", page_number=0)
     item.get_object()[NameObject("/A")] = js()
 
 
 def _nested_outline(writer):
-    parent = writer.add_outline_item("目录", 0)
-    child = writer.add_outline_item("附件", 1, parent=parent)
+    parent = writer.add_outline_item(title="目录", page_number=0)
+    child = writer.add_outline_item(title="附件", page_number=1, parent=parent)
     child.get_object()[NameObject("/A")] = action("/ImportData", F=TextStringObject("x.fdf"))
 
 
@@ -115,7 +115,7 @@ def _form_field(writer):
 
 
 def _escaped_outline(writer):
-    item = writer.add_outline_item("第一章", 0)
+    item = writer.add_outline_item(title="第一章", page_number=0)
     item.get_object()[NameObject("/A")] = DictionaryObject({
         NameObject("/S"): NameObject("/Xxxxxxxxxxxx"),
         NameObject("/Qqqq"): TextStringObject("this.exportDataObject({cName:'a', nLaunch:2})")})
@@ -181,8 +181,8 @@ def test_active_content_is_refused_wherever_it_is(case, community, committee):
 def test_an_ordinary_document_with_links_and_bookmarks_is_accepted(community, committee):
     def build(writer):
         link(writer, 0, A=action("/URI", URI=TextStringObject("https://example.org/合同")))
-        writer.add_outline_item("第一章", 0)
-        child = writer.add_outline_item("第二章", 1)
+        writer.add_outline_item(title="第一章", page_number=0)
+        child = writer.add_outline_item(title="第二章", page_number=1)
         child.get_object()[NameObject("/A")] = action(
             "/GoTo", D=ArrayObject([writer.pages[1].indirect_reference, NameObject("/Fit")]))
 
