@@ -150,7 +150,7 @@ def dual(make_member, community):
 
 def enter(vote, estate, clerk, upload, **overrides):
     unit = overrides.pop("unit", estate.units.u102)
-    args = {"actor": clerk, "choice": "yes", "received_at": DURING, "scan": upload(),
+    args = {"actor": clerk, "choice": "yes", "received_at": DURING, "scan": upload(by=clerk),
             "now": DURING + dt.timedelta(hours=1)}
     args.update(overrides)
     return services.enter_ballot(vote, unit, **args)
@@ -180,7 +180,7 @@ def nothing_entered(vote):
 
 def test_paper_ballot_counts_only_after_a_committee_members_confirmation(
         vote, estate, clerk, committee, upload):
-    scan = upload()
+    scan = upload(by=clerk)
     ballot = enter(vote, estate, clerk, upload, scan=scan)
     assert ballot.status == BallotStatus.PENDING and not ballot.is_current
     assert ballot.person.name == "邻居老周"  # the unit's only owner
@@ -391,13 +391,13 @@ def test_paper_ballot_needs_its_scan_and_a_proxy_also_the_authorisation(
         "scan": ["委托投票须上传受托人签署的表决票扫描件"],
         "authorisation": ["委托投票须上传业主签署的授权委托书"], "proxy_name": ["请填写受托人姓名"]}
     with pytest.raises(ValidationError) as exc:
-        enter(vote, estate, clerk, upload, scan=upload(other_community))
-    assert exc.value.message_dict == {"scan": ["请上传本小区的文件"]}
+        enter(vote, estate, clerk, upload, scan=upload(other_community, by=clerk))
+    assert exc.value.message_dict == {"scan": ["文件不存在，或不是您本人在本小区上传的"]}
     with pytest.raises(ValidationError) as exc:
         enter(vote, estate, clerk, upload, channel=Channel.ONLINE)
     assert "channel" in exc.value.message_dict
     assert nothing_entered(vote)
-    authorisation = upload()
+    authorisation = upload(by=clerk)
     proxy = enter(vote, estate, clerk, upload, channel=Channel.PROXY,
                   authorisation=authorisation, proxy_name="周小周")
     assert proxy.status == BallotStatus.PENDING and proxy.proxy_name == "周小周"
@@ -408,9 +408,9 @@ def test_paper_ballot_needs_its_scan_and_a_proxy_also_the_authorisation(
 
 
 def test_one_scan_is_one_ballot(vote, estate, clerk, upload):
-    scan = upload()
+    scan = upload(by=clerk)
     enter(vote, estate, clerk, upload, scan=scan)
-    copy = upload()
+    copy = upload(by=clerk)
     copy.sha256 = scan.sha256
     copy.save(update_fields=["sha256"])
     with pytest.raises(ValidationError) as exc:

@@ -401,7 +401,7 @@ def test_resolve_api_for_the_owner(api, dismissal, estate, service, committee, u
     neighbour = estate.people.neighbour
     services.cast_ballot(dismissal, estate.units.u102, actor=neighbour, choice="no", now=DURING)
     paper = services.enter_ballot(dismissal, estate.units.u102, actor=service, choice="yes",
-                                  received_at=DURING, scan=upload(),
+                                  received_at=DURING, scan=upload(by=service),
                                   now=DURING + dt.timedelta(hours=1))
     services.confirm_ballot(paper, actor=committee, now=DURING + dt.timedelta(hours=1))
     import time_machine

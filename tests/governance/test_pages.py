@@ -180,7 +180,7 @@ def test_owner_resolves_a_held_entry_on_his_vote_page(login, open_vote, estate, 
     neighbour = estate.people.neighbour
     services.cast_ballot(vote, estate.units.u102, actor=neighbour, choice="no", now=DURING)
     paper = services.enter_ballot(vote, estate.units.u102, actor=service, choice="yes",
-                                  received_at=DURING, scan=upload(),
+                                  received_at=DURING, scan=upload(by=service),
                                   now=DURING + dt.timedelta(hours=1))
     paper = services.confirm_ballot(paper, actor=committee, now=DURING + dt.timedelta(hours=2))
     with time_machine.travel(DURING + dt.timedelta(hours=3), tick=False):

@@ -213,7 +213,8 @@ def cosign_board(board: WeeklyBoard, *, actor: User, note: str = "",
     board.save(update_fields=["cosigned_at", "cosigned_by", "cosign_note"])
     audit.record(AuditEvent.Action.UPDATE, board, actor=actor, summary="业委会会签曝光台")
     log.record(board.community, "board.weekly.cosigned", board, time=now,
-               public={"week": board.week_start, "cosigner": str(actor)})
+               public={"week": board.week_start, "cosigner_role": "committee"},
+               private={"cosigner": str(actor)})  # a committee member is an owner
     return board
 
 
@@ -296,8 +297,8 @@ def contest_item(item: BoardItem, text: str, *, actor: User,
                                           raised_at=now)
     audit.record(AuditEvent.Action.CREATE, contest, actor=actor, summary="业委会质疑")
     log.record(item.board.community, "board.item.contested", contest, time=now, public={
-        "week": item.board.week_start, "number": item.facts.get("number", ""),
-        "text": contest.text, "by": str(actor)})
+        "week": item.board.week_start, "number": item.facts.get("number") or None,
+        "text": contest.text, "by_role": "committee"}, private={"by": str(actor)})
     return contest
 
 
@@ -315,7 +316,7 @@ def answer_contest(contest: BoardContest, text: str, *, actor: User,
     contest.save(update_fields=["answer", "answered_by", "answered_at"])
     audit.record(AuditEvent.Action.UPDATE, contest, actor=actor, summary="答复业委会质疑")
     log.record(contest.board.community, "board.contest.answered", contest, time=now, public={
-        "week": contest.board.week_start, "number": contest.item.facts.get("number", ""),
+        "week": contest.board.week_start, "number": contest.item.facts.get("number") or None,
         "answer": contest.answer, "by": str(actor)})
     return contest
 

@@ -3,8 +3,6 @@ and the community's disclosure page (信息公开)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from django.contrib import messages
@@ -21,6 +19,7 @@ from sunlit.board import disclosure as disclosure_data
 from sunlit.board.choices import Section
 from sunlit.board.generation import last_complete_week
 from sunlit.board.models import WeeklyBoard
+from sunlit.core import exports
 from sunlit.core.permissions import can, require
 from sunlit.web.community import current_community
 
@@ -234,17 +233,12 @@ def _row(item: dict) -> dict:
 @login_required
 def board_csv(request, board_id: int):
     board = access.get_board_for(request.user, board_id)
-    out = io.StringIO()
-    out.write("\ufeff")  # Excel opens UTF-8 CSV as UTF-8 only with the BOM
-    writer = csv.writer(out)
-    writer.writerow([label for _key, label in CSV_COLUMNS])
+    rows = [[label for _key, label in CSV_COLUMNS]]
     for item in _view_model(board)["items"]:
         row = _row(item)
-        writer.writerow([row.get(key, "") for key, _label in CSV_COLUMNS])
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="board-{board.community.code}-{board.week_start}.csv"')
-    return response
+        rows.append([row.get(key, "") for key, _label in CSV_COLUMNS])
+    # owners' text (titles, locations) through the project's writer: never a live formula
+    return exports.csv_response(f"board-{board.community.code}-{board.week_start}.csv", rows)
 
 
 @login_required

@@ -237,13 +237,9 @@ def _receipt_out(upload: Upload) -> dict:
     return {"id": upload.pk, "sha256": upload.sha256, "url": reverse("finance:money_file", args=[upload.pk])}
 
 
-def _uploads(ids: list[int], *, community, user, field: str) -> list[Upload]:
-    if not ids:
-        return []
-    found = {u.pk: u for u in Upload.objects.filter(pk__in=ids, community=community, uploaded_by=user)}
-    if len(found) != len(set(ids)) or len(ids) != len(set(ids)):
-        raise ValidationError({field: ["票据不存在、重复或不是本人在本小区上传的"]})
-    return [found[pk] for pk in ids]
+def _uploads(ids: list[int], *, community, user, field: str,
+             purpose: uploads.Purpose = uploads.MONEY_RECEIPT) -> list[Upload]:
+    return uploads.resolve_uploads(user, ids, community=community, purpose=purpose, field=field)
 
 
 def _units(ids: list[int], community, field: str = "unit_ids") -> list[Unit]:
@@ -481,7 +477,7 @@ def create_use(request, community_id: int, payload: FundUseIn,
         if vote is None:
             raise ValidationError({"vote_id": ["请选择本小区的业主表决"]})
     documents = _uploads(payload.document_ids, community=community, user=request.auth,
-                         field="document_ids")
+                         field="document_ids", purpose=uploads.FUND_DOCUMENT)
     use = fund.create_fund_use(
         community, actor=request.auth, title=payload.title, contractor=payload.contractor,
         amount=payload.amount, currency=payload.currency, used_on=payload.used_on,

@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as _noop
 
-from sunlit.core import audit, sides
+from sunlit.core import audit, sides, uploads
 from sunlit.core.choices import Role
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import require, roles_in
@@ -48,7 +48,7 @@ from sunlit.finance.choices import (
     MoneyMethod,
     PublicIncomeCategory,
 )
-from sunlit.finance.models import Expense, ExpenseStep, FinancePolicy, FundUse, PublicIncome
+from sunlit.finance.models import Expense, ExpenseStep, FinancePolicy, PublicIncome
 from sunlit.transparency import services as log
 
 PUBLIC_INCOME = "2243"
@@ -103,31 +103,19 @@ def clean_key(key: str, errors: dict) -> str:
     return key
 
 
-def attached_uploads(ids: Sequence[int]) -> set[int]:
-    """Which of these uploads are already a receipt or document of public money."""
-    used = set()
-    for model, name in ((PublicIncome, "receipts"), (Expense, "receipts"), (FundUse, "documents")):
-        through = getattr(model, name).through
-        used |= set(through.objects.filter(upload_id__in=ids).values_list("upload_id", flat=True))
-    return used
-
-
 def receipt_errors(community: Community, actor: User, receipts, *, amount, required: bool,
-                   field: str = "receipts") -> tuple[list[Upload], dict]:
-    """The receipts as a list, or the field's errors: the actor's own images in this community,
-    not used by another record, at most ``MAX_RECEIPTS``; at least one when ``required``."""
+                   field: str = "receipts",
+                   purpose: uploads.Purpose = uploads.MONEY_RECEIPT) -> tuple[list[Upload], dict]:
+    """The receipts as a list, or the field's errors: uploads the actor may attach
+    (``core.uploads.attach_errors``: his own images in this community, not used by another
+    record), at most ``MAX_RECEIPTS``; at least one when ``required``."""
     if isinstance(receipts, (str, bytes)) or not isinstance(receipts, Sequence):
         return [], {field: [_("票据参数无效")]}
     receipts = list(receipts)
     if len(receipts) > MAX_RECEIPTS:
         return [], {field: [_("最多附 %(n)d 张票据") % {"n": MAX_RECEIPTS}]}
-    ids = [getattr(r, "pk", None) for r in receipts]
-    if any(not isinstance(r, Upload) or r.pk is None for r in receipts) or len(set(ids)) != len(ids):
-        return [], {field: [_("票据参数无效")]}
-    if any(r.community_id != community.pk or r.uploaded_by_id != actor.pk for r in receipts):
-        return [], {field: [_("只能附上本人在本小区上传的图片")]}
-    if ids and attached_uploads(ids):
-        return [], {field: [_("票据已用于另一笔记录")]}
+    if problems := uploads.attach_errors(actor, receipts, community=community, purpose=purpose):
+        return [], {field: problems}
     if required and not receipts:
         return [], {field: [_("金额超过 %(n)s 元，必须上传票据图片") % {"n": amount}]}
     return receipts, {}

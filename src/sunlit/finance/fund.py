@@ -39,7 +39,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sunlit.core import audit
+from sunlit.core import audit, uploads
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import require
 from sunlit.core.validators import normalize_text
@@ -388,7 +388,8 @@ def create_fund_use(community: Community, *, actor: User, title: str, contractor
         errors["basis"] = [_("使用维修资金须有业主表决通过的决定，或按应急程序办理")]
     required, threshold = expenses.needs_receipt(community, amount)
     documents, problems = expenses.receipt_errors(community, actor, documents, amount=threshold,
-                                                  required=required, field="documents")
+                                                  required=required, field="documents",
+                                                  purpose=uploads.FUND_DOCUMENT)
     if basis == FundBasis.EMERGENCY and not documents and not problems:
         # the emergency procedure always has its documents, whatever the amount
         problems = {"documents": [_("应急使用须附现场照片、检测报告或报价等证明材料")]}

@@ -495,8 +495,8 @@ def charge_one_time(unit: Unit, fee_item: FeeItem, *, actor: User, amount=None, 
         ledger.Line(ledger.RECEIVABLE, debit=amount, unit_id=unit.pk, memo=number),
         ledger.Line(credit, credit=amount, memo=fee_item.name)]), actor=actor, time=now)
     log.record(community, "finance.bill.issued", bill, time=now, public={
-        "number": number, "unit": unit.label, "amount": amount, "fee_item": fee_item.code,
-        "digest": bill.digest, "entry": entry.number})
+        "number": number, "amount": amount, "fee_item": fee_item.code, "entry": entry.number},
+        private={"unit": unit.label, "digest": bill.digest})
     audit.record(AuditEvent.Action.CREATE, bill, actor=actor,
                  summary=f"{fee_item.name} {unit.label} {money.text(amount)} 元")
     return bill

@@ -17,9 +17,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
+from sunlit.core import uploads
 from sunlit.core.api import ERRORS, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
-from sunlit.core.models import Person, Upload
+from sunlit.core.models import Person
 from sunlit.core.permissions import can
 from sunlit.governance import access, controls, selectors, services
 from sunlit.governance.choices import PUBLIC_STATUSES, Channel, Choice, MatterKind, VoteScope
@@ -275,15 +276,6 @@ def _in_community(model, ids, community_id) -> list:
     return objects
 
 
-def _upload(upload_id: int | None, vote: Vote, field: str) -> Upload | None:
-    if upload_id is None:
-        return None
-    upload = Upload.objects.filter(pk=upload_id, community_id=vote.community_id).first()
-    if upload is None:
-        raise ValidationError({field: ["请上传本小区的文件"]})
-    return upload
-
-
 def _ballot_out(ballot: Ballot, *, receipt: bool) -> dict:
     return {"id": ballot.pk, "ref": ballot.ref, "unit": ballot.vote_unit.unit_label,
             "choice": ballot.choice, "channel": ballot.channel, "status": ballot.status,
@@ -420,8 +412,12 @@ def enter_ballot(request, vote_id: int, payload: EnterIn,
         vote, _vote_unit(vote, payload.unit_id), actor=request.auth,
         choice=payload.choice.value, channel=payload.channel.value,
         received_at=payload.received_at, person=person,
-        scan=_upload(payload.scan_id, vote, "scan_id"),
-        authorisation=_upload(payload.authorisation_id, vote, "authorisation_id"),
+        scan=uploads.resolve_upload(request.auth, payload.scan_id, community=vote.community,
+                                    purpose=uploads.BALLOT_SCAN, field="scan_id"),
+        authorisation=uploads.resolve_upload(request.auth, payload.authorisation_id,
+                                             community=vote.community,
+                                             purpose=uploads.BALLOT_AUTHORISATION,
+                                             field="authorisation_id"),
         proxy_name=payload.proxy_name)
     return Status(201, _ballot_out(ballot, receipt=False))
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
+from sunlit.core import uploads
 from sunlit.core.api import ERRORS, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
-from sunlit.core.models import Upload
 from sunlit.core.permissions import require
 from sunlit.governance import access, controls, proposals
 from sunlit.governance import proposal_selectors as select
@@ -177,10 +176,8 @@ def list_proposals(request, community_id: int, show: ProposalFilter | None = Non
 def create_proposal(request, community_id: int, payload: ProposalIn,
                     idempotency_key: IdempotencyKeyHeader = None):
     community = community_for(request, community_id, "governance.propose")
-    ids = list(dict.fromkeys(payload.photo_ids))
-    photos = list(Upload.objects.filter(pk__in=ids, community=community))
-    if len(photos) != len(ids):
-        raise ValidationError({"photo_ids": ["包含不属于本小区或不存在的图片"]})
+    photos = uploads.resolve_uploads(request.auth, payload.photo_ids, community=community,
+                                     purpose=uploads.PROPOSAL_PHOTO, field="photo_ids")
     proposal = proposals.submit_proposal(
         community, actor=request.auth, kind=payload.kind.value, title=payload.title,
         text=payload.text, category=payload.category.value, photos=photos)

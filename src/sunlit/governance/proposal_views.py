@@ -4,18 +4,16 @@ that have not voted yet (上门征集) with its CSV."""
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sunlit.core import sides, uploads
+from sunlit.core import exports, sides, uploads
 from sunlit.core.permissions import can, require
 from sunlit.governance import access, controls, proposals
 from sunlit.governance import proposal_selectors as select
@@ -244,16 +242,11 @@ def not_voted(request, vote_id: int):
 @login_required
 def not_voted_csv(request, vote_id: int):
     vote = _not_voted_vote(request, vote_id)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="vote-{vote.pk}-not-voted.csv"'
-    response.write("\ufeff")  # Excel opens UTF-8 CSV with a BOM
-    writer = csv.writer(response)
-    writer.writerow([_("房屋"), _("专有面积(㎡)"), _("业主（脱敏）"), _("联系电话（脱敏）"),
-                     _("待复核纸质票"), _("建设单位")])
-    for row in select.not_voted(vote):
-        writer.writerow([row.unit, row.area, "、".join(row.owners), "、".join(row.phones),
-                         row.pending, _("是") if row.developer else ""])
-    return response
+    header = [_("房屋"), _("专有面积(㎡)"), _("业主（脱敏）"), _("联系电话（脱敏）"),
+              _("待复核纸质票"), _("建设单位")]
+    rows = ([row.unit, row.area, "、".join(row.owners), "、".join(row.phones), row.pending,
+             _("是") if row.developer else ""] for row in select.not_voted(vote))
+    return exports.csv_response(f"vote-{vote.pk}-not-voted.csv", [header, *rows])
 
 
 @login_required

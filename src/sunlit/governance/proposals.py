@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from sunlit.core import audit, sides
+from sunlit.core import audit, sides, uploads
 from sunlit.core.choices import Role
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import can, require, roles_in
@@ -192,10 +192,9 @@ def submit_proposal(community: Community, *, actor: User, title: str, text: str,
     photos = list(photos or ())
     if len(photos) > MAX_PHOTOS:
         errors["photos"] = [_("最多上传 %(n)s 张图片") % {"n": MAX_PHOTOS}]
-    elif any(not isinstance(p, Upload) or p.community_id != community.pk
-             or p.uploaded_by_id != actor.pk or p.kind != Upload.Kind.IMAGE for p in photos) \
-            or len({p.pk for p in photos}) != len(photos):
-        errors["photos"] = [_("只能附上本人在本小区上传的图片")]
+    elif problems := uploads.attach_errors(actor, photos, community=community,
+                                           purpose=uploads.PROPOSAL_PHOTO):
+        errors["photos"] = problems
     if errors:
         raise ValidationError(errors)
     policy = select.policy_for(community)

@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from sunlit.core import audit, sides
+from sunlit.core import audit, sides, uploads
 from sunlit.core.bulk import bulk_insert
 from sunlit.core.models import AuditEvent, Community, Person, Upload, User
 from sunlit.core.permissions import require
@@ -201,8 +201,9 @@ def add_document(vote: Vote, upload: Upload, *, actor: User, title: str) -> Vote
     errors = {}
     if not title or len(title) > 100:
         errors["title"] = [_("请填写材料名称（最多 100 个字）")]
-    if not isinstance(upload, Upload) or upload.community_id != vote.community_id:
-        errors["upload"] = [_("请上传本小区的文件")]
+    if problems := uploads.attach_errors(actor, [upload], community=vote.community_id,
+                                         purpose=uploads.VOTE_DOCUMENT):
+        errors["upload"] = problems
     if errors:
         raise ValidationError(errors)
     document = VoteDocument.objects.create(community_id=vote.community_id, vote=vote,
@@ -480,10 +481,8 @@ def _shown(user: User | None, community_id: int) -> str:
 
 
 def _upload_errors(vote: Vote, errors: dict, *, channel: str, scan, authorisation) -> None:
-    for name, upload in (("scan", scan), ("authorisation", authorisation)):
-        if upload is not None and (not isinstance(upload, Upload)
-                                   or upload.community_id != vote.community_id):
-            errors[name] = [_("请上传本小区的文件")]
+    # who may attach which file (the uploader, in this community, once) is the attach rule of
+    # core.uploads, checked by the caller; here: what a ballot of this channel needs
     if scan is None:
         errors.setdefault("scan", [_("纸质表决票须上传扫描件") if channel != Channel.PROXY
                                    else _("委托投票须上传受托人签署的表决票扫描件")])
@@ -523,6 +522,13 @@ def enter_ballot(vote: Vote, unit: Unit | VoteUnit, *, actor: User, choice: str,
     elif not vote.opens_at <= received_at < vote.closes_at or received_at > now:
         errors["received_at"] = [_("收票时间须在投票期间内（截止之前），且不晚于现在")]
     _upload_errors(vote, errors, channel=channel, scan=scan, authorisation=authorisation)
+    for name, upload, purpose in (("scan", scan, uploads.BALLOT_SCAN),
+                                  ("authorisation", authorisation, uploads.BALLOT_AUTHORISATION)):
+        if name not in errors and upload is not None and (problems := uploads.attach_errors(
+                actor, [upload], community=vote.community_id, purpose=purpose)):
+            errors[name] = problems
+    if scan is not None and scan == authorisation:
+        errors["authorisation"] = [_("同一文件不能重复附上")]
     proxy_name = normalize_text(proxy_name)
     if channel == Channel.PROXY and not proxy_name:
         errors["proxy_name"] = [_("请填写受托人姓名")]

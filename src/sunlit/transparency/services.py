@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sunlit.core import audit, sides
+from sunlit.core import audit, outbound, sides
 from sunlit.core.bulk import bulk_insert
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
@@ -41,6 +41,7 @@ from sunlit.transparency.models import (
     TreeNode,
     WitnessKey,
 )
+from sunlit.transparency.privacy import LogMasker
 
 logger = logging.getLogger(__name__)
 BATCH = 1000
@@ -116,7 +117,7 @@ def _subject_ref(subject: Any) -> tuple[str, str]:
     raise ValidationError({"subject": [_("记录对象应为模型实例或（类型, 编号）")]})
 
 
-def _prepare(community: Community, event: Event) -> _Prepared:
+def _prepare(community: Community, event: Event, masker: LogMasker) -> _Prepared:
     kind = get_event_type(event.event_type)
     subject_type, subject_id = _subject_ref(event.subject)
     if kind.subject and subject_type != kind.subject:
@@ -130,7 +131,7 @@ def _prepare(community: Community, event: Event) -> _Prepared:
             raise ValidationError({"subject": [_("记录对象不属于该小区")]})
     if len(subject_type) > 60 or len(subject_id) > 40:
         raise ValidationError({"subject": [_("对象类型或编号过长")]})
-    public, private = kind.clean(event.public, event.private)
+    public, private = kind.clean(event.public, event.private, mask=masker)
     when = event.time or timezone.now()
     if timezone.is_naive(when):
         raise ValidationError({"time": [_("时间必须带时区")]})
@@ -172,7 +173,8 @@ def record_many(community: Community, events: Iterable[Event]) -> list[LogLeaf]:
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError(
             "record() must run inside the caller's transaction.atomic() block")
-    prepared = [_prepare(community, e) for e in events]
+    masker = LogMasker(community)  # free text of public fields, masked (privacy.py)
+    prepared = [_prepare(community, e, masker) for e in events]
     if not prepared:
         return []
     log = _locked_log(community)
@@ -335,9 +337,13 @@ def clean_witness(community: Community, *, vkey: str, name: str,
     url = (url or "").strip() if isinstance(url, str) else ""
     if url:
         try:
+            # the server will call it: never an address inside the operator's network
+            outbound.check_url(url, resolve=False)
             URLValidator(schemes=["http", "https"])(url)
         except ValidationError:
             errors["url"] = [_("请填写以 http:// 或 https:// 开头的地址")]
+        except outbound.OutboundRefused as exc:
+            errors["url"] = [str(exc)]
     if errors:
         raise ValidationError(errors)
     log = get_or_create_log(community)
@@ -514,7 +520,9 @@ def request_cosignatures(checkpoint: Checkpoint) -> list[Cosignature]:
         try:
             lines = _ask_witness(witness, checkpoint)
             stored += accept_cosignatures(checkpoint.log, checkpoint.note + lines)
-        except (witness_client.WitnessFailure, CosignatureRejected) as exc:
+        except (witness_client.WitnessFailure, CosignatureRejected, outbound.OutboundRefused,
+                outbound.OutboundFailure) as exc:
+            # the reason only (status, refusal, time-out): never what the witness answered
             logger.warning("witness %s did not cosign %s@%d: %s", witness.key_name,
                            checkpoint.log.origin, checkpoint.size, exc)
     return stored
@@ -528,8 +536,10 @@ def _ask_witness(witness: WitnessKey, checkpoint: Checkpoint) -> str:
     url = witness.url.rstrip("/") + "/add-checkpoint"
     for _attempt in range(2):
         proof = selectors.consistency_proof(log, old, checkpoint.size) if old else []
-        got = witness_client.http(url, timeout=PUSH_TIMEOUT, data=witness_client.add_checkpoint_body(
-            old, proof, checkpoint.note))
+        # core.outbound: no loopback/private targets (unless allowed by name), bounded times
+        got = outbound.request(url, method="POST", data=witness_client.add_checkpoint_body(
+            old, proof, checkpoint.note), content_type="text/plain; charset=utf-8",
+            read_timeout=PUSH_TIMEOUT, total_timeout=PUSH_TIMEOUT, max_body=witness_client.MAX_BODY)
         text = got.body.decode("utf-8", "replace")
         if got.status == 200:
             return text
@@ -539,5 +549,5 @@ def _ask_witness(witness: WitnessKey, checkpoint: Checkpoint) -> str:
                 break
             old = int(known)
             continue
-        raise witness_client.WitnessFailure(f"HTTP {got.status}: {text.strip()[:200]}")
-    raise witness_client.WitnessFailure(f"the witness answered 409 ({text.strip()[:40]})")
+        raise witness_client.WitnessFailure(f"HTTP {got.status}")
+    raise witness_client.WitnessFailure("the witness answered 409 with a size it cannot be proved from")
