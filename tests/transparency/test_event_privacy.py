@@ -292,7 +292,7 @@ def _owner_side_flows(community, now, *, hostile, committee, manager) -> None:
     votes.resolve_held_ballot(held, actor=online.cast_by, accept=False, now=now)
     other = Ballot.objects.filter(vote=vote).exclude(vote_unit=online.vote_unit).values_list(
         "vote_unit", flat=True)
-    unit = vote.electorate.exclude(pk__in=list(other) + [online.vote_unit_id]).filter(
+    unit = vote.electorate.exclude(pk__in=[*other, online.vote_unit_id]).filter(
         voters__isnull=False).first()
     wrong = votes.enter_ballot(vote, unit, actor=service, choice="yes", received_at=received,
                                person=voter(unit),
