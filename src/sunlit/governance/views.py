@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core import sides, uploads
@@ -33,11 +34,12 @@ from sunlit.transparency.entry import canonical
 from sunlit.web.community import current_community
 from sunlit.web.rendering import paginate, render_list
 
+# Lazy: a module-level text is read per request, in the language the user chose.
 ACTIONS = {
-    "open": (services.open_vote, _("已开始投票")),
-    "close": (services.close_vote, _("投票已截止，结果已计算")),
-    "publish": (services.publish_result, _("表决结果已公布")),
-    "effective": (services.make_effective, _("决定已生效")),
+    "open": (services.open_vote, gettext_lazy("已开始投票")),
+    "close": (services.close_vote, gettext_lazy("投票已截止，结果已计算")),
+    "publish": (services.publish_result, gettext_lazy("表决结果已公布")),
+    "effective": (services.make_effective, gettext_lazy("决定已生效")),
 }
 
 
