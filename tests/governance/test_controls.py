@@ -443,3 +443,17 @@ def test_free_text_on_the_log_is_masked(dismissal, manager):
                             actor=manager, reason="业主13812345678反映材料有误", now=DURING)
     [proposed] = leaves("governance.control.proposed")
     assert "13812345678" not in json.dumps(proposed, ensure_ascii=False)
+
+
+def test_a_change_is_summarised_in_chinese_whatever_the_proposers_language(community, manager):
+    """The summary is stored and goes on the log: Chinese, also when the proposer reads English;
+    a yes/no setting reads 是/否, not Python's True/False."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        change = controls.request_change(
+            community, KIND.GOVERNANCE_POLICY,
+            {"support_threshold": 10, "answer_days": 15, "convene_days": 15,
+             "interim_counts_area": True}, actor=manager, reason="须同时达到面积")
+    assert "须同时达到20%面积 否 → 是" in change.summary
+    assert "True" not in change.summary and "False" not in change.summary

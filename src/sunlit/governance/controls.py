@@ -19,16 +19,18 @@ again. Every change, direct or proposed, is a ``ControlChange`` row, a log event
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sunlit.core import audit, sides
@@ -190,6 +192,10 @@ def request_change(community: Community, kind: str, params: dict, *, actor: User
     plan = control.call("plan", community, params, now=now)
     if plan.unchanged:
         return None
+    # the summary is stored and goes on the log: in Chinese, whatever language the proposer uses
+    with translation.override(settings.LANGUAGE_CODE):
+        plan = dataclasses.replace(
+            plan, summary=control.call("plan", community, params, now=now).summary)
     side = _side(actor, community)
     direct = side == ControlSide.COMMITTEE or not plan.weakens
     if not direct and not propose:

@@ -155,7 +155,11 @@ def plan_policy_change(community: Community, params: dict, *, now=None):
     changed = {k: (values[k], v) for k, v in data.items() if values[k] != v}
     labels = {"support_threshold": _("答复门槛（人）"), "answer_days": _("答复期限（天）"),
               "convene_days": _("召集期限（天）"), "interim_counts_area": _("须同时达到20%面积")}
-    summary = "；".join(f"{labels[k]} {old} → {new}" for k, (old, new) in changed.items())
+    def shown(value):
+        return (_("是") if value else _("否")) if isinstance(value, bool) else value
+
+    summary = "；".join(f"{labels[k]} {shown(old)} → {shown(new)}"
+                       for k, (old, new) in changed.items())
     return Plan(params=data, summary=summary, weakens=policy_weakened(current, data),
                 unchanged=not changed)
 
