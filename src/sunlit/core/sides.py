@@ -66,3 +66,15 @@ def require_committee(actor, community, what: str) -> None:
     A company-side user proposes the change instead (``governance.controls``)."""
     if not is_committee_member(actor, community):
         raise owner_side_required(what)
+
+
+def public_actor(user, community, *, owner_side_label: str) -> tuple[str | None, str | None]:
+    """How the log names who acted (rule c): ``(public, committed)``. A company employee acts in
+    public responsibility — his name is public; a committee member or an owner is named by role
+    (``owner_side_label``, e.g. “业委会委员”) and his name goes in only as a commitment."""
+    if user is None:
+        return None, None
+    name = str(user)[:50]
+    if is_company_side(user, community):
+        return name, None
+    return owner_side_label, name

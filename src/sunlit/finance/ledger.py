@@ -22,11 +22,11 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sunlit.core import audit
+from sunlit.core import audit, numbering
 from sunlit.core.bulk import bulk_insert
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
@@ -186,11 +186,7 @@ def _accounts(community: Community) -> dict[str, Account]:
 
 def reserve_numbers(community: Community, key: str, count: int) -> list[str]:
     """``count`` new numbers ``<key>-000001`` ... from the community's counter for ``key``."""
-    sequence, _created = NumberSequence.objects.get_or_create(community=community, key=key)
-    NumberSequence.objects.filter(pk=sequence.pk).update(last=F("last") + count)
-    sequence.refresh_from_db(fields=["last"])
-    first = sequence.last - count + 1
-    return [f"{key}-{n:06d}" for n in range(first, sequence.last + 1)]
+    return [f"{key}-{n:06d}" for n in numbering.reserve(NumberSequence, community, key, count)]
 
 
 def post_entries(community: Community, specs: Sequence[EntrySpec], *, actor: User | None,

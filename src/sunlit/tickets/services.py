@@ -16,11 +16,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sunlit.core import audit, money, uploads
+from sunlit.core import audit, money, numbering, uploads
 from sunlit.core.choices import STAFF_ROLES, DepartmentKind
 from sunlit.core.models import AuditEvent, Community, Department, Membership, Person, Upload, User
 from sunlit.core.permissions import can, require
@@ -181,10 +181,8 @@ def _photo_hashes(photos: Sequence[Upload]) -> list[str] | None:
 
 def _next_number(community: Community, kind: str, now: dt.datetime) -> str:
     key = f"{NUMBER_PREFIX[kind]}-{timezone.localtime(now):%Y%m%d}"
-    sequence, _created = TicketSequence.objects.get_or_create(community=community, key=key)
-    TicketSequence.objects.filter(pk=sequence.pk).update(last=F("last") + 1)
-    sequence.refresh_from_db(fields=["last"])
-    return f"{key}-{sequence.last:04d}"
+    [n] = numbering.reserve(TicketSequence, community, key)
+    return f"{key}-{n:04d}"
 
 
 def _lives_in(reporter: Person | None, reporter_user: User | None, unit: Unit) -> bool:
