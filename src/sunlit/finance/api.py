@@ -497,13 +497,8 @@ def list_refusals(request, community_id: int, limit: int = 100):
              "detail": r.detail, "out_trade_no": r.out_trade_no, "order_id": r.order_id,
              "amount_seen": money.text(r.amount_seen) if r.amount_seen is not None else None,
              "body_sha256": r.body_sha256, "received_at": r.received_at} for r in rows]
-# --- public money (task `fund`): public income, expenses, the maintenance fund ----------------------
-from sunlit.finance.api_money import router as money_router  # noqa: E402
-
-router.add_router("", money_router)
-# --- 阳光账本 (finance/report_api.py): monthly reports, drill-down, queries ------------------------------
-from sunlit.finance.report_api import router as report_router  # noqa: E402
-
-router.add_router("", report_router)
+# Public money (api_money.py) and 阳光账本 (report_api.py) have routers of their own, mounted beside
+# this one under /v1/finance/ in sunlit/api.py (a router nested with add_router("") was published in
+# the schema as /apiv1/finance/...).
 # charges: late fees, waivers, meter-reading imports register their endpoints on this router
 from sunlit.finance import api_charges  # noqa: E402,F401
