@@ -3,8 +3,11 @@ operations, and one schema per name."""
 
 from __future__ import annotations
 
+import enum
 import re
+import typing
 
+import pydantic
 import pytest
 from django.test import Client
 from django.urls import get_resolver
@@ -56,3 +59,41 @@ def test_every_operation_of_the_schema_answers_at_its_path(db):
             if response.status_code != 401 or "detail" not in response.json():
                 wrong.append((method.upper(), path, response.status_code))
     assert wrong == []
+
+
+def _named_types(annotation, seen: set) -> typing.Iterator[type]:
+    """The pydantic models and enums reachable from a type annotation."""
+    if annotation in seen:
+        return
+    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+        seen.add(annotation)
+        yield annotation
+        for field in annotation.model_fields.values():
+            yield from _named_types(field.annotation, seen)
+        return
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        seen.add(annotation)
+        yield annotation
+        return
+    for arg in typing.get_args(annotation):
+        yield from _named_types(arg, seen)
+
+
+def test_no_two_schema_classes_of_the_api_share_a_name():
+    """Ninja names each component after its class and keeps only one per name: a second class of
+    the same name silently takes the first one's place in the schema of other operations."""
+    seen: set = set()
+    by_name: dict[str, set[str]] = {}
+    for bound in api._get_bound_routers():
+        for path_view in bound.path_operations.values():
+            for operation in path_view.operations:
+                roots = list(operation.models) + [m for m in operation.response_models.values()
+                                                  if isinstance(m, type)]
+                for root in roots:
+                    for cls in _named_types(root, seen):
+                        if cls.__module__.startswith("sunlit."):
+                            by_name.setdefault(cls.__name__, set()).add(
+                                f"{cls.__module__}.{cls.__qualname__}")
+    shared = {name: sorted(where) for name, where in by_name.items() if len(where) > 1}
+    assert shared == {}
+    assert len(by_name) > 100  # the walk reached the schemas

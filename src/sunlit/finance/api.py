@@ -391,7 +391,7 @@ class PaymentOrderOut(Schema):
     pay: PayActionOut | None
 
 
-class ReceiptOut(Schema):
+class PaymentReceiptOut(Schema):
     payment_id: int
     number: str = Field(..., description="收据号")
     community: str
@@ -458,7 +458,7 @@ def get_payment_order(request, order_id: int):
     return _order_out(online.refresh_order(access.get_order_for(request.auth, order_id)))
 
 
-@router.get("/payments/{payment_id}/receipt", response={200: ReceiptOut, **ERRORS},
+@router.get("/payments/{payment_id}/receipt", response={200: PaymentReceiptOut, **ERRORS},
             summary="电子收据（含大写金额与日志证明）")
 def get_receipt(request, payment_id: int):
     payment = access.get_payment_for(request.auth, payment_id)

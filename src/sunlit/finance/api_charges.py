@@ -64,7 +64,7 @@ class WaiverIn(Schema):
     reason: str = Field(..., min_length=1, max_length=500)
 
 
-class DecisionIn(Schema):
+class WaiverDecisionIn(Schema):
     note: str = Field("", max_length=500)
 
 
@@ -190,13 +190,13 @@ def get_waiver(request, waiver_id: int):
 
 @router.post("/waivers/{waiver_id}/approve", response={200: WaiverOut, **ERRORS},
              summary="批准减免（申请人以外的经理或公司管理员；重复批准不重复记账）")
-def approve_waiver(request, waiver_id: int, payload: DecisionIn):
+def approve_waiver(request, waiver_id: int, payload: WaiverDecisionIn):
     waiver = access.get_waiver_for(request.auth, waiver_id)
     return _waiver_out(waivers.approve_waiver(waiver, actor=request.auth, note=payload.note))
 
 
 @router.post("/waivers/{waiver_id}/reject", response={200: WaiverOut, **ERRORS}, summary="驳回减免")
-def reject_waiver(request, waiver_id: int, payload: DecisionIn):
+def reject_waiver(request, waiver_id: int, payload: WaiverDecisionIn):
     waiver = access.get_waiver_for(request.auth, waiver_id)
     return _waiver_out(waivers.reject_waiver(waiver, actor=request.auth, note=payload.note))
 

@@ -51,7 +51,7 @@ class PublishIn(Schema):
     note: str = Field("", max_length=500)
 
 
-class DocumentOut(Schema):
+class ReportDocumentOut(Schema):
     label: str
     url: str
     kind: str
@@ -81,7 +81,7 @@ class EntryOut(Schema):
     amount: str = Field(..., description="该凭证在本项合计中的金额")
     reverses: str | None
     household: bool
-    documents: list[DocumentOut]
+    documents: list[ReportDocumentOut]
     queries: list[QueryOut]
     proof_url: str
 

@@ -186,7 +186,7 @@ class TicketPage(Schema):
     items: list[TicketOut]
 
 
-class UploadOut(Schema):
+class TicketPhotoOut(Schema):
     id: int
     sha256: str
     width: int | None
@@ -463,7 +463,7 @@ def get_ticket(request, ticket_id: int):
 # --- submit and photos ----------------------------------------------------------------------
 
 
-@router.post("/tickets/photos", response={201: list[UploadOut], **ERRORS},
+@router.post("/tickets/photos", response={201: list[TicketPhotoOut], **ERRORS},
              summary="上传照片（multipart，最多 9 张）")
 def upload_photos(request, community_id: Form[int], photos: File[list[UploadedFile]]):
     """Checks each file by its content (JPG/PNG/WebP), strips EXIF/GPS and stores it. The
@@ -472,7 +472,7 @@ def upload_photos(request, community_id: Form[int], photos: File[list[UploadedFi
     community = community_for(request, community_id, "uploads.create")
     stored = uploads.store_images(photos, community=community, actor=request.auth,
                                   limit=MAX_PHOTOS, field="photos")
-    return Status(201, [UploadOut.from_orm(u) for u in stored])
+    return Status(201, [TicketPhotoOut.from_orm(u) for u in stored])
 
 
 SUBMIT_FIELDS = {"category": "category_id", "unit": "unit_id", "building": "building_id",
