@@ -1,0 +1,35 @@
+"""Every client error of the API has the uniform shape, also those made before an operation runs
+(found by tests/api/test_schema_fuzz.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sunlit.core.services import create_api_token
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def bearer(manager):
+    return {"Authorization": f"Bearer {create_api_token(manager, name='脚本')}"}
+
+
+@pytest.mark.parametrize("path", ["/tickets/true", "/tickets/1.5/rate", "/no-such-thing", "/me/"])
+def test_a_path_no_operation_serves_is_a_json_404(client, bearer, path):
+    response = client.get(f"{API}{path}", headers=bearer)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"detail": "未找到", "errors": []}
+
+
+def test_a_method_the_path_does_not_serve_is_a_json_405(client, bearer):
+    response = client.put(f"{API}/me", headers=bearer)
+    assert response.status_code == 405 and response["Allow"] == "GET"
+    assert response.json() == {"detail": "不支持此请求方法", "errors": []}
+
+
+def test_pages_keep_their_own_404(client, manager):
+    client.force_login(manager)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
