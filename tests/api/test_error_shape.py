@@ -33,3 +33,12 @@ def test_pages_keep_their_own_404(client, manager):
     client.force_login(manager)
     response = client.get("/no-such-page/")
     assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+def test_a_body_that_is_not_json_is_a_documented_400(client, bearer, community, owner_unit):
+    response = client.patch(f"{API}/units/{owner_unit.pk}", data=b"jj\x03\xff", headers=bearer,
+                            content_type="application/json")
+    assert (response.status_code, response.json()) == (400, {"detail": "请求体不是有效的 JSON",
+                                                             "errors": []})
+    operation = client.get("/api/openapi.json").json()["paths"]["/api/v1/units/{unit_id}"]["patch"]
+    assert "400" in operation["responses"]

@@ -33,8 +33,8 @@ class ErrorOut(Schema):
     errors: list[FieldError] = []
 
 
-# Documented error answers, to merge into ``response=``.
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+# Documented error answers, to merge into ``response=``; 400 is a body that is not valid JSON.
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 def community_for(request, community_id: int, action: str) -> Community:
