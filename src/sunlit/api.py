@@ -149,6 +149,14 @@ def on_unauthenticated(request, exc):
     return _error(request, 401, "请先登录或提供有效的令牌")
 
 
+# A number beyond 64-bit integers reaching the database (an id in a list looked up with
+# ``pk__in``, an offset): SQLite cannot bind it. Bad input, not a server error. (PostgreSQL
+# compares it as a numeric and finds nothing.)
+@api.exception_handler(OverflowError)
+def on_overflow(request, exc):
+    return _error(request, 422, "请求数据不正确", [{"field": None, "message": "数值超出范围"}])
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     detail = str(exc)
