@@ -33,6 +33,10 @@ class ErrorOut(Schema):
     errors: list[FieldError] = []
 
 
+# The largest ``offset`` of a list: beyond it nothing is left, and the databases cannot take
+# numbers past 64 bits (an unbounded offset answered 500).
+MAX_OFFSET = 1_000_000_000
+
 # Documented error answers, to merge into ``response=``; 400 is a body that is not valid JSON.
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 

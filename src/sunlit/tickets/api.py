@@ -25,7 +25,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from sunlit.core import uploads
-from sunlit.core.api import ERRORS, community_for
+from sunlit.core.api import ERRORS, MAX_OFFSET, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.masking import mask_name
 from sunlit.core.models import Person, Upload
@@ -203,7 +203,7 @@ ScopeChoice = Enum("ScopeChoice", {value: value for value, _label in SCOPES}, ty
 
 class TicketQuery(Schema):
     limit: int = Field(50, ge=1, le=MAX_PAGE, description=f"每页条数，最多 {MAX_PAGE}")
-    offset: int = Field(0, ge=0, description="跳过的条数")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="跳过的条数")
     community: int | None = Field(None, description="只看某个小区（id）")
     q: str | None = Field(None, description="工单号或标题")
     scope: ScopeChoice | None = Field(None, description="open 未关闭 / closed 已关闭 / all")
