@@ -11,6 +11,7 @@ import pydantic
 import pytest
 from django.test import Client
 from django.urls import get_resolver
+from django.utils import timezone
 
 from sunlit.api import api
 
@@ -97,3 +98,32 @@ def test_no_two_schema_classes_of_the_api_share_a_name():
     shared = {name: sorted(where) for name, where in by_name.items() if len(where) > 1}
     assert shared == {}
     assert len(by_name) > 100  # the walk reached the schemas
+
+
+@pytest.mark.parametrize(("path", "media_type"), [
+    ("/api/v1/finance/communities/{community_id}/reports/{month}/csv", "text/csv"),
+    ("/api/v1/finance/communities/{community_id}/reports/{month}/pdf", "application/pdf"),
+    ("/api/v1/finance/payments/{payment_id}/receipt.pdf", "application/pdf"),
+    ("/api/v1/finance/communities/{community_id}/meter-imports/template",
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+])
+def test_an_operation_answering_a_file_declares_its_media_type(path, media_type):
+    """The monthly report's CSV and PDF were published as JSON strings (found by the schema fuzz
+    run: content-type conformance)."""
+    answer = api.get_openapi_schema(path_prefix="/api")["paths"][path]["get"]["responses"][200]
+    assert set(answer["content"]) == {media_type}
+
+
+def test_the_report_csv_and_pdf_answer_in_their_declared_media_types(client, community, finance):
+    from sunlit.finance import ledger
+
+    ledger.open_books(community, actor=finance)
+    client.force_login(finance)
+    month = timezone.localdate().strftime("%Y-%m")
+    paths = _schemas()["served"]["paths"]
+    for kind in ("csv", "pdf"):
+        path = f"/api/v1/finance/communities/{{community_id}}/reports/{{month}}/{kind}"
+        response = client.get(f"/api/v1/finance/communities/{community.pk}/reports/{month}/{kind}")
+        assert response.status_code == 200
+        declared = set(paths[path]["get"]["responses"]["200"]["content"])
+        assert {response["Content-Type"].split(";")[0]} == declared

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from sunlit.core.api import ERRORS, community_for
+from sunlit.core.api import ERRORS, community_for, file_answer
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.finance import access, billing, ledger, money, online, payments, receipts, selectors, services
 from sunlit.finance.choices import BillStatus, Cycle, FeeKind, OrderStatus, PaymentMethod, Provider, RunStatus
@@ -476,7 +476,8 @@ def get_receipt(request, payment_id: int):
 
 
 @router.get("/payments/{payment_id}/receipt.pdf", response={200: None, **ERRORS},
-            url_name="finance_receipt_pdf", summary="电子收据 PDF")
+            openapi_extra=file_answer("application/pdf"), url_name="finance_receipt_pdf",
+            summary="电子收据 PDF")
 def get_receipt_pdf(request, payment_id: int):
     from sunlit.finance.views_online import base_url
 

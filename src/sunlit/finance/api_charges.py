@@ -14,7 +14,7 @@ from django.http import HttpResponse
 from ninja import Field, File, Form, Schema, Status
 from ninja.files import UploadedFile
 
-from sunlit.core.api import ERRORS, community_for
+from sunlit.core.api import ERRORS, community_for, file_answer
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.permissions import require
 from sunlit.finance import access, meter_import, money, selectors, services, waivers
@@ -236,7 +236,8 @@ def commit_import(request, import_id: int):
 
 
 @router.get("/communities/{community_id}/meter-imports/template", summary="抄表模板（.xlsx）",
-            response={200: None, **ERRORS})
+            response={200: None, **ERRORS},
+            openapi_extra=file_answer(XLSX))
 def import_template(request, community_id: int, kind: MeterKind = MeterKind.WATER):
     community = community_for(request, community_id, "finance.bill")
     response = HttpResponse(meter_import.template_workbook(community, kind),

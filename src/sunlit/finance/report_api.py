@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
-from sunlit.core.api import ERRORS, community_for
+from sunlit.core.api import ERRORS, community_for, file_answer
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.finance import documents, money, report, report_access, report_services
 from sunlit.finance.models import MonthlyReport
@@ -208,8 +208,8 @@ def figure_entries(request, community_id: int, month: str, key: str, page: int =
     }
 
 
-@router.get("/communities/{community_id}/reports/{month}/csv", response={200: str, **ERRORS},
-            summary="阳光账本月报 CSV（UTF-8 BOM）")
+@router.get("/communities/{community_id}/reports/{month}/csv", response={200: None, **ERRORS},
+            openapi_extra=file_answer("text/csv"), summary="阳光账本月报 CSV（UTF-8 BOM）")
 def report_csv(request, community_id: int, month: str):
     from sunlit.finance.report_views import report_csv_text
 
@@ -220,7 +220,8 @@ def report_csv(request, community_id: int, month: str):
     return response
 
 
-@router.get("/communities/{community_id}/reports/{month}/pdf", response={200: str, **ERRORS},
+@router.get("/communities/{community_id}/reports/{month}/pdf", response={200: None, **ERRORS},
+            openapi_extra=file_answer("application/pdf"),
             summary="阳光账本月报 PDF（含在线页面二维码与存证）")
 def report_pdf(request, community_id: int, month: str):
     from sunlit.finance import report_pdf as pdf
