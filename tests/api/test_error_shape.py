@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from sunlit.core.models import AuditEvent
 from sunlit.core.services import create_api_token
 from sunlit.governance.models import Proposal
+from tests.factories import PersonFactory
 
 API = "/api/v1"
 
@@ -74,3 +76,32 @@ def test_an_offset_is_bounded(client, bearer, community, path):
     assert (response.status_code, response.json()) == (
         422, {"detail": "请求数据不正确", "errors": [{"field": "offset", "message": "不能大于 1000000000"}]})
     assert client.get(url.replace(str(HUGE), "1000000000"), headers=bearer).status_code == 200
+
+
+NOT_AN_OBJECT = {"detail": "请求体必须是 JSON 对象", "errors": []}
+
+
+@pytest.mark.parametrize("body", ['"王五"', "5", "[]", "true"])
+def test_a_body_that_is_not_a_json_object_is_refused(client, bearer, community, body):
+    """Found by the schema fuzz run: Ninja read an all-optional schema from the attributes of
+    a string or a number, so PATCH /persons/{id} with "王五" answered 200 and a reveal with 5
+    revealed."""
+    person = PersonFactory(community=community, name="张三")
+    audited = AuditEvent.objects.count()
+    patched = client.patch(f"{API}/persons/{person.pk}", data=body, headers=bearer,
+                           content_type="application/json")
+    revealed = client.post(f"{API}/persons/{person.pk}/reveal", data=body, headers=bearer,
+                           content_type="application/json")
+    read_all = client.post(f"{API}/notices/read-all", data=body, headers=bearer,
+                           content_type="application/json")
+    for response in (patched, revealed, read_all):
+        assert (response.status_code, response.json()) == (400, NOT_AN_OBJECT)
+    assert AuditEvent.objects.count() == audited
+
+
+def test_an_optional_body_may_be_null_or_left_out(client, bearer, community):
+    person = PersonFactory(community=community, name="张三")
+    for data in ("null", ""):
+        response = client.post(f"{API}/persons/{person.pk}/reveal", data=data, headers=bearer,
+                               content_type="application/json")
+        assert response.status_code == 200 and response.json()["name"] == "张三"
