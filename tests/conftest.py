@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
+# Hypothesis' own caches go to a temporary folder too (read lazily, so set before first use).
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", tempfile.mkdtemp(prefix="sunlit-hypothesis-"))
+
 import pytest
+from hypothesis import settings as hypothesis_settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 from sunlit.core.choices import Role
 from tests.factories import (
@@ -15,6 +24,47 @@ from tests.factories import (
 )
 
 PASSWORD = "correct-horse-9"
+
+# Hypothesis keeps its example database in a temporary folder, not in the checkout: a test
+# writes only under its own temporary directories.
+hypothesis_settings.register_profile("sunlit", database=DirectoryBasedExampleDatabase(
+    os.path.join(os.environ["HYPOTHESIS_STORAGE_DIRECTORY"], "examples")))
+hypothesis_settings.load_profile("sunlit")
+
+# --- nothing written into the checkout ------------------------------------------------------
+# Every file a test writes belongs under a temporary directory. The session lists the files of
+# the checkout before and after; a new file that is not source (a screenshot, a PDF, a database,
+# a key …) fails the run, naming it. Tool caches and the virtualenv are not looked at.
+REPO = Path(__file__).resolve().parent.parent
+_NOT_LOOKED_AT = {".git", ".venv", ".pytest_cache", ".ruff_cache", ".hypothesis", "__pycache__",
+                  "node_modules", "build"}
+_SOURCE = {".py", ".md", ".html", ".js", ".css", ".po", ".json", ".toml", ".txt", ".sh", ".cfg",
+           ".ini", ".yml", ".yaml", ".lock", ".svg", ".mo"}
+
+
+def _checkout_files() -> set[str]:
+    found = set()
+    for root, dirs, files in os.walk(REPO):
+        dirs[:] = [d for d in dirs if d not in _NOT_LOOKED_AT and not d.endswith(".egg-info")]
+        found.update(os.path.relpath(os.path.join(root, f), REPO) for f in files)
+    return found
+
+
+def pytest_sessionstart(session):
+    session.config._sunlit_files = _checkout_files()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    before = getattr(session.config, "_sunlit_files", None)
+    if before is None or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    written = sorted(f for f in _checkout_files() - before if Path(f).suffix not in _SOURCE)
+    if written:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("tests wrote into the checkout (write under a temporary "
+                                f"directory instead): {', '.join(written[:20])}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 # ``next`` values that must never be followed (core.redirects): other hosts in every spelling,
 # backslash tricks, scripts.

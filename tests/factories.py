@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 import factory
@@ -114,3 +115,52 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     community = factory.SubFactory(CommunityFactory)
     role = "owner"
+
+
+# --- uploads: the cases every attach point must refuse (core.uploads.attach_errors) -----------
+
+def make_upload(community, by, *, kind="image"):
+    """A stored-file row (no bytes behind it) uploaded by ``by`` into ``community``."""
+    from sunlit.core.models import Upload
+
+    n = Upload.objects.count() + 1
+    pdf = kind == "pdf"
+    return Upload.objects.create(
+        community=community, uploaded_by=by, kind=kind, size=100,
+        storage_key=f"test/{community.pk}/{n}-{uuid.uuid4().hex}." + ("pdf" if pdf else "jpg"),
+        content_type="application/pdf" if pdf else "image/jpeg", sha256=f"{n:064x}")
+
+
+def hostile_uploads(community, actor, other_community, *, kind="image") -> dict[str, int]:
+    """Upload ids ``actor`` must not be able to attach in ``community``: another person's (a
+    neighbour's photo in the same community), his own in another community, his own already
+    attached to a record (a ticket's photo), and an id that does not exist."""
+    from sunlit.core.models import Upload
+    from sunlit.tickets.models import Category, Ticket, TicketPhoto
+
+    neighbour = UserFactory(username=f"neighbour-{Upload.objects.count()}")
+    theirs = make_upload(community, neighbour, kind=kind)
+    elsewhere = make_upload(other_community, actor, kind=kind)
+    attached = make_upload(community, actor, kind=kind)
+    category = Category.objects.get_or_create(community=community, name="附件测试",
+                                              defaults={"kind": "repair"})[0]
+    ticket = Ticket.objects.create(community=community, number=f"BX-ATTACH-{attached.pk}",
+                                   kind="repair", category=category, priority="normal",
+                                   title="t", description="d")
+    TicketPhoto.objects.create(community=community, ticket=ticket, upload=attached, position=0)
+    missing = (Upload.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
+    return {"another person's": theirs.pk, "another community's": elsewhere.pk,
+            "already attached": attached.pk, "nonexistent": missing}
+
+
+def attachments_of(upload_ids) -> int:
+    """How many rows of any model point to these uploads (an attach adds one)."""
+    from sunlit.core.models import Upload
+
+    total = 0
+    for relation in Upload._meta.get_fields(include_hidden=True):
+        if relation.auto_created and not relation.concrete and relation.is_relation:
+            name = relation.field.name
+            total += relation.related_model._base_manager.filter(
+                **{f"{name}__in": list(upload_ids)}).count()
+    return total

@@ -123,6 +123,8 @@ def _schema_message(err: dict) -> str:
         return f"最多 {ctx.get('max_length')} 个字符"
     if kind == "string_too_short":
         return f"至少 {ctx.get('min_length')} 个字符"
+    if kind == "string_pattern_mismatch":
+        return "格式不正确"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         words = {"greater_than_equal": "不能小于", "greater_than": "必须大于",
                  "less_than_equal": "不能大于", "less_than": "必须小于"}
@@ -217,6 +219,10 @@ def _mount_routers() -> None:
     from sunlit.governance.meeting_api import router as meetings_router
 
     api.add_router("/v1/", meetings_router)
+
+    from sunlit.governance.control_api import router as controls_router
+
+    api.add_router("/v1/", controls_router)
     # --- arrears (账龄, 收缴率, 催缴) ---
     from sunlit.finance.arrears_api import router as arrears_router
 

@@ -19,6 +19,8 @@ Environment variables (all optional for a local run):
 - ``SUNLIT_SMS_BACKEND``, ``SUNLIT_WECHAT_BACKEND``  ``off`` (default), ``log``, ``aliyun`` / ``wechat``
 - ``SUNLIT_WECHATPAY_*``, ``SUNLIT_ALIPAY_*``, ``SUNLIT_PAYMENTS_SANDBOX``  online payments
   (docs/online-payments.md)
+- ``SUNLIT_OUTBOUND_ALLOW_HOSTS``  hosts on loopback/private networks the server may still call
+  (a witness on the operator's network); none by default (docs/security.md)
 """
 
 from __future__ import annotations
@@ -374,6 +376,14 @@ SUNLIT_MAX_DOCUMENT_BYTES = env_int("SUNLIT_MAX_DOCUMENT_BYTES", 20 * 1024 * 102
 SUNLIT_MEETING_NOTICE_DAYS = env_int("SUNLIT_MEETING_NOTICE_DAYS", 7)
 # A public comment period (公示/征求意见) lasts at least this many days.
 SUNLIT_CONSULTATION_MIN_DAYS = env_int("SUNLIT_CONSULTATION_MIN_DAYS", 7)
+# Owners' votes: paper and proxy ballots received before the close may still be entered this
+# many hours after it (then the count is made); at most a week.
+SUNLIT_BALLOT_ENTRY_HOURS = max(0, min(env_int("SUNLIT_BALLOT_ENTRY_HOURS", 48), 168))
+
+# Outbound requests (a witness's push URL; webhooks): hosts the server may call although they
+# are on loopback or a private network — exact host names or IP literals, comma-separated.
+# Every other target must resolve only to global addresses (sunlit.core.outbound).
+SUNLIT_OUTBOUND_ALLOW_HOSTS = env_list("SUNLIT_OUTBOUND_ALLOW_HOSTS")
 
 LOGGING = {
     "version": 1,

@@ -74,6 +74,7 @@ def build() -> SimpleNamespace:
     w.finance = _member(a, Role.FINANCE, "fuzz-finance")
     w.service = _member(a, Role.SERVICE, "fuzz-service")
     _member(b, Role.MANAGER, "fuzz-manager-b")
+    w.company_admin = _member(a, Role.COMPANY_ADMIN, "fuzz-company-admin")
     w.tokens = {"owner": create_api_token(w.owner, name="fuzz"),
                 "manager": create_api_token(w.manager, name="fuzz")}
     create_api_token(w.neighbour, name="fuzz")
@@ -183,10 +184,16 @@ def _finance(w):
 
 def _board(w):
     from sunlit.board import services
+    from sunlit.governance import controls
+    from sunlit.governance.control_models import ControlKind
 
     board = services.generate_board(w.a, w.now.date() - dt.timedelta(days=7), actor=w.manager, now=w.now)
     board = services.publish_board(board, actor=w.manager, now=w.now)
     services.contest_item(board.items.first(), "维修人员未到场", actor=w.committee, now=w.now)
+    # an owner-side control change asked by the company (pending, or applied if it protects more)
+    controls.request_change(w.a, ControlKind.BOARD_COSIGN,
+                            {"require_cosign": not services.settings_for(w.a).require_cosign},
+                            actor=w.company_admin, reason="业委会长期不会签，影响按时发布", now=w.now)
 
 
 def _transparency(w):

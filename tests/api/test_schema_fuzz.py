@@ -157,6 +157,7 @@ def _known_ids(w) -> dict[str, list]:
         ReminderTemplate,
         Waiver,
     )
+    from sunlit.governance.control_models import ControlChange
     from sunlit.governance.meeting_models import Attendee, Comment, Consultation, Meeting
     from sunlit.governance.models import Ballot, Proposal, Vote
     from sunlit.notices.models import Notification
@@ -177,7 +178,7 @@ def _known_ids(w) -> dict[str, list]:
         "template_id": ReminderTemplate, "board_id": WeeklyBoard, "contest_id": BoardContest,
         "meeting_id": Meeting, "attendee_id": Attendee, "consultation_id": Consultation,
         "comment_id": Comment, "proposal_id": Proposal, "notification_id": Notification,
-        "witness_id": WitnessKey,
+        "witness_id": WitnessKey, "change_id": ControlChange,
     }
     known = {name: pks(model) for name, model in by_name.items()}
     known["item_id"] = pks(BoardItem)

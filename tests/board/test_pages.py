@@ -54,7 +54,7 @@ def test_history_lists_weeks_with_chart(client, owner, published):
 
 def test_csv_export(client, owner, published):
     response = _login(client, owner).get(reverse("board:board_csv", args=[published.pk]))
-    text = response.content.decode("utf-8-sig")
+    text = response.getvalue().decode("utf-8-sig")  # streamed (core.exports)
     assert text.splitlines()[0].startswith("工单号,分组")
     assert "已更换老化水管" in text and len(text.strip().splitlines()) == 6
 

@@ -101,7 +101,7 @@ def test_untrue_needs_a_reason(draft, manager):
 
 
 def test_cosign_required_before_publishing(draft, manager, committee, company_admin, community):
-    services.set_require_cosign(community, True, actor=company_admin)
+    services.set_require_cosign(community, True, actor=company_admin)  # switching it on: either side
     with pytest.raises(ValidationError):
         services.publish_board(draft, actor=manager, now=NOW)
     with pytest.raises(PermissionDenied):

@@ -228,3 +228,12 @@ def test_the_interactive_docs_are_served(client):
     response = client.get("/api/docs")
     assert response.status_code == 200
     assert b"openapi.json" in response.content
+
+
+def test_a_value_in_the_wrong_format_is_refused_in_chinese(client, finance, community):
+    """Schema errors reach people: a pattern mismatch says so in Chinese, not pydantic's English."""
+    client.force_login(finance)
+    response = client.post(f"/api/v1/finance/communities/{community.pk}/runs",
+                           data={"period": "2026-3"}, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "period", "message": "格式不正确"}]

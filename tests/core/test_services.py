@@ -29,3 +29,20 @@ def test_the_disclosure_page_shows_each_staff_members_proof(client, community, o
     client.force_login(owner)
     html = client.get(reverse("board:disclosure")).content.decode()
     assert "李师傅" in html and "proof-core-membership-" in html
+
+
+def test_the_company_cannot_appoint_the_owners_committee(community, manager, company_admin):
+    """A company-made committee member could confirm the company's own changes (docs/security.md:
+    owner-side controls): the committee and the supervision group are the owners' to elect."""
+    import pytest
+    from django.core.exceptions import PermissionDenied
+
+    from sunlit.core.models import Membership
+
+    employee = UserFactory(display_name="物业员工")
+    for actor in (manager, company_admin):
+        for role in (Role.COMMITTEE, Role.SUPERVISOR):
+            with pytest.raises(PermissionDenied):
+                grant_membership(employee, community, role, actor=actor)
+    assert not Membership.objects.filter(user=employee).exists()
+    grant_membership(employee, community, Role.TECHNICIAN, actor=manager)  # staff: as before

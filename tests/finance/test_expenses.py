@@ -73,8 +73,8 @@ def test_non_cny_and_missing_receipt_refused(books, finance, receipt):
     assert not PublicIncome.objects.exists()
 
 
-def test_expense_without_receipt_above_threshold_refused(books, finance, manager):
-    expenses.update_money_policy(books, actor=manager, receipt_required_above="200.00")
+def test_expense_without_receipt_above_threshold_refused(books, finance, committee):
+    expenses.update_money_policy(books, actor=committee, receipt_required_above="200.00")
     with pytest.raises(ValidationError) as exc:
         expenses.create_expense(books, actor=finance, category="6402", payee="洁美保洁服务有限公司",
                                 amount="200.01", spent_on=TODAY, description="外墙清洗", now=NOW)
@@ -200,15 +200,118 @@ def test_idempotency_key_returns_the_first_expense(books, finance, receipt):
     assert again.pk == first.pk and Expense.objects.count() == 1
 
 
-def test_thresholds_change_through_the_policy_and_are_logged(books, manager, finance):
+def test_thresholds_change_through_the_policy_and_are_logged(books, manager, finance, committee):
     with pytest.raises(PermissionDenied):
         expenses.update_money_policy(books, actor=finance, dual_approval_above="100")
     with pytest.raises(ValidationError):
         expenses.update_money_policy(books, actor=manager, dual_approval_above="1.001")
-    policy = expenses.update_money_policy(books, actor=manager, dual_approval_above="20000")
-    assert policy.dual_approval_above == D("20000.00")
+    # lowering (more expenses go to the committee) is open to the manager ...
+    policy = expenses.update_money_policy(books, actor=manager, dual_approval_above="2000")
+    assert policy.dual_approval_above == D("2000.00")
     assert leaves("finance.policy.changed")[-1]["public"]["changes"]["dual_approval_above"] == [
-        "5000.00", "20000.00"]
+        "5000.00", "2000.00"]
+    # ... raising it again is the committee's
+    policy = expenses.update_money_policy(books, actor=committee, dual_approval_above="20000")
+    assert policy.dual_approval_above == D("20000.00")
+    assert len(leaves("finance.policy.changed")) == 2
+
+
+# --- the thresholds are an owner-side control (docs/security.md, rule b) -----------------------------
+
+
+@pytest.fixture
+def dual(make_member, community):
+    """A committee member who also holds a company role: he approves for the company only."""
+    from sunlit.core.choices import Role
+    from tests.factories import MembershipFactory
+
+    user = make_member(Role.COMMITTEE, username="dual", display_name="兼职经理")
+    MembershipFactory(user=user, community=community, role=Role.MANAGER)
+    return user
+
+
+def snapshot(books):
+    from sunlit.core.models import AuditEvent
+    from sunlit.governance.control_models import ControlChange
+    from sunlit.notices.models import Notification
+
+    policy = expenses.policy_of(books)
+    return (policy.dual_approval_above, policy.receipt_required_above, LogLeaf.objects.count(),
+            ControlChange.objects.count(), Notification.objects.count(), AuditEvent.objects.count())
+
+
+@pytest.mark.parametrize("raised", [{"dual_approval_above": "100000"},
+                                    {"receipt_required_above": "500"},
+                                    {"dual_approval_above": "4000", "receipt_required_above": "1"}])
+def test_the_company_cannot_raise_a_threshold_alone(books, manager, company_admin, dual, raised):
+    before = snapshot(books)
+    for who in (manager, company_admin, dual):
+        with pytest.raises(PermissionDenied) as exc:
+            expenses.update_money_policy(books, actor=who, **raised)
+        assert "由业委会决定" in str(exc.value)
+    assert snapshot(books) == before
+
+
+def test_the_reproduced_attack_raise_then_approve_80000_alone(books, finance, manager, committee,
+                                                               receipt):
+    """The manager raised the dual-approval threshold and approved 80,000 alone: now the raise
+    is only a proposal, and the expense still needs a committee member."""
+    from sunlit.governance import controls
+    from sunlit.governance.control_models import ControlKind, ControlStatus
+
+    change = controls.request_change(books, ControlKind.MONEY_POLICY,
+                                     {"dual_approval_above": "100000"}, actor=manager,
+                                     reason="审批太慢", now=NOW)
+    assert change.status == ControlStatus.PENDING
+    assert expenses.policy_of(books).dual_approval_above == D("5000.00")
+    expense = make_expense(books, finance, receipt, amount="80000.00")
+    assert expense.needs_committee
+    expense = expenses.approve_expense(expense, actor=manager, now=NOW)
+    assert expense.status == ExpenseStatus.SUBMITTED  # waits for the committee
+    with pytest.raises(ValidationError):
+        expenses.post_expense(expense, actor=manager, now=NOW)
+    assert Expense.objects.get(pk=expense.pk).entry_id is None
+    # the committee refuses the raise; the threshold stays
+    controls.reject_change(change, actor=committee, reason="大额支出须业委会共同审批", now=NOW)
+    assert expenses.policy_of(books).dual_approval_above == D("5000.00")
+
+
+def test_a_confirmed_raise_takes_effect_and_shows_who_proposed_and_confirmed(books, manager,
+                                                                           committee):
+    from sunlit.governance import controls
+    from sunlit.governance.control_models import ControlKind
+
+    change = controls.request_change(books, ControlKind.MONEY_POLICY,
+                                     {"dual_approval_above": "8000", "receipt_required_above": "0"},
+                                     actor=manager, reason="小额维修频繁", now=NOW)
+    assert change.params == {"dual_approval_above": "8000.00"}  # only what changes
+    assert change.summary == "需业委会共同审批的支出金额 5000.00 → 8000.00 元"
+    controls.confirm_change(change, actor=committee, now=NOW)
+    change.refresh_from_db()
+    assert expenses.policy_of(books).dual_approval_above == D("8000.00")
+    assert (change.proposed_by, change.decided_by) == (manager, committee)
+    assert leaves("finance.policy.changed")[-1]["public"]["changes"]["dual_approval_above"] == [
+        "5000.00", "8000.00"]
+
+
+def test_the_charges_terms_cannot_touch_the_thresholds(books, manager):
+    """``finance.services.update_policy`` (收费约定, finance.manage) no longer takes them."""
+    from sunlit.finance import services
+
+    with pytest.raises(TypeError):
+        services.update_policy(books, actor=manager, dual_approval_above="999999")
+    assert expenses.policy_of(books).dual_approval_above == D("5000.00")
+
+
+def test_a_committee_member_with_a_company_role_approves_for_the_company_only(
+        books, finance, dual, manager, committee, receipt):
+    expense = make_expense(books, finance, receipt, amount="9000.00")
+    expense = expenses.approve_expense(expense, actor=dual, now=NOW)
+    assert [s.side for s in expense.steps.filter(action="approved")] == ["manager"]
+    with pytest.raises(ValidationError):  # the company's side has approved
+        expenses.approve_expense(expense, actor=manager, now=NOW)
+    expense = expenses.approve_expense(expense, actor=committee, now=NOW)
+    assert expense.status == ExpenseStatus.APPROVED
 
 
 def test_receipts_are_found_behind_their_journal_entries(books, finance, manager, income, receipt):

@@ -152,9 +152,12 @@ def use(community, finance, **kw):
 
 
 def test_use_by_a_passed_vote_is_split_by_area_and_posted(funded, books, finance, homes, passed_vote,
-                                                          receipt):
+                                                          receipt, committee):
     vote = passed_vote()
-    done = use(books, finance, vote=vote, units=homes, documents=[receipt(finance)])
+    pending = use(books, finance, vote=vote, units=homes, documents=[receipt(finance)])
+    # the owners decided; a committee member checks that this is what they decided
+    assert pending.status == FundUseStatus.PENDING and balances(homes)[0] == D("4475.00")
+    done = fund.approve_fund_use(pending, actor=committee, now=NOW)
     assert done.status == FundUseStatus.POSTED
     shares = [D(r["amount"]) for r in done.split]
     assert shares == [D("995.04"), D("1337.79"), D("667.17")] and sum(shares) == D("3000.00")
@@ -162,6 +165,7 @@ def test_use_by_a_passed_vote_is_split_by_area_and_posted(funded, books, finance
     assert ledger.balances(books)["2244"]["balance"] == D("10492.00")
     event = last_event("finance.fund.used")
     assert event["vote"] == vote.pk and event["beneficiaries"] == 3 and event["split_root"] == done.split_root
+    assert [a["side"] for a in event["approvers"]] == ["committee"]
     proof = fund.share_proof(done.split, homes[1].pk)
     merkle.verify_inclusion(proof["leaf_index"], proof["tree_size"], fund.leaf_of(proof["row"]),
                             [bytes.fromhex(h) for h in proof["inclusion_proof"]],
@@ -214,7 +218,47 @@ def test_balances_never_go_negative(funded, books, finance, homes, passed_vote, 
     assert balances(homes) == [D("4475.00"), D("6016.50"), D("3000.50")]
 
 
+@pytest.fixture
+def dual(make_member, community):
+    """A committee member who also holds a company role: he acts for the company."""
+    from tests.factories import MembershipFactory
+
+    user = make_member(Role.COMMITTEE, username="dual", display_name="兼职经理")
+    MembershipFactory(user=user, community=community, role=Role.MANAGER)
+    return user
+
+
+def test_nobody_on_the_company_side_moves_the_fund_by_a_vote(funded, books, finance, homes,
+                                                             passed_vote, receipt, manager,
+                                                             company_admin, dual):
+    from django.core.exceptions import PermissionDenied
+
+    pending = use(books, finance, vote=passed_vote(), units=homes, documents=[receipt(finance)])
+    entries = LogLeaf.objects.count()
+    for who in (manager, company_admin, dual):
+        with pytest.raises(ValidationError, match="由业委会委员核对表决事项后确认"):
+            fund.approve_fund_use(pending, actor=who, now=NOW)
+    with pytest.raises(PermissionDenied):
+        fund.approve_fund_use(pending, actor=finance, now=NOW)
+    pending.refresh_from_db()
+    assert pending.status == FundUseStatus.PENDING and pending.committee_approved_at is None
+    assert balances(homes) == [D("4475.00"), D("6016.50"), D("3000.50")]
+    assert LogLeaf.objects.count() == entries
+
+
 # --- emergency -----------------------------------------------------------------------------------------
+
+
+def test_nobody_invokes_the_emergency_procedure_alone(funded, books, finance, manager, dual,
+                                                      company_admin, homes, receipt, committee):
+    pending = use(books, finance, basis="emergency", units=homes, emergency_reason="电梯困人",
+                  documents=[receipt(finance)])
+    pending = fund.approve_fund_use(pending, actor=dual, now=NOW)  # for the company side only
+    assert pending.manager_approved_by == dual and pending.status == FundUseStatus.PENDING
+    with pytest.raises(ValidationError, match="已经审批过"):
+        fund.approve_fund_use(pending, actor=company_admin, now=NOW)
+    assert fund.approve_fund_use(pending, actor=committee, now=NOW).status == FundUseStatus.POSTED
+
 
 
 def test_emergency_needs_reason_documents_and_both_approvals(funded, books, finance, manager, committee,

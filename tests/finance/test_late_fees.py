@@ -15,6 +15,7 @@ from sunlit.finance import ledger, payments, selectors, services
 from sunlit.finance.choices import BillStatus, PaymentMethod
 from sunlit.finance.models import Bill, LateFeeCharge, Payment, PrepaidBalance
 from sunlit.tickets.sla import SHANGHAI
+from sunlit.transparency import selectors as log_selectors
 from sunlit.transparency.entry import parse
 from sunlit.transparency.models import LogLeaf
 from tests.finance.conftest import FEB
@@ -63,9 +64,15 @@ def test_principal_then_late_fee_for_each_bill_across_a_month_end(two_bills, fin
                      ("6301", D("0.00"), D("2.78")), ("2203", D("0.00"), D("76.56"))}
     balances = ledger.balances(unit.community)
     assert balances["6301"]["balance"] == D("2.78") and ledger.trial_balance_ok(unit.community)
-    event = parse(LogLeaf.objects.get(event_type="finance.late_fee.collected").data.encode())["public"]
+    leaf = LogLeaf.objects.get(event_type="finance.late_fee.collected")
+    event = parse(leaf.data.encode())["public"]
     assert event["total"] == "2.78" and event["as_of"] == "2026-04-01" and event["rate"] == "0.000300"
-    assert [b["amount"] for b in event["bills"]] == ["1.39", "1.39"] and event["bills"][0]["days"] == 22
+    assert event["bill_count"] == 2 and unit.label not in leaf.data
+    # each bill's fee and the unit: only as commitments, opened with the salts kept off the log
+    private = {k: v["value"] for k, v in log_selectors.openings(leaf).items()}
+    assert private["unit"] == unit.label
+    bills = private["bills"]
+    assert [b["amount"] for b in bills] == ["1.39", "1.39"] and bills[0]["days"] == 22
     # nothing is owed any more, on any later day
     account = selectors.unit_account(unit, as_of=dt.date(2026, 6, 1))
     assert account.late_fees == D("0.00") and account.owed == D("0.00")

@@ -226,14 +226,33 @@ def test_fund_initial_emergency_use_and_owner_statement_with_proof(
 
 
 @time_machine.travel(NOW, tick=False)
-def test_policy_get_and_put(client, manager, finance, books):
+def test_policy_get_and_put(client, manager, finance, committee, books):
+    from sunlit.governance.control_models import ControlChange
+
     client.force_login(manager)
     url = f"/api/v1/finance/communities/{books.pk}/money-policy"
     assert client.get(url).json() == {"dual_approval_above": "5000.00", "receipt_required_above": "0.00"}
+    # raising is the committee's: a 403 that says how to ask, and nothing changes
+    refused = client.put(url, {"dual_approval_above": "8000"}, content_type=JSON)
+    assert refused.status_code == 403 and "变更申请" in refused.json()["detail"]
+    assert not ControlChange.objects.exists()
+    # lowering is open to the manager
     assert (
-        client.put(url, {"dual_approval_above": "8000"}, content_type=JSON).json()["dual_approval_above"]
-        == "8000.00"
+        client.put(url, {"dual_approval_above": "3000"}, content_type=JSON).json()["dual_approval_above"]
+        == "3000.00"
     )
     assert client.put(url, {"dual_approval_above": "-1"}, content_type=JSON).status_code == 422
+    # the proposal goes through the controls API; the committee confirms it
+    proposal = client.post(
+        f"/api/v1/communities/{books.pk}/control-changes",
+        {"kind": "finance.money_policy", "params": {"dual_approval_above": "8000"}, "reason": "审批太慢"},
+        content_type=JSON,
+    )
+    assert proposal.status_code == 201 and proposal.json()["status"] == "pending"
+    client.force_login(committee)
+    assert client.post(f"/api/v1/control-changes/{proposal.json()['id']}/confirm", {},
+                       content_type=JSON).json()["status"] == "applied"
+    assert client.get(url).json()["dual_approval_above"] == "8000.00"
+    assert client.put(url, {"dual_approval_above": "9000"}, content_type=JSON).status_code == 200
     client.force_login(finance)
     assert client.put(url, {"dual_approval_above": "1"}, content_type=JSON).status_code == 403

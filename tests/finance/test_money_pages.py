@@ -173,13 +173,37 @@ def test_fund_home_initial_collection_and_emergency_use_form(
     assert fund.fund_summary(books)["balance"] == Decimal("12892.00")
 
 
-def test_thresholds_form_for_the_manager(client, manager, books):
+def test_thresholds_form_for_the_manager(client, manager, committee, books):
+    from sunlit.governance.control_models import ControlChange
+
     client.force_login(manager)
+    # lowering takes effect at once
+    answer = client.post(
+        reverse("finance:expense_list"), {"dual_approval_above": "4000", "receipt_required_above": "0"}
+    )
+    assert answer.status_code == 302
+    assert expenses.policy_of(books).dual_approval_above == Decimal("4000.00")
+    # raising without a reason: the form says why, nothing changes
     answer = client.post(
         reverse("finance:expense_list"), {"dual_approval_above": "10000", "receipt_required_above": "100"}
     )
-    assert answer.status_code == 302
+    assert answer.status_code == 200 and "请填写理由" in answer.text
+    assert ControlChange.objects.filter(status="pending").count() == 0
+    # with a reason it becomes a proposal to the committee
+    answer = client.post(
+        reverse("finance:expense_list"),
+        {"dual_approval_above": "10000", "receipt_required_above": "100", "reason": "小额维修频繁"},
+        follow=True,
+    )
+    assert "已提交业委会确认" in answer.text and "待业委会确认" in answer.text
+    assert expenses.policy_of(books).dual_approval_above == Decimal("4000.00")
+    change = ControlChange.objects.get(status="pending")
+    # the committee member confirms on the change's page; the page shows who did what
+    client.force_login(committee)
+    client.post(reverse("governance:control_action", args=[change.pk, "confirm"]))
     assert expenses.policy_of(books).dual_approval_above == Decimal("10000.00")
+    page = client.get(reverse("finance:expense_list")).text
+    assert "刘经理" in page and "已生效" in page
 
 
 @time_machine.travel(NOW, tick=False)

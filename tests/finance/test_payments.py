@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from sunlit.finance import ledger, payments, services
 from sunlit.finance.choices import AllocationKind, BillStatus, PaymentMethod
 from sunlit.finance.models import Allocation, Bill, Payment, PrepaidBalance, Refund
+from sunlit.transparency import selectors as log_selectors
 from sunlit.transparency.entry import parse
 from sunlit.transparency.models import LogLeaf
 from tests.finance.conftest import FEB, NOW
@@ -47,9 +48,21 @@ def test_payment_goes_to_the_oldest_bill_first(two_bills, finance):
     assert payment.number.startswith("SK-202602-") and payment.to_prepaid == D("0.00")
     lines = {(x.account.code, x.debit, x.credit) for x in payment.entry.lines.select_related("account")}
     assert lines == {("1001", D("300.00"), D("0.00")), ("1122", D("0.00"), D("300.00"))}
-    event = parse(LogLeaf.objects.get(event_type="finance.payment.received").data.encode())["public"]
-    assert event["allocations"] == [{"bill": jan.number, "amount": "210.33"},
-                                    {"bill": feb.number, "amount": "89.67"}]
+    leaf = LogLeaf.objects.get(event_type="finance.payment.received")
+    event = parse(leaf.data.encode())["public"]
+    assert event == {"number": payment.number, "method": "cash", "amount": "300.00", "bills": 2,
+                     "to_prepaid": "0.00", "entry": payment.entry.number}
+    # the household and the bills it paid (bill numbers follow unit order) only as commitments
+    assert unit.label not in leaf.data and jan.number not in leaf.data
+    private = {k: v["value"] for k, v in log_selectors.openings(leaf).items()}
+    assert private == {"unit": unit.label,
+                       "allocations": [{"bill": jan.number, "amount": "210.33"},
+                                       {"bill": feb.number, "amount": "89.67"}]}
+    entry = parse(LogLeaf.objects.get(event_type="finance.entry.posted",
+                                      subject_id=str(payment.entry_id)).data.encode())["public"]
+    assert entry["memo"] == f"收款 {payment.number}"
+    assert {(x["account"], x.get("households")) for x in entry["lines"]} == {("1001", 1),
+                                                                              ("1122", 1)}
 
 
 def test_picked_bills_are_paid_in_the_payer_s_choice(two_bills, finance):

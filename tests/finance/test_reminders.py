@@ -14,6 +14,7 @@ from sunlit.finance import payments, reminders, services
 from sunlit.finance.choices import PaymentMethod, ReminderChannel
 from sunlit.finance.models import Bill, Reminder, ReminderRule, ReminderTemplate
 from sunlit.notices.models import Delivery, Notification
+from sunlit.transparency import selectors as log_selectors
 from sunlit.transparency.models import LogLeaf
 from tests.finance.conftest import FEB, NOW
 
@@ -160,7 +161,11 @@ def test_schedule_sends_once_per_unit_rule_and_period(
     assert "缴费提醒" in note.title and note.body == mine.message
     assert not Delivery.objects.exists()  # inbox only
     leaf = LogLeaf.objects.get(event_type="finance.reminders.sent")
-    assert "王小明" not in leaf.data and "1号楼-1单元-101" in leaf.data and "210.33" in leaf.data
+    # how many households and how much in all; which ones, and their amounts, only committed
+    assert "王小明" not in leaf.data and "1号楼-1单元-101" not in leaf.data and "210.33" not in leaf.data
+    assert leaf.event["public"]["units"] == 3 and leaf.event["public"]["total"] == "634.13"
+    reminded = log_selectors.openings(leaf)["reminded"]["value"]
+    assert {"unit": "1号楼-1单元-101", "period": "2026-01", "amount": "210.33"} in reminded
     # reruns, the same day or later, send nothing twice
     for day in (7, 8, 20):
         assert reminders.run_rule(r, now=at(DUE + dt.timedelta(days=day), 15)) == []

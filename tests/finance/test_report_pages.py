@@ -121,13 +121,13 @@ def test_another_community_sees_nothing(client, owner_other_community, community
 @time_machine.travel(LATER, tick=False)
 def test_csv_has_bom_and_every_figure(client, owner, published):
     client.force_login(owner)
-    body = client.get(reverse("finance:ledger_csv", args=["2026-01"])).content.decode("utf-8")
+    body = client.get(reverse("finance:ledger_csv", args=["2026-01"])).getvalue().decode("utf-8")
     assert body.startswith("\ufeff阳光账本")
     for text in ("物业服务费,6001,634.13,0.00,634.13,1", "本月收回,1122,493.11", "月末余额,2244,10500.00",
                  "结余,收入合计 − 支出合计,,-824.03"):
         assert text in body, text
     detail = client.get(reverse("finance:ledger_figure_csv", args=["2026-01", "receivable-collected"]))
-    text = detail.content.decode("utf-8")
+    text = detail.getvalue().decode("utf-8")
     assert text.startswith("\ufeff凭证号") and "住户收付款汇总" in text and "合计,,,本月收回,493.11" in text
 
 
@@ -171,7 +171,7 @@ def test_api_month_drill_down_and_publish(client, finance, owner, community, mon
     assert client.get(f"{base}/2026-01/figures/bogus/entries").status_code == 422
     assert client.get(f"{base}/2026-13").status_code == 404
     csv = client.get(f"{base}/2026-01/csv")
-    assert csv.status_code == 200 and csv.content.decode("utf-8").startswith("\ufeff")
+    assert csv.status_code == 200 and csv.getvalue().decode("utf-8").startswith("\ufeff")
 
 
 # --- 质询 -------------------------------------------------------------------------------------------

@@ -59,11 +59,14 @@ def test_a_bill_waiver_approved_by_the_manager_is_posted_and_logged(bill, financ
     assert ledger.trial_balance_ok(bill.community)
     leaf = events("finance.waiver.approved")[0]
     public = leaf["public"]
-    assert public == {"number": waiver.number, "bill": bill.number, "unit": bill.unit.label, "target": "bill",
+    assert public == {"number": waiver.number, "target": "bill",
                       "amount": "50.00", "reason_category": "service", "requested_by": finance.display_name,
                       "approver": "刘经理", "approver_role": "项目经理", "effective_on": "2026-04-01",
                       "entry": approved.entry.number}
     assert "王小明" not in str(leaf) and "电梯停运" not in str(leaf)  # reason only as a commitment
+    # the household and its bill only as commitments
+    assert bill.unit.label not in str(leaf) and bill.number not in str(leaf)
+    assert set(leaf["commitments"]) == {"reason", "unit", "bill"}
 
 
 def test_the_requester_cannot_approve_his_own_request(bill, manager, finance):

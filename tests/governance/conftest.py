@@ -111,10 +111,12 @@ def open_vote(draft, committee):
 def upload(community):
     counter = iter(range(1, 10_000))
 
-    def make(target=None):
+    def make(target=None, by=None):
+        """An image stored in ``target`` (default: the community) by ``by`` (who alone may
+        attach it, see ``core.uploads.attach_errors``)."""
         n = next(counter)
         return Upload.objects.create(community=target or community, storage_key=f"test/{n}.jpg",
-                                     content_type="image/jpeg", size=1000,
+                                     content_type="image/jpeg", size=1000, uploaded_by=by,
                                      sha256=f"{n:064x}", original_name=f"ballot{n}.jpg")
 
     return make

@@ -200,8 +200,12 @@ def test_scheduler_opens_and_closes_votes(draft, committee, estate):
     vote = services.announce_vote(draft(), actor=committee, now=T0)
     assert services.open_due_votes(now=OPENS - dt.timedelta(minutes=1)) == []
     assert [v.pk for v in services.open_due_votes(now=OPENS)] == [vote.pk]
-    assert services.close_due_votes(now=CLOSES - dt.timedelta(minutes=1)) == []
-    assert [v.pk for v in services.close_due_votes(now=CLOSES)] == [vote.pk]
+    # the scheduler counts once the paper-ballot entry period after the close has passed
+    deadline = CLOSES + dt.timedelta(hours=48)
+    assert services.close_due_votes(now=CLOSES) == []
+    assert services.close_due_votes(now=deadline - dt.timedelta(seconds=1)) == []
+    assert Vote.objects.get(pk=vote.pk).status == VoteStatus.OPEN
+    assert [v.pk for v in services.close_due_votes(now=deadline)] == [vote.pk]
     assert Vote.objects.get(pk=vote.pk).status == VoteStatus.CLOSED
 
 

@@ -157,8 +157,9 @@ def test_minutes_are_published_with_hashes_and_attendance_on_the_log(
     meetings.add_decision(meeting, actor=committee, text="同意续签电梯维保合同", votes=[vote],
                           tickets=[ticket])
     pdf = Upload.objects.create(community=community, kind=Upload.Kind.PDF, storage_key="m.pdf",
-                                content_type="application/pdf", size=10, sha256="ab" * 32)
-    image = Upload.objects.create(community=community, storage_key="m.jpg",
+                                content_type="application/pdf", size=10, sha256="ab" * 32,
+                                uploaded_by=committee)
+    image = Upload.objects.create(community=community, storage_key="m.jpg", uploaded_by=committee,
                                   content_type="image/jpeg", size=10, sha256="cd" * 32)
     with pytest.raises(ValidationError, match="PDF"):
         meetings.publish_minutes(meeting, actor=committee, document=image)

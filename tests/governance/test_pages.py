@@ -13,6 +13,7 @@ from django.urls import reverse
 from PIL import Image
 
 from sunlit.core.choices import Role
+from sunlit.core.models import Upload
 from sunlit.governance import services
 from sunlit.governance.choices import BallotStatus
 from sunlit.governance.models import Ballot, Vote
@@ -131,9 +132,8 @@ def _jpeg() -> SimpleUploadedFile:
     return SimpleUploadedFile("ballot.jpg", buffer.getvalue(), content_type="image/jpeg")
 
 
-def test_paper_ballot_entered_and_confirmed_by_two_staff(login, open_vote, estate, service,
-                                                         make_member, committee, settings,
-                                                         tmp_path):
+def test_paper_ballot_entered_by_staff_and_confirmed_by_a_committee_member(
+        login, open_vote, estate, service, make_member, committee, settings, tmp_path):
     settings.SUNLIT_STORAGE_URL = str(tmp_path)
     clerk = make_member(Role.SERVICE, username="clerk", display_name="客服小李")
     vote = open_vote()
@@ -141,22 +141,68 @@ def test_paper_ballot_entered_and_confirmed_by_two_staff(login, open_vote, estat
         answer = login(clerk).post(reverse("governance:ballot_entry", args=[vote.pk]), {
             "unit": "1号楼-1单元-102", "choice": "no", "channel": "paper",
             "received_at": "2026-03-18T09:30", "scan": _jpeg()}, follow=True)
-    assert "待另一名工作人员复核" in answer.content.decode()
+    text = answer.content.decode()
+    assert "已通知该户业主，待业委会委员复核" in text and "待业委会委员复核" in text
     ballot = Ballot.objects.get()
     assert ballot.status == BallotStatus.PENDING and ballot.scan is not None
-    assert "须由另一名工作人员复核" in answer.content.decode()
+    assert ballot.scan.sha256[:12] in text  # the scan's fingerprint beside the entry
     scan = login(clerk).get(reverse("governance:ballot_file", args=[ballot.pk, "scan"]))
     assert scan.status_code == 200
     # the owner of the unit may see the scan of his ballot; another owner may not
+    assert login(estate.people.neighbour).get(
+        reverse("governance:ballot_file", args=[ballot.pk, "scan"])).status_code == 200
     assert login(estate.people.owner).get(
         reverse("governance:ballot_file", args=[ballot.pk, "scan"])).status_code == 404
+    # the owner sees the entry on his vote page, with what to do if it is not his
+    with time_machine.travel(DURING + dt.timedelta(minutes=5), tick=False):
+        page = login(estate.people.neighbour).get(
+            reverse("governance:vote", args=[vote.pk])).content.decode()
+    assert "已录入，待业委会委员复核" in page and "请立即联系业委会" in page
+    # another staff member cannot confirm any more: 403, nothing changes
     with time_machine.travel(DURING + dt.timedelta(hours=1), tick=False):
-        login(service).post(reverse("governance:ballot_review", args=[ballot.pk, "confirm"]))
+        refused = login(service).post(reverse("governance:ballot_review",
+                                              args=[ballot.pk, "confirm"]))
+    assert refused.status_code == 403
+    ballot.refresh_from_db()
+    assert ballot.status == BallotStatus.PENDING
+    # the committee member reviews on the same page (phone-first list) and confirms
+    page = login(committee).get(reverse("governance:ballot_entry", args=[vote.pk]))
+    assert page.status_code == 200 and "复核通过" in page.content.decode()
+    with time_machine.travel(DURING + dt.timedelta(hours=1), tick=False):
+        login(committee).post(reverse("governance:ballot_review", args=[ballot.pk, "confirm"]))
     ballot.refresh_from_db()
     assert ballot.status == BallotStatus.VALID and ballot.is_current
 
 
-def test_paper_ballot_without_scan_is_refused_and_the_form_kept(login, open_vote, service):
+def test_owner_resolves_a_held_entry_on_his_vote_page(login, open_vote, estate, service,
+                                                       committee, upload):
+    vote = open_vote()
+    neighbour = estate.people.neighbour
+    services.cast_ballot(vote, estate.units.u102, actor=neighbour, choice="no", now=DURING)
+    paper = services.enter_ballot(vote, estate.units.u102, actor=service, choice="yes",
+                                  received_at=DURING, scan=upload(by=service),
+                                  now=DURING + dt.timedelta(hours=1))
+    paper = services.confirm_ballot(paper, actor=committee, now=DURING + dt.timedelta(hours=2))
+    with time_machine.travel(DURING + dt.timedelta(hours=3), tick=False):
+        client = login(neighbour)
+        page = client.get(reverse("governance:vote", args=[vote.pk])).content.decode()
+        assert "以我的线上投票为准" in page and "以录入的票为准" in page
+        # a bad decision is refused and nothing changes
+        client.post(reverse("governance:ballot_resolve", args=[paper.pk]), {"decision": "x"})
+        assert Ballot.objects.get(pk=paper.pk).status == BallotStatus.HELD
+        # another owner cannot reach it
+        assert login(estate.people.owner).post(
+            reverse("governance:ballot_resolve", args=[paper.pk]),
+            {"decision": "accept"}).status_code in (403, 404)
+        answer = login(neighbour).post(reverse("governance:ballot_resolve", args=[paper.pk]),
+                                       {"decision": "keep"}, follow=True)
+    assert "已确认：以您的线上投票为准" in answer.content.decode()
+    assert Ballot.objects.get(pk=paper.pk).status == BallotStatus.REJECTED
+
+
+def test_paper_ballot_without_scan_is_refused_and_the_form_kept(login, open_vote, service,
+                                                                settings, tmp_path):
+    settings.SUNLIT_STORAGE_URL = str(tmp_path)
     vote = open_vote()
     with time_machine.travel(DURING, tick=False):
         answer = login(service).post(reverse("governance:ballot_entry", args=[vote.pk]), {
@@ -165,6 +211,13 @@ def test_paper_ballot_without_scan_is_refused_and_the_form_kept(login, open_vote
     text = answer.content.decode()
     assert "纸质表决票须上传扫描件" in text and 'value="1号楼-1单元-102"' in text
     assert not Ballot.objects.exists()
+    # a refused entry with a scan keeps no upload row either (the view's transaction)
+    with time_machine.travel(DURING, tick=False):
+        answer = login(service).post(reverse("governance:ballot_entry", args=[vote.pk]), {
+            "unit": "1号楼-1单元-102", "choice": "no", "channel": "paper",
+            "received_at": "2026-03-30T09:30", "scan": _jpeg()})
+    assert "收票时间须在投票期间内" in answer.content.decode()
+    assert not Ballot.objects.exists() and not Upload.objects.exists()
 
 
 def test_owner_checks_his_receipt_on_the_result_page(login, open_vote, estate, committee):

@@ -102,7 +102,13 @@ def test_api_answer_convert_and_policy(api, community, reached, committee, manag
     new = {"support_threshold": 30, "answer_days": 10, "convene_days": 15,
            "interim_counts_area": False}
     assert api(estate.people.owner, "put", policy, new).status_code == 403
-    assert api(manager, "put", policy, new).json()["support_threshold"] == 30
+    # raising the threshold is the committee's: the manager gets a 403 that says how to ask
+    refused = api(manager, "put", policy, new)
+    assert refused.status_code == 403 and "业委会" in refused.json()["detail"]
+    easier = {"support_threshold": 1, "answer_days": 5, "convene_days": 15,
+              "interim_counts_area": False}
+    assert api(manager, "put", policy, easier).json()["support_threshold"] == 1
+    assert api(committee, "put", policy, new).json()["support_threshold"] == 30
     assert api(manager, "put", policy, {**new, "answer_days": 0}).status_code == 422
 
 

@@ -160,10 +160,22 @@ def test_threshold_frozen_at_submission(idea, community, committee, estate):
 
 def test_policy_changes_by_committee_or_manager_only_and_logged(community, committee, manager,
                                                                  estate):
-    proposals.set_policy(community, actor=manager, support_threshold=30, answer_days=10,
-                         convene_days=15, interim_counts_area=True)
+    # the manager may make it easier for owners (lower threshold, shorter deadlines) ...
+    proposals.set_policy(community, actor=manager, support_threshold=10, answer_days=10,
+                         convene_days=15)
     leaf = events("governance.policy.changed")[-1]
-    assert '"support_threshold":30' in leaf.data
+    assert '"support_threshold":10' in leaf.data
+    # ... but not harder: a higher threshold or area counted too is the committee's (or a
+    # proposal the committee confirms: tests/governance/test_controls.py)
+    for harder in ({"support_threshold": 30}, {"answer_days": 11}, {"convene_days": 16},
+                   {"interim_counts_area": True}):
+        args = {"support_threshold": 10, "answer_days": 10, "convene_days": 15,
+                "interim_counts_area": False} | harder
+        with pytest.raises(PermissionDenied):
+            proposals.set_policy(community, actor=manager, **args)
+    assert len(events("governance.policy.changed")) == 1
+    proposals.set_policy(community, actor=committee, support_threshold=30, answer_days=10,
+                         convene_days=15, interim_counts_area=True)
     with pytest.raises(PermissionDenied):
         proposals.set_policy(community, actor=estate.people.owner, support_threshold=1,
                              answer_days=1, convene_days=1)

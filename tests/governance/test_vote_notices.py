@@ -93,7 +93,8 @@ def test_not_voted_page_csv_and_api_for_staff_only(open_vote, estate, service, l
     assert page.status_code == 200
     html = page.content.decode()
     assert "1号楼-1单元-102" in html and "1号楼-1单元-101" not in html and "反对" not in html
-    csv_text = login(service).get(f"/governance/{vote.pk}/not-voted.csv").content.decode("utf-8-sig")
+    csv_text = (login(service).get(f"/governance/{vote.pk}/not-voted.csv").getvalue()
+                .decode("utf-8-sig"))
     assert "1号楼-1单元-102" in csv_text and "no" not in csv_text.lower().split(",")
     body = login(service).get(f"/api/v1/votes/{vote.pk}/not-voted").json()
     assert len(body) == 8 and all("choice" not in row for row in body)

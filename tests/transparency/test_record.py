@@ -206,17 +206,22 @@ def test_the_event_registry_refuses_conflicting_or_malformed_types():
     from sunlit.transparency.events import REGISTRY, register_event
 
     again = register_event("roster.ownership.ended", label="产权终止",
-                           subject="registry.ownership", public={"unit": "text", "end": "date"})
+                           subject="registry.ownership",
+                           public={"unit": "unit_label", "end": "date"})
     assert REGISTRY["roster.ownership.ended"] is again and again.public["end"].kind == "date"
     for name, kwargs in [
-        ("roster.ownership.ended", {"public": {"unit": "int"}}),  # another schema
-        ("Roster.Unit", {}),                                       # not dotted lower-case
-        ("roster.x", {"public": {"a": "float"}}),                  # unknown kind
-        ("roster.y", {"public": {"a": "text"}, "private": {"a": "text"}}),
+        ("roster.ownership.ended", {"public": {"unit": "count"}}),  # another schema
+        ("Roster.Unit", {}),                                         # not dotted lower-case
+        ("roster.x", {"public": {"a": "float"}}),                    # unknown kind
+        ("roster.y", {"public": {"a": "masked_text"}, "private": {"a": "text"}}),
+        ("roster.z", {"public": {"a": "text"}}),      # a public field must say what it holds
+        ("roster.w", {"public": {"a": "json"}}),      # … and nested JSON its shape
+        ("finance.x", {"public": {"unit": "unit_label"}}),  # a unit only in the roster's events
+        ("roster.v", {"private": {"a": "amount"}}),   # private fields keep plain JSON types
     ]:
         with pytest.raises(ImproperlyConfigured):
             register_event(name, label="x", **kwargs)
-    assert "roster.x" not in REGISTRY and "roster.y" not in REGISTRY
+    assert not {"roster.x", "roster.y", "roster.z", "roster.w", "finance.x"} & set(REGISTRY)
 
 
 def test_a_large_batch_goes_through_the_bulk_path_with_encrypted_openings(community):

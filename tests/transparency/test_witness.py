@@ -449,8 +449,10 @@ class _Quiet(WSGIRequestHandler):
 
 
 @pytest.fixture
-def serving(state):
-    """The witness of ``state`` serving add-checkpoint on a free port."""
+def serving(state, settings):
+    """The witness of ``state`` serving add-checkpoint on a free port, on this machine: the
+    operator allows the host by name (SUNLIT_OUTBOUND_ALLOW_HOSTS, core.outbound)."""
+    settings.SUNLIT_OUTBOUND_ALLOW_HOSTS = ["127.0.0.1"]
     w = Witness(state)
     server = make_server("127.0.0.1", 0, witness.wsgi_app(w, StringIO()), handler_class=_Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -483,7 +485,9 @@ def test_the_log_asks_a_serving_witness_to_cosign(serving, community, committee,
     assert len(found) == 1
 
 
-def test_an_unreachable_witness_does_not_stop_the_signing(community, committee, record_units, caplog):
+def test_an_unreachable_witness_does_not_stop_the_signing(community, committee, record_units, caplog,
+                                                          settings):
+    settings.SUNLIT_OUTBOUND_ALLOW_HOSTS = ["127.0.0.1"]
     witness_key = witness.CosignatureSigner.generate("gone.example/w")
     services.register_witness_key(community, actor=committee, vkey=witness_key.verifier.vkey,
                                   name="离线", url="http://127.0.0.1:9")

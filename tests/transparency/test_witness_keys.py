@@ -256,16 +256,21 @@ def test_others_cannot_register_on_the_page(client, owner, owner_other_community
 
 
 @pytest.mark.parametrize(("persona", "status"), [
-    ("committee", 201), ("manager", 201), ("company_admin", 201),
+    # the witnesses are the owners' check on the log: the manager and the company propose a
+    # witness through the owner-side controls (governance.controls), never register one
+    ("committee", 201), ("manager", 403), ("company_admin", 403),
     ("owner", 403), ("auditor", 403), ("technician", 403), ("owner_other_community", 404),
 ])
 def test_the_api_registration_matrix(client, request, signed_log, signer, persona, status):
     client.force_login(request.getfixturevalue(persona))
+    size = Log.objects.get(pk=signed_log.pk).size
     response = client.post(f"{API}/logs/{signed_log.community_id}/witnesses",
                            {"name": "业委会见证节点", "vkey": signer.verifier.vkey},
                            content_type="application/json")
     assert response.status_code == status, response.content
     assert WitnessKey.objects.count() == (1 if status == 201 else 0)
+    if status != 201:
+        assert Log.objects.get(pk=signed_log.pk).size == size
     if status == 201:
         body = response.json()
         assert body["vkey"] == signer.verifier.vkey and body["is_active"]
@@ -305,3 +310,81 @@ def test_proof_bundles_carry_the_cosignatures(client, registered, signed_log, si
     assert offline.main(["bundle", str(path), "--key", log_key, "--witness", signer.verifier.vkey,
                          "--min-witnesses", "1"]) == 0
     assert offline.main(["bundle", str(path), "--key", log_key, "--min-witnesses", "1"]) == 1
+
+
+# --- the witness list is an owner-side control (docs/security.md, rule b) ---------------------------
+
+
+@pytest.fixture
+def dual(make_member, community):
+    """A committee member who also holds a company role: he acts for the company."""
+    from sunlit.core.choices import Role
+    from tests.factories import MembershipFactory
+
+    user = make_member(Role.COMMITTEE, username="dual", display_name="兼职经理")
+    MembershipFactory(user=user, community=community, role=Role.MANAGER)
+    return user
+
+
+def test_the_company_never_changes_the_witness_list_alone(signed_log, registered, manager,
+                                                         company_admin, dual):
+    from sunlit.notices.models import Notification
+
+    other = CosignatureSigner.generate("company.example/w").verifier.vkey
+    size, rows = Log.objects.get(pk=signed_log.pk).size, AuditEvent.objects.count()
+    for who in (manager, company_admin, dual):
+        with pytest.raises(PermissionDenied):
+            services.register_witness_key(signed_log.community, actor=who, vkey=other,
+                                          name="物业自己的见证节点")
+        with pytest.raises(PermissionDenied):
+            services.revoke_witness_key(registered, actor=who)
+    assert WitnessKey.objects.active().count() == 1
+    assert (Log.objects.get(pk=signed_log.pk).size, AuditEvent.objects.count()) == (size, rows)
+    assert not Notification.objects.exists()
+
+
+def test_a_company_proposal_takes_effect_when_the_committee_confirms(signed_log, registered,
+                                                                     manager, committee):
+    from sunlit.governance import controls
+    from sunlit.governance.control_models import ControlKind, ControlStatus
+
+    change = controls.request_change(signed_log.community, ControlKind.WITNESS_REVOKE,
+                                     {"witness": registered.pk}, actor=manager,
+                                     reason="该节点已停用三个月")
+    assert change.status == ControlStatus.PENDING and registered.__class__.objects.get(
+        pk=registered.pk).is_active
+    assert change.summary.startswith("撤销见证人 业委会见证节点")
+    controls.confirm_change(change, actor=committee)
+    witness = WitnessKey.objects.get(pk=registered.pk)
+    assert not witness.is_active and witness.revoked_by == committee
+    added = controls.request_change(
+        signed_log.community, ControlKind.WITNESS_ADD,
+        {"name": "新见证节点", "vkey": CosignatureSigner.generate("w2.example/m").verifier.vkey},
+        actor=manager, reason="业委会换了电脑")
+    assert added.status == ControlStatus.PENDING and WitnessKey.objects.active().count() == 0
+    with pytest.raises(ValidationError) as exc:  # a bad key is refused when proposed
+        controls.request_change(signed_log.community, ControlKind.WITNESS_ADD,
+                                {"name": "x", "vkey": "nonsense"}, actor=manager, reason="x")
+    assert "vkey" in exc.value.message_dict
+    controls.confirm_change(added, actor=committee)
+    assert WitnessKey.objects.active().get().name == "新见证节点"
+
+
+def test_the_log_page_lets_the_manager_only_propose(client, signed_log, registered, manager,
+                                                    committee):
+    from django.urls import reverse
+
+    from sunlit.governance.control_models import ControlChange
+
+    client.force_login(manager)
+    page = client.get(reverse("transparency:log", args=[signed_log.path])).content.decode()
+    assert "提请业委会撤销" in page and "提请业委会登记" in page
+    answer = client.post(reverse("transparency:witness_revoke",
+                                 args=[signed_log.path, registered.pk]), {"reason": "停用"},
+                         follow=True)
+    assert "已提交业委会确认" in answer.content.decode()
+    assert WitnessKey.objects.get(pk=registered.pk).is_active
+    client.force_login(committee)
+    change = ControlChange.objects.get()
+    client.post(reverse("governance:control_action", args=[change.pk, "confirm"]))
+    assert not WitnessKey.objects.get(pk=registered.pk).is_active

@@ -63,8 +63,26 @@ def _unit(match: re.Match) -> str:
     return "**室"
 
 
-def mask_text(text: str | None, *, names: Iterable[str] = ()) -> str:
-    """``text`` with personal data hidden; ``names`` are full names to hide (the roster)."""
+@functools.lru_cache(maxsize=32)
+def _label_re(buildings: tuple[str, ...]) -> re.Pattern | None:
+    """The community's own unit labels (``Unit.label``: 楼栋-2单元-1502, 楼栋-1502), whatever
+    the building is called (A座, 紫荆苑): a building name, then a room of 3–5 digits after a
+    dash or after an 单元 — not "3号楼 5层", which names no home."""
+    names = sorted({b.strip() for b in buildings if b and b.strip()}, key=len, reverse=True)
+    if not names:
+        return None
+    return re.compile("(" + "|".join(re.escape(normalize(n)) for n in names) + r")\s*"
+                      r"(?:-\s*)?(?:(?:\d{1,2}|[" + _CN_NUM + r"]{1,2})\s*单元\s*-?\s*\d{2,5}[A-Za-z]?"
+                      r"|(?<=-)\d{3,5}[A-Za-z]?|(?<=-\s)\d{3,5}[A-Za-z]?)(?:室|号|房)?(?![0-9])")
+
+
+def _own_unit(match: re.Match) -> str:
+    return f"{match.group(1)}**室"
+
+
+def mask_text(text: str | None, *, names: Iterable[str] = (), buildings: Iterable[str] = ()) -> str:
+    """``text`` with personal data hidden; ``names`` are full names to hide (the roster),
+    ``buildings`` the community's building names (to find its own unit labels)."""
     text = normalize(text or "")
     if not text:
         return ""
@@ -73,6 +91,9 @@ def mask_text(text: str | None, *, names: Iterable[str] = ()) -> str:
     text = LANDLINE_RE.sub(lambda m: m.group(0)[:4] + "****" + re.sub(r"\D", "", m.group(0))[-2:], text)
     text = EMAIL_RE.sub(lambda m: m.group(0)[0] + "***@" + m.group(0).split("@", 1)[1], text)
     text = PLATE_RE.sub(lambda m: mask_plate(re.sub(r"[\s·•\-]", "", m.group(0)).upper()), text)
+    labels = _label_re(buildings if isinstance(buildings, tuple) else tuple(buildings))
+    if labels is not None:
+        text = labels.sub(_own_unit, text)
     for pattern in UNIT_RES:
         text = pattern.sub(_unit, text)
     return _mask_names(text, _roster(names if isinstance(names, tuple) else tuple(names)))

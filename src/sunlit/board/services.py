@@ -22,7 +22,7 @@ from sunlit.board import generation
 from sunlit.board.choices import BoardStatus
 from sunlit.board.masking import mask_text
 from sunlit.board.models import BoardContest, BoardItem, BoardSettings, WeeklyBoard
-from sunlit.core import audit
+from sunlit.core import audit, sides
 from sunlit.core.choices import OWNER_SIDE_ROLES
 from sunlit.core.models import AuditEvent, Community, Membership, User
 from sunlit.core.permissions import require
@@ -43,11 +43,17 @@ def settings_for(community: Community) -> BoardSettings:
 
 @transaction.atomic
 def set_require_cosign(community: Community, require_cosign: bool, *, actor: User) -> BoardSettings:
-    """曝光台设置: whether the owners' committee must co-sign each board before publication."""
+    """曝光台设置: whether the owners' committee must co-sign each board before publication.
+
+    Switching the co-signature on is open to the committee and the company; switching it off
+    only to a committee member who holds no company role (the company proposes it through
+    ``governance.controls``; it takes effect when the committee confirms)."""
     require(actor, "board.settings", community=community)
     if not isinstance(require_cosign, bool):
         raise ValidationError({"require_cosign": [_("必须是 true 或 false")]})
     row, _created = BoardSettings.objects.select_for_update().get_or_create(community=community)
+    if row.require_cosign and not require_cosign:
+        sides.require_committee(actor, community, _("取消曝光台业委会会签"))
     if row.require_cosign != require_cosign:
         row.require_cosign, row.updated_at = require_cosign, timezone.now()
         row.save(update_fields=["require_cosign", "updated_at"])
@@ -55,6 +61,23 @@ def set_require_cosign(community: Community, require_cosign: bool, *, actor: Use
                      changes={"require_cosign": [not require_cosign, require_cosign]})
         log.record(community, "board.settings.changed", row, public={"require_cosign": require_cosign})
     return row
+
+
+def plan_cosign_change(community: Community, params: dict, *, now=None):
+    """``governance.controls``: switching the committee's co-signature on or off."""
+    from sunlit.governance.controls import Plan
+
+    value = params.get("require_cosign")
+    if set(params) != {"require_cosign"} or not isinstance(value, bool):
+        raise ValidationError({"require_cosign": [_("必须是 true 或 false")]})
+    current = settings_for(community).require_cosign
+    return Plan(params={"require_cosign": value}, weakens=current and not value,
+                unchanged=current == value,
+                summary=_("曝光台发布前须业委会会签") if value else _("曝光台发布前不再须业委会会签"))
+
+
+def apply_cosign_change(community: Community, params: dict, *, actor: User, now=None):
+    return set_require_cosign(community, params["require_cosign"], actor=actor)
 
 
 def _week(week_start) -> dt.date:
@@ -190,7 +213,8 @@ def cosign_board(board: WeeklyBoard, *, actor: User, note: str = "",
     board.save(update_fields=["cosigned_at", "cosigned_by", "cosign_note"])
     audit.record(AuditEvent.Action.UPDATE, board, actor=actor, summary="业委会会签曝光台")
     log.record(board.community, "board.weekly.cosigned", board, time=now,
-               public={"week": board.week_start, "cosigner": str(actor)})
+               public={"week": board.week_start, "cosigner_role": "committee"},
+               private={"cosigner": str(actor)})  # a committee member is an owner
     return board
 
 
@@ -273,8 +297,8 @@ def contest_item(item: BoardItem, text: str, *, actor: User,
                                           raised_at=now)
     audit.record(AuditEvent.Action.CREATE, contest, actor=actor, summary="业委会质疑")
     log.record(item.board.community, "board.item.contested", contest, time=now, public={
-        "week": item.board.week_start, "number": item.facts.get("number", ""),
-        "text": contest.text, "by": str(actor)})
+        "week": item.board.week_start, "number": item.facts.get("number") or None,
+        "text": contest.text, "by_role": "committee"}, private={"by": str(actor)})
     return contest
 
 
@@ -292,7 +316,7 @@ def answer_contest(contest: BoardContest, text: str, *, actor: User,
     contest.save(update_fields=["answer", "answered_by", "answered_at"])
     audit.record(AuditEvent.Action.UPDATE, contest, actor=actor, summary="答复业委会质疑")
     log.record(contest.board.community, "board.contest.answered", contest, time=now, public={
-        "week": contest.board.week_start, "number": contest.item.facts.get("number", ""),
+        "week": contest.board.week_start, "number": contest.item.facts.get("number") or None,
         "answer": contest.answer, "by": str(actor)})
     return contest
 

@@ -3,8 +3,6 @@ and the community's disclosure page (信息公开)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from django.contrib import messages
@@ -21,6 +19,7 @@ from sunlit.board import disclosure as disclosure_data
 from sunlit.board.choices import Section
 from sunlit.board.generation import last_complete_week
 from sunlit.board.models import WeeklyBoard
+from sunlit.core import exports
 from sunlit.core.permissions import can, require
 from sunlit.web.community import current_community
 
@@ -55,7 +54,17 @@ def board_list(request):
         "can_settings": can(request.user, "board.settings", community=community),
         "last_week": last_complete_week(timezone.now()),
         "require_cosign": services.settings_for(community).require_cosign,
+        **_cosign_controls(request, community),
     })
+
+
+def _cosign_controls(request, community) -> dict:
+    from sunlit.core import sides
+    from sunlit.governance import controls
+    from sunlit.governance.control_models import ControlKind
+
+    return {"is_committee": sides.is_committee_member(request.user, community),
+            "control_changes": controls.history(community, ControlKind.BOARD_COSIGN)}
 
 
 @login_required
@@ -74,9 +83,18 @@ def generate(request):
 @login_required
 @require_POST
 def settings_view(request):
+    """The co-signature switch: on at once (committee or company); off only by the committee —
+    the company's request goes to the committee (``governance.controls``)."""
+    from sunlit.governance.control_models import ControlKind
+    from sunlit.governance.control_views import request_from_page
+
     community = _community(request, "board.settings")
-    services.set_require_cosign(community, request.POST.get("require_cosign") == "1", actor=request.user)
-    messages.success(request, _("设置已保存"))
+    try:
+        request_from_page(request, community, ControlKind.BOARD_COSIGN,
+                          {"require_cosign": request.POST.get("require_cosign") == "1"},
+                          reason=request.POST.get("reason", ""), done=_("设置已保存"))
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
     return redirect("board:board_list")
 
 
@@ -215,17 +233,12 @@ def _row(item: dict) -> dict:
 @login_required
 def board_csv(request, board_id: int):
     board = access.get_board_for(request.user, board_id)
-    out = io.StringIO()
-    out.write("\ufeff")  # Excel opens UTF-8 CSV as UTF-8 only with the BOM
-    writer = csv.writer(out)
-    writer.writerow([label for _key, label in CSV_COLUMNS])
+    rows = [[label for _key, label in CSV_COLUMNS]]
     for item in _view_model(board)["items"]:
         row = _row(item)
-        writer.writerow([row.get(key, "") for key, _label in CSV_COLUMNS])
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="board-{board.community.code}-{board.week_start}.csv"')
-    return response
+        rows.append([row.get(key, "") for key, _label in CSV_COLUMNS])
+    # owners' text (titles, locations) through the project's writer: never a live formula
+    return exports.csv_response(f"board-{board.community.code}-{board.week_start}.csv", rows)
 
 
 @login_required

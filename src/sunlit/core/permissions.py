@@ -34,7 +34,8 @@ GRANTS: dict[str, frozenset[str]] = {
     # transparency log: entries (event contents) for members; erasing commitment openings
     "log.read_entries": ALL_ROLES,
     "log.erase_openings": frozenset({R.MANAGER, R.COMPANY_ADMIN}),
-    # the committee registers (and revokes) the witnesses whose cosignatures the log serves
+    # the witnesses are the owners' check on the log: the committee registers and revokes them;
+    # the manager and the company may propose a change the committee confirms (governance.controls)
     "log.manage_witnesses": frozenset({R.COMMITTEE, R.MANAGER, R.COMPANY_ADMIN}),
     # tickets (报修/投诉/建议/咨询): which role may take which step is in tickets.workflow
     "tickets.submit": ALL_ROLES,
@@ -58,12 +59,14 @@ GRANTS: dict[str, frozenset[str]] = {
     "finance.pay_online": frozenset(),
     # public money (task `fund`): public income, expenses and the maintenance fund. The
     # committee and the supervision group read them; finance staff record; the manager and a
-    # committee member approve (which side a user approves for is in finance.expenses)
+    # committee member approve (which side a user approves for is in finance.expenses). The
+    # thresholds: the committee sets them; the manager and the company lower them, and propose
+    # raising them to the committee (governance.controls)
     "finance.money.view": frozenset({R.FINANCE, R.MANAGER, R.COMPANY_ADMIN, R.AUDITOR,
                                      R.COMMITTEE, R.SUPERVISOR}),
     "finance.money.record": frozenset({R.FINANCE, R.MANAGER, R.COMPANY_ADMIN}),
     "finance.money.approve": frozenset({R.MANAGER, R.COMPANY_ADMIN, R.COMMITTEE}),
-    "finance.money.policy": frozenset({R.MANAGER, R.COMPANY_ADMIN}),
+    "finance.money.policy": frozenset({R.MANAGER, R.COMPANY_ADMIN, R.COMMITTEE}),
     # 阳光账本 (finance/report.py): every member reads published months; finance staff, the
     # manager, the company and the auditor also read drafts and every household line; finance
     # and the manager publish; owners (and the committee and supervisors, who are owners) query
@@ -80,12 +83,19 @@ GRANTS: dict[str, frozenset[str]] = {
     # announcements (公告) to the whole community: the service desk, the manager, the company
     "notices.publish": frozenset({R.SERVICE, R.MANAGER, R.COMPANY_ADMIN}),
     # governance (Civil Code art. 278 votes): owners vote for the units they hold (checked on
-    # the frozen electorate); the committee and the manager run votes; staff enter paper and
-    # proxy ballots, a second staff member confirms them
+    # the frozen electorate); the committee and the manager run votes (announcing, cancelling,
+    # extending and closing early are the committee's: governance.services and .controls);
+    # staff and the committee enter paper and proxy ballots, a committee member who holds no
+    # company role and did not enter it confirms them
     "governance.view": ALL_ROLES,
     "governance.manage": frozenset({R.COMMITTEE, R.MANAGER, R.COMPANY_ADMIN}),
     "governance.vote": frozenset({R.OWNER, R.RESIDENT, R.COMMITTEE, R.SUPERVISOR}),
     "governance.enter_ballots": frozenset({R.SERVICE, R.MANAGER, R.COMPANY_ADMIN, R.COMMITTEE}),
+    "governance.confirm_ballots": frozenset({R.COMMITTEE}),
+    # owner-side controls (governance.controls): every member sees what changed and who
+    # proposed and confirmed it; the committee confirms or refuses the company's proposals
+    "governance.controls.view": ALL_ROLES,
+    "governance.controls.confirm": frozenset({R.COMMITTEE}),
     # proposals (金点子) and interim-meeting requests: owners propose and support (the service
     # also checks a current ownership); the committee answers in public; the committee or the
     # manager sets the threshold and deadlines
@@ -104,7 +114,9 @@ GRANTS: dict[str, frozenset[str]] = {
     "consultations.comment": frozenset({R.OWNER, R.COMMITTEE, R.SUPERVISOR}),
     "consultations.answer": frozenset({R.SERVICE, R.MANAGER, R.COMPANY_ADMIN, R.COMMITTEE}),
     # weekly exposure board (每周曝光台): members read published boards; staff prepare drafts;
-    # the manager publishes; the committee co-signs (if the community requires it) and contests
+    # the manager publishes; the committee co-signs (if the community requires it) and contests;
+    # the company switches the co-signature on, only the committee switches it off (a company
+    # proposal takes effect when the committee confirms it: governance.controls)
     "board.view": ALL_ROLES,
     "board.view_drafts": STAFF_ROLES | {R.AUDITOR, R.COMMITTEE},
     "board.prepare": frozenset({R.SERVICE, R.DISPATCHER, R.MANAGER, R.COMPANY_ADMIN}),

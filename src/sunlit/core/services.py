@@ -30,6 +30,8 @@ from sunlit.core.validators import normalize_text, validate_id_number, validate_
 
 ACTIVATION_VALID_DAYS = 30
 MAX_TOKEN_DAYS = 3650
+#: Owner-side roles the owners elect (docs/security.md): set up by the platform, not the company.
+ELECTED_ROLES = frozenset({Role.COMMITTEE, Role.SUPERVISOR})
 # Unambiguous characters for codes that people type from paper.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
@@ -72,6 +74,10 @@ def grant_membership(
     disclosure page shows it with that proof. Owners' and residents' memberships stay off it."""
     if actor is not None:
         require(actor, "staff.manage", community=community)
+        if role in ELECTED_ROLES:
+            # the committee and the supervision group are chosen by the owners, never appointed
+            # by the company: a company-made "committee member" could confirm its own changes
+            raise PermissionDenied(_("业委会委员和阳光监督小组成员由业主选举产生，物业公司不能任命"))
     membership, created = Membership.objects.get_or_create(
         user=user, community=community, role=role,
         defaults={"department": department, "job_number": job_number, "post": post},

@@ -11,9 +11,12 @@ time, GPS position of the owner's flat), no XMP, no comments, no ICC profile. A 
 entry that commits to it commits to the very file kept.
 
 Documents (会议纪要, 公示材料, 表决材料) enter through ``store_document``: PDF only, checked by content
-(magic bytes, a complete file that ``pypdf`` parses, no encryption, no JavaScript or launch
-actions), at most ``SUNLIT_MAX_DOCUMENT_BYTES``, stored byte for byte (a PDF is not re-encoded: its
-SHA-256 is the one the author can compute on his own copy).
+(magic bytes, a complete file that ``pypdf`` parses, no encryption, and nothing active anywhere
+in it: no JavaScript, launch, form-submit, import-data or remote go-to actions, no ``file:``
+links, no embedded files or XFA forms — in the catalogue, open action, pages, annotations,
+bookmarks, names tree or form fields, also when their names are hex-escaped), at most
+``SUNLIT_MAX_DOCUMENT_BYTES``, stored byte for byte (a PDF is not re-encoded: its SHA-256 is the
+one the author can compute on his own copy).
 
 Files are served only through ``upload_response``, which a view calls after its own access check.
 """
@@ -291,9 +294,17 @@ def store_images(files: Iterable, *, community: Community, actor: User, limit: i
 PDF_CONTENT_TYPE = "application/pdf"
 PDF_MAGIC = b"%PDF-"
 MAX_PDF_PAGES = 2000
-# Actions that run code or other programs when the file is opened or a page is shown.
+# Actions that run code, start programs, send or fetch data when the file is opened, a page is
+# shown, a link, a bookmark or a form field is used.
 _ACTIVE_MARKERS = (b"/JavaScript", b"/JS ", b"/JS(", b"/JS<", b"/Launch", b"/EmbeddedFile")
-_ACTIVE_NAMES = frozenset({"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/RichMediaExecute"})
+ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/SubmitForm",
+                            "/RichMediaExecute", "/GoToR", "/GoToE"})
+# Keys that hold scripts or files wherever they appear: a JavaScript action's code, the document's
+# JavaScript name tree, embedded files, XFA forms (which carry scripts).
+ACTIVE_KEYS = frozenset({"/JS", "/JavaScript", "/EmbeddedFiles", "/EmbeddedFile", "/XFA",
+                         "/RichMediaContent"})
+MAX_PDF_OBJECTS = 500_000  # objects walked at most; a 2,000-page document has far fewer
+_LOCAL_URI = ("file:", "\\\\", "smb:", "javascript:", "data:")
 
 
 def is_pdf(data: bytes) -> bool:
@@ -301,23 +312,45 @@ def is_pdf(data: bytes) -> bool:
     return PDF_MAGIC in data[:1024]
 
 
-def _action_kinds(action, depth: int = 0) -> set[str]:
-    """The ``/S`` names of an action dictionary and of the actions it chains with ``/Next``."""
-    kinds: set[str] = set()
-    if depth > 8:
-        return kinds
-    with contextlib.suppress(Exception):
-        action = action.get_object()
-    if hasattr(action, "get"):
-        kind = action.get("/S")
-        if kind is not None:
-            kinds.add(str(kind))
-        chained = action.get("/Next")
-        if chained is not None:
-            items = chained if isinstance(chained, list) else [chained]
-            for item in items:
-                kinds |= _action_kinds(item, depth + 1)
-    return kinds
+def _active_content(reader) -> str | None:
+    """What in the document could run or reach outside it, if anything.
+
+    Walks every object reachable from the trailer — the catalogue and its ``/OpenAction`` and
+    ``/AA``, pages and their ``/AA``, annotations' ``/A`` and ``/AA``, outlines (bookmarks),
+    the names tree, form fields — with their ``/Next`` chains. Names are compared as pypdf
+    decodes them, so ``/J#61vaScript`` is ``/JavaScript``. Returns the offending name."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    seen: set[tuple[int, int]] = set()
+    stack = [reader.trailer]
+    walked = 0
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            key = (node.idnum, node.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            node = node.get_object()
+        walked += 1
+        if walked > MAX_PDF_OBJECTS:
+            return "too many objects"
+        if isinstance(node, DictionaryObject):
+            for name, value in node.items():
+                if str(name) in ACTIVE_KEYS:
+                    return str(name)
+                stack.append(value)
+            kind = node.get("/S")
+            kind = str(kind.get_object()) if kind is not None else ""
+            if kind in ACTIVE_ACTIONS:
+                return kind
+            if kind == "/URI":
+                uri = str(node.get("/URI", "")).strip().lower()
+                if uri.startswith(_LOCAL_URI):
+                    return "/URI"
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
+    return None
 
 
 def _check_pdf(data: bytes) -> int:
@@ -326,12 +359,13 @@ def _check_pdf(data: bytes) -> int:
     from pypdf.errors import PdfReadError
 
     not_pdf = _("不是有效的 PDF 文件")
+    active = _("PDF 中含有脚本、启动程序、表单提交或嵌入文件，不予接收；请另存（打印）为普通 PDF 后上传")
     if not is_pdf(data):
         raise _Refused(not_pdf)
     if b"%%EOF" not in data[-2048:]:
         raise _Refused(_("PDF 文件不完整或已损坏，请重新导出后上传"))
     if any(marker in data for marker in _ACTIVE_MARKERS):
-        raise _Refused(_("PDF 中含有脚本、启动程序或嵌入文件，不予接收；请另存为普通 PDF 后上传"))
+        raise _Refused(active)
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
@@ -341,23 +375,7 @@ def _check_pdf(data: bytes) -> int:
             raise _Refused(not_pdf)
         if pages > MAX_PDF_PAGES:
             raise _Refused(_("PDF 最多 %(n)s 页") % {"n": MAX_PDF_PAGES})
-        root = reader.trailer["/Root"].get_object()
-        names = root.get("/Names")
-        names = names.get_object() if names is not None else {}
-        active = set()
-        if "/JavaScript" in names or "/EmbeddedFiles" in names or "/AA" in root:
-            active.add("/JavaScript")
-        if root.get("/OpenAction") is not None:
-            active |= _action_kinds(root["/OpenAction"])
-        for page in reader.pages:
-            if "/AA" in page:
-                active.add("/JavaScript")
-            for annotation in page.get("/Annots") or []:
-                annotation = annotation.get_object()
-                if annotation.get("/A") is not None:
-                    active |= _action_kinds(annotation["/A"])
-                if "/AA" in annotation:
-                    active.add("/JavaScript")
+        found = _active_content(reader)
     except _Refused:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
@@ -366,8 +384,11 @@ def _check_pdf(data: bytes) -> int:
     except Exception:  # pypdf raises many kinds on hostile input; none of them is acceptable
         logger.info("refusing a PDF pypdf could not read", exc_info=True)
         raise _Refused(_("PDF 文件不完整或已损坏，请重新导出后上传")) from None
-    if active & _ACTIVE_NAMES:
-        raise _Refused(_("PDF 中含有脚本、启动程序或嵌入文件，不予接收；请另存为普通 PDF 后上传"))
+    if found == "too many objects":
+        raise _Refused(_("PDF 结构过于复杂，请另存（打印）为普通 PDF 后上传"))
+    if found is not None:
+        logger.info("refusing a PDF with %s", found)
+        raise _Refused(active)
     return pages
 
 
@@ -425,6 +446,131 @@ def store_file(file, *, community: Community, actor: User, original_name: str = 
                               original_name=original_name, field=field)
     return store_image(file, community=community, actor=actor, original_name=original_name,
                        field=field)
+
+
+# --- attaching -----------------------------------------------------------------------------------
+# One rule for every place an upload becomes part of a record (a ticket's photo, a receipt, a
+# ballot's scan, a document of a vote, a consultation or a meeting): the record's access rule
+# then decides who may download it, so attaching is what must be guarded. An upload may be
+# attached only
+#   1. by the user who uploaded it (``uploaded_by``), not by anyone else, staff included;
+#   2. in the community it was uploaded to;
+#   3. if it is of a kind the purpose takes (a PDF is not a ticket photo);
+#   4. once: an upload already attached to any record (any foreign key or many-to-many to
+#      ``Upload``, found from the model graph) is refused. No purpose reuses uploads today:
+#      the same file for two records is uploaded twice.
+# A nonexistent id, another community's upload and another person's upload get the same
+# message, so an id says nothing about uploads one may not see.
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """What an upload is attached as: the kinds of file it takes and how its field reads."""
+
+    name: str
+    kinds: frozenset[str]
+    reusable: bool = False
+
+    def kind_message(self) -> str:
+        if self.kinds == {Upload.Kind.IMAGE}:
+            return _("请上传图片（JPG、PNG、WebP）")
+        if self.kinds == {Upload.Kind.PDF}:
+            return _("请上传 PDF 文件")
+        return _("请上传 PDF 文件或图片")
+
+
+_IMAGES = frozenset({Upload.Kind.IMAGE})
+_ANY = frozenset({Upload.Kind.IMAGE, Upload.Kind.PDF})
+TICKET_PHOTO = Purpose("ticket_photo", _IMAGES)
+PROPOSAL_PHOTO = Purpose("proposal_photo", _IMAGES)
+BALLOT_SCAN = Purpose("ballot_scan", _ANY)  # a scanner may write a PDF
+BALLOT_AUTHORISATION = Purpose("ballot_authorisation", _ANY)
+VOTE_DOCUMENT = Purpose("vote_document", _ANY)
+CONSULTATION_DOCUMENT = Purpose("consultation_document", _ANY)
+MINUTES_DOCUMENT = Purpose("minutes_document", frozenset({Upload.Kind.PDF}))
+MONEY_RECEIPT = Purpose("money_receipt", _IMAGES)  # public income, expenses
+FUND_DOCUMENT = Purpose("fund_document", _IMAGES)  # maintenance-fund uses
+PURPOSES = {p.name: p for p in (TICKET_PHOTO, PROPOSAL_PHOTO, BALLOT_SCAN, BALLOT_AUTHORISATION,
+                                 VOTE_DOCUMENT, CONSULTATION_DOCUMENT, MINUTES_DOCUMENT,
+                                 MONEY_RECEIPT, FUND_DOCUMENT)}
+
+
+def _not_yours() -> str:
+    return _("文件不存在，或不是您本人在本小区上传的")
+
+
+def attach_errors(actor: User, items: Sequence, *, community: Community | int,
+                  purpose: Purpose) -> list[str]:
+    """What is wrong with attaching ``items`` (``Upload`` rows) for ``actor``; [] when nothing.
+
+    Inside a transaction the rows are locked first (in pk order), so two requests cannot attach
+    one upload twice."""
+    community_id = community.pk if isinstance(community, Community) else community
+    if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
+        return [_("文件参数无效")]
+    if any(not isinstance(item, Upload) or item.pk is None for item in items):
+        return [_("文件参数无效")]
+    ids = [item.pk for item in items]
+    if len(set(ids)) != len(ids):
+        return [_("同一文件不能重复附上")]
+    if not ids:
+        return []
+    rows = Upload.objects.filter(pk__in=ids).order_by("pk")
+    if transaction.get_connection().in_atomic_block:
+        rows = rows.select_for_update()
+    stored = {row.pk: row for row in rows}
+    actor_id = getattr(actor, "pk", None)
+    for pk in ids:
+        row = stored.get(pk)
+        if (row is None or actor_id is None or row.community_id != community_id
+                or row.uploaded_by_id != actor_id):
+            return [_not_yours()]
+        if row.kind not in purpose.kinds:
+            return [purpose.kind_message()]
+    if not purpose.reusable and _referenced(ids):
+        return [_("文件已用于另一条记录，请重新上传")]
+    return []
+
+
+def check_attachable(actor: User, items: Sequence, *, community: Community | int,
+                     purpose: Purpose, field: str) -> None:
+    """``attach_errors`` as a ``ValidationError({field: [message]})``."""
+    problems = attach_errors(actor, items, community=community, purpose=purpose)
+    if problems:
+        raise ValidationError({field: problems})
+
+
+def resolve_uploads(actor: User, ids, *, community: Community, purpose: Purpose,
+                    field: str, limit: int | None = None) -> list[Upload]:
+    """The uploads behind ``ids`` (from an API request), in the order given, if ``actor`` may
+    attach every one of them as ``purpose`` (see the rule above); else
+    ``ValidationError({field: [message]})``. The service that attaches them checks again, in
+    its own transaction, with ``attach_errors``."""
+    if ids is None:
+        return []
+    if isinstance(ids, (str, bytes)) or not isinstance(ids, Sequence) or any(
+            isinstance(pk, bool) or not isinstance(pk, int) for pk in ids):
+        raise ValidationError({field: [_("文件参数无效")]})
+    if limit is not None and len(ids) > limit:
+        raise ValidationError({field: [_("最多附上 %(n)s 个文件") % {"n": limit}]})
+    if len(set(ids)) != len(ids):
+        raise ValidationError({field: [_("同一文件不能重复附上")]})
+    found = {u.pk: u for u in Upload.objects.filter(pk__in=ids, community=community,
+                                                     uploaded_by_id=getattr(actor, "pk", None))}
+    if len(found) != len(ids):
+        raise ValidationError({field: [_not_yours()]})
+    items = [found[pk] for pk in ids]
+    check_attachable(actor, items, community=community, purpose=purpose, field=field)
+    return items
+
+
+def resolve_upload(actor: User, upload_id: int | None, *, community: Community, purpose: Purpose,
+                   field: str) -> Upload | None:
+    """One optional upload id: ``resolve_uploads`` for a single field."""
+    if upload_id is None:
+        return None
+    return resolve_uploads(actor, [upload_id], community=community, purpose=purpose,
+                           field=field)[0]
 
 
 # --- serving -------------------------------------------------------------------------------------

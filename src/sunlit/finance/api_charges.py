@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from ninja import Field, File, Form, Schema, Status
 from ninja.files import UploadedFile
 
+from sunlit.core import exports
 from sunlit.core.api import ERRORS, community_for, file_answer
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.permissions import require
@@ -23,7 +23,6 @@ from sunlit.finance.choices import ImportStatus, MeterKind, WaiverReason, Waiver
 from sunlit.finance.models import LateFeeCharge, MeterImport, Waiver
 
 Money = str
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class LateFeeTermsOut(Schema):
@@ -237,10 +236,8 @@ def commit_import(request, import_id: int):
 
 @router.get("/communities/{community_id}/meter-imports/template", summary="抄表模板（.xlsx）",
             response={200: None, **ERRORS},
-            openapi_extra=file_answer(XLSX))
+            openapi_extra=file_answer(exports.XLSX_CONTENT_TYPE))
 def import_template(request, community_id: int, kind: MeterKind = MeterKind.WATER):
     community = community_for(request, community_id, "finance.bill")
-    response = HttpResponse(meter_import.template_workbook(community, kind),
-                            content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="meter-readings-{kind}.xlsx"'
-    return response
+    return exports.xlsx_response(f"meter-readings-{kind}.xlsx",
+                                 meter_import.template_workbook(community, kind))

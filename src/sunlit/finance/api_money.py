@@ -30,6 +30,8 @@ from sunlit.finance.choices import (
     PublicIncomeCategory,
 )
 from sunlit.finance.models import Expense, FundAccount, FundDeposit, FundUse, PublicIncome
+from sunlit.governance import controls
+from sunlit.governance.control_models import ControlKind
 from sunlit.registry.models import Building, Unit
 
 router = Router(tags=["finance: public money"])
@@ -104,7 +106,7 @@ class ExpenseOut(Schema):
     steps: list[StepOut]
 
 
-class NoteIn(Schema):
+class ExpenseApprovalIn(Schema):
     note: str = Field("", max_length=200)
 
 
@@ -235,13 +237,9 @@ def _receipt_out(upload: Upload) -> dict:
     return {"id": upload.pk, "sha256": upload.sha256, "url": reverse("finance:money_file", args=[upload.pk])}
 
 
-def _uploads(ids: list[int], *, community, user, field: str) -> list[Upload]:
-    if not ids:
-        return []
-    found = {u.pk: u for u in Upload.objects.filter(pk__in=ids, community=community, uploaded_by=user)}
-    if len(found) != len(set(ids)) or len(ids) != len(set(ids)):
-        raise ValidationError({field: ["票据不存在、重复或不是本人在本小区上传的"]})
-    return [found[pk] for pk in ids]
+def _uploads(ids: list[int], *, community, user, field: str,
+             purpose: uploads.Purpose = uploads.MONEY_RECEIPT) -> list[Upload]:
+    return uploads.resolve_uploads(user, ids, community=community, purpose=purpose, field=field)
 
 
 def _units(ids: list[int], community, field: str = "unit_ids") -> list[Unit]:
@@ -381,7 +379,7 @@ def submit_expense(request, expense_id: int):
 
 @router.post("/expenses/{expense_id}/approve", response={200: ExpenseOut, **ERRORS},
              summary="审批同意（项目经理或业委会委员）")
-def approve_expense(request, expense_id: int, payload: NoteIn):
+def approve_expense(request, expense_id: int, payload: ExpenseApprovalIn):
     expense = access_money.get_expense_for(request.auth, expense_id, action="finance.money.approve")
     return _expense_out(expenses.approve_expense(expense, actor=request.auth, note=payload.note))
 
@@ -407,10 +405,13 @@ def get_policy(request, community_id: int):
 
 
 @router.put("/communities/{community_id}/money-policy", response={200: PolicyOut, **ERRORS},
-            summary="修改审批与票据金额标准（记入透明日志）")
+            summary="修改审批与票据金额标准：降低即时生效；提高只能由业委会（物业公司请提交管控变更申请）")
 def set_policy(request, community_id: int, payload: PolicyIn):
     community = community_for(request, community_id, "finance.money.policy")
-    policy = expenses.update_money_policy(community, actor=request.auth, **payload.dict())
+    params = {k: v for k, v in payload.dict().items() if v is not None}
+    controls.request_change(community, ControlKind.MONEY_POLICY, params, actor=request.auth,
+                            propose=False)
+    policy = expenses.policy_of(community)
     return {"dual_approval_above": money.text(policy.dual_approval_above),
             "receipt_required_above": money.text(policy.receipt_required_above)}
 
@@ -476,7 +477,7 @@ def create_use(request, community_id: int, payload: FundUseIn,
         if vote is None:
             raise ValidationError({"vote_id": ["请选择本小区的业主表决"]})
     documents = _uploads(payload.document_ids, community=community, user=request.auth,
-                         field="document_ids")
+                         field="document_ids", purpose=uploads.FUND_DOCUMENT)
     use = fund.create_fund_use(
         community, actor=request.auth, title=payload.title, contractor=payload.contractor,
         amount=payload.amount, currency=payload.currency, used_on=payload.used_on,
@@ -493,7 +494,7 @@ def get_use(request, use_id: int):
 
 
 @router.post("/fund/uses/{use_id}/approve", response={200: FundUseOut, **ERRORS},
-             summary="应急使用审批（项目经理与业委会委员各一人）")
+             summary="审批维修资金使用：依表决的由业委会委员确认；应急的由项目经理与业委会委员各一人")
 def approve_use(request, use_id: int):
     use = access_money.get_fund_use_for(request.auth, use_id, action="finance.money.approve")
     return _use_out(fund.approve_fund_use(use, actor=request.auth), with_split=True)

@@ -7,7 +7,7 @@ their own bills only). Nothing here, nor anywhere else, restricts a household fo
 
 from __future__ import annotations
 
-import csv
+import itertools
 import json
 import secrets
 
@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from sunlit.core import exports
 from sunlit.core.permissions import can, require
 from sunlit.finance import access, arrears, money, reminders
 from sunlit.finance.arrears_forms import (
@@ -42,23 +43,9 @@ def _community_for(request, action: str):
     return community
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def csv_response(filename: str, header: list[str], rows) -> StreamingHttpResponse:
-    """A CSV download in UTF-8 with a BOM (Excel opens it with the Chinese intact), streamed."""
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield "\ufeff" + writer.writerow(header)
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    """A CSV download through the project's writer (``core.exports``), streamed."""
+    return exports.csv_response(filename, itertools.chain([header], rows))
 
 
 def _pct(value) -> str:

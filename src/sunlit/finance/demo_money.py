@@ -166,7 +166,7 @@ def _vote_use(
     community: Community, *, finance: User, manager: User, committee: User, now: dt.datetime
 ) -> int:
     """A roof repair of one stairwell decided by its owners (paper ballots), paid from the fund."""
-    # Paper ballots are entered by the service desk (staff) and confirmed by the manager.
+    # Paper ballots are entered by the service desk (staff) and confirmed by a committee member.
     clerk = _member(community, Role.SERVICE)
     if clerk is None:
         return 0
@@ -225,14 +225,14 @@ def _vote_use(
             received_at=start + (4 + n % 5) * DAY,
             now=start + 9 * DAY,
         )
-        votes.confirm_ballot(ballot, actor=manager, now=start + 9 * DAY)
+        votes.confirm_ballot(ballot, actor=committee, now=start + 9 * DAY)
     votes.close_vote(vote, actor=committee, now=start + 10 * DAY)
     votes.publish_result(vote, actor=committee, now=start + 10 * DAY)
     vote.refresh_from_db()
     if not vote.result.passed:
         return 0
     votes.make_effective(vote, actor=committee, now=start + 11 * DAY)
-    fund.create_fund_use(
+    use = fund.create_fund_use(
         community,
         actor=finance,
         title="顶层屋面防水翻新",
@@ -246,4 +246,6 @@ def _vote_use(
         units=units,
         now=now - 20 * DAY,
     )
+    # the committee checks that this is the use the owners decided, then it is posted
+    fund.approve_fund_use(use, actor=committee, now=now - 19 * DAY)
     return 1

@@ -31,8 +31,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as _noop
 
-from sunlit.core import audit
+from sunlit.core import audit, sides, uploads
 from sunlit.core.choices import Role
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import require, roles_in
@@ -47,7 +48,7 @@ from sunlit.finance.choices import (
     MoneyMethod,
     PublicIncomeCategory,
 )
-from sunlit.finance.models import Expense, ExpenseStep, FinancePolicy, FundUse, PublicIncome
+from sunlit.finance.models import Expense, ExpenseStep, FinancePolicy, PublicIncome
 from sunlit.transparency import services as log
 
 PUBLIC_INCOME = "2243"
@@ -102,31 +103,19 @@ def clean_key(key: str, errors: dict) -> str:
     return key
 
 
-def attached_uploads(ids: Sequence[int]) -> set[int]:
-    """Which of these uploads are already a receipt or document of public money."""
-    used = set()
-    for model, name in ((PublicIncome, "receipts"), (Expense, "receipts"), (FundUse, "documents")):
-        through = getattr(model, name).through
-        used |= set(through.objects.filter(upload_id__in=ids).values_list("upload_id", flat=True))
-    return used
-
-
 def receipt_errors(community: Community, actor: User, receipts, *, amount, required: bool,
-                   field: str = "receipts") -> tuple[list[Upload], dict]:
-    """The receipts as a list, or the field's errors: the actor's own images in this community,
-    not used by another record, at most ``MAX_RECEIPTS``; at least one when ``required``."""
+                   field: str = "receipts",
+                   purpose: uploads.Purpose = uploads.MONEY_RECEIPT) -> tuple[list[Upload], dict]:
+    """The receipts as a list, or the field's errors: uploads the actor may attach
+    (``core.uploads.attach_errors``: his own images in this community, not used by another
+    record), at most ``MAX_RECEIPTS``; at least one when ``required``."""
     if isinstance(receipts, (str, bytes)) or not isinstance(receipts, Sequence):
         return [], {field: [_("票据参数无效")]}
     receipts = list(receipts)
     if len(receipts) > MAX_RECEIPTS:
         return [], {field: [_("最多附 %(n)d 张票据") % {"n": MAX_RECEIPTS}]}
-    ids = [getattr(r, "pk", None) for r in receipts]
-    if any(not isinstance(r, Upload) or r.pk is None for r in receipts) or len(set(ids)) != len(ids):
-        return [], {field: [_("票据参数无效")]}
-    if any(r.community_id != community.pk or r.uploaded_by_id != actor.pk for r in receipts):
-        return [], {field: [_("只能附上本人在本小区上传的图片")]}
-    if ids and attached_uploads(ids):
-        return [], {field: [_("票据已用于另一笔记录")]}
+    if problems := uploads.attach_errors(actor, receipts, community=community, purpose=purpose):
+        return [], {field: problems}
     if required and not receipts:
         return [], {field: [_("金额超过 %(n)s 元，必须上传票据图片") % {"n": amount}]}
     return receipts, {}
@@ -281,7 +270,9 @@ def submit_expense(expense: Expense, *, actor: User, now: dt.datetime | None = N
 def side_for(expense_or_use, actor: User, *, approved: set[str], needs_committee: bool) -> str:
     """Which side ``actor`` approves for, or a ValidationError/PermissionDenied saying why not."""
     roles = roles_in(actor, expense_or_use.community_id)
-    is_company, is_committee = bool(roles & COMPANY_ROLES), Role.COMMITTEE in roles
+    # a committee member who also holds a company role approves for the company only
+    is_company = bool(roles & COMPANY_ROLES)
+    is_committee = sides.is_committee_member(actor, expense_or_use.community_id)
     if not (is_company or is_committee):
         raise PermissionDenied(_("只有项目经理或业委会委员可以审批"))
     if is_company and ApproverSide.MANAGER not in approved:
@@ -371,7 +362,8 @@ def reject_expense(expense: Expense, *, actor: User, reason: str,
     if expense.status != ExpenseStatus.SUBMITTED:
         raise _status_error(expense, _("只有待审批的支出可以驳回"))
     roles = roles_in(actor, expense.community_id)
-    if not roles & COMPANY_ROLES and not (Role.COMMITTEE in roles and expense.needs_committee):
+    committee = sides.is_committee_member(actor, expense.community_id)
+    if not roles & COMPANY_ROLES and not (committee and expense.needs_committee):
         raise ValidationError({"approver": [_("该笔金额未超过业委会共同审批金额，由项目经理审批")]})
     side = ApproverSide.MANAGER if roles & COMPANY_ROLES else ApproverSide.COMMITTEE
     expense.status, expense.reject_reason = ExpenseStatus.REJECTED, reason
@@ -420,15 +412,80 @@ def post_expense(expense: Expense, *, actor: User, date: dt.date | None = None,
     return expense
 
 
-# --- terms ----------------------------------------------------------------------------------------
+# --- terms: the thresholds (an owner-side control, docs/security.md rule b) -------------------------
+
+THRESHOLDS = {"dual_approval_above": _noop("需业委会共同审批的支出金额"),
+              "receipt_required_above": _noop("须附票据的金额")}
 
 
+def _clean_thresholds(values: dict) -> dict[str, Decimal]:
+    errors, data = {}, {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        try:
+            data[name] = money.parse_money(value, allow_zero=True)
+        except money.MoneyError as exc:
+            errors[name] = [str(exc)]
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+def thresholds_weakened(policy: FinancePolicy, data: dict[str, Decimal]) -> bool:
+    """A higher threshold means fewer expenses the committee approves, or fewer receipts."""
+    return any(value > getattr(policy, name) for name, value in data.items())
+
+
+@transaction.atomic
 def update_money_policy(community: Community, *, actor: User, dual_approval_above=None,
                         receipt_required_above=None) -> FinancePolicy:
-    """The two thresholds of public money, changed through ``services.update_policy`` (logged
-    as ``finance.policy.changed``). Only the manager or the company changes them."""
+    """The two thresholds of public money — 审批与票据金额 — logged as ``finance.policy.changed``.
+    Lowering them (more committee approvals, more receipts) is open to the manager, the company
+    and the committee; raising them only to a committee member who holds no company role —
+    the company proposes it through ``governance.controls`` and it takes effect when the
+    committee confirms."""
     from sunlit.finance import services
 
     require(actor, "finance.money.policy", community=community)
-    return services.update_policy(community, actor=actor, dual_approval_above=dual_approval_above,
-                                  receipt_required_above=receipt_required_above)
+    data = _clean_thresholds({"dual_approval_above": dual_approval_above,
+                              "receipt_required_above": receipt_required_above})
+    policy_of(community)
+    policy = FinancePolicy.objects.select_for_update().get(community=community)
+    if thresholds_weakened(policy, data):
+        sides.require_committee(actor, community, _("提高需业委会共同审批或须附票据的金额"))
+    changes = audit.diff(policy, data)
+    if not changes:
+        return policy
+    for name, value in data.items():
+        setattr(policy, name, value)
+    policy.updated_at = timezone.now()
+    policy.save(update_fields=[*data, "updated_at"])
+    log.record(community, "finance.policy.changed", policy,
+               public={"terms": services.policy_terms(policy), "changes": changes})
+    audit.record(AuditEvent.Action.UPDATE, policy, actor=actor, changes=changes,
+                 summary="支出审批与票据金额")
+    return policy
+
+
+def plan_policy_change(community: Community, params: dict, *, now=None):
+    """``governance.controls``: what a change of the thresholds would do, and whether it weakens
+    the committee's check (either threshold raised)."""
+    from sunlit.governance.controls import Plan
+
+    unknown = set(params) - set(THRESHOLDS)
+    if unknown:
+        raise ValidationError({name: [_("不支持修改此项")] for name in sorted(unknown)})
+    data = _clean_thresholds(params)
+    policy = policy_of(community)
+    changed = {k: v for k, v in data.items() if v != getattr(policy, k)}
+    summary = "；".join(
+        _("%(what)s %(old)s → %(new)s 元") % {"what": _(THRESHOLDS[k]),
+                                              "old": money.text(getattr(policy, k)),
+                                              "new": money.text(v)} for k, v in changed.items())
+    return Plan(params={k: money.text(v) for k, v in changed.items()}, summary=summary,
+                weakens=thresholds_weakened(policy, changed), unchanged=not changed)
+
+
+def apply_policy_change(community: Community, params: dict, *, actor: User, now=None):
+    return update_money_policy(community, actor=actor, **params)

@@ -75,6 +75,10 @@ class PolicyForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs=MONEY),
     )
+    reason = forms.CharField(
+        label=_("理由（提高金额须业委会确认时必填）"), max_length=200, required=False,
+        widget=forms.TextInput(attrs=INPUT),
+    )
 
 
 class InitialForm(forms.Form):

@@ -10,13 +10,15 @@ first: 续筹).
   ``record_deposits``: amounts per unit) credit 2244 per unit, debit bank or cash.
 * **Uses** (``create_fund_use``) need EITHER an owners' vote on "使用维修资金" (art. 278 item 5)
   of the same community whose result was published as passed (published or effective), whose
-  electorate covers every beneficiary, OR the emergency procedure (应急使用: the reason, at least
-  one document, approval by the manager and by an owners'-committee member — two people,
-  neither the one who registered it). The cost is split by area among the beneficiary units
-  (a building, a list, or the whole community) by the largest-remainder method: every share is
-  the exact area share rounded down to the fen, and the fen left over go one each to the
-  largest remainders (ties: lower unit id), so the shares sum exactly to the cost and each is
-  within one fen of its exact share.
+  electorate covers every beneficiary, and a committee member's confirmation that the use is
+  the one the owners decided (works, contractor, amount), OR the emergency procedure (应急使用:
+  the reason, at least one document, approval by the manager and by an owners'-committee
+  member — two people, neither the one who registered it). Nobody moves the owners' fund
+  alone: the owner side always confirms (docs/security.md, rule b). The cost is split by
+  area among the beneficiary units (a building, a list, or the whole community) by the
+  largest-remainder method: every share is the exact area share rounded down to the fen, and
+  the fen left over go one each to the largest remainders (ties: lower unit id), so the
+  shares sum exactly to the cost and each is within one fen of its exact share.
 * On the log: ``finance.fund.deposited`` / ``finance.fund.used`` — totals, counts, the vote or
   the emergency reason with its approvers, the documents' SHA-256 and ``split_root``: the RFC
   6962 Merkle root over the per-unit rows (leaf = SHA-256(0x00 ‖ RFC 8785 JSON of
@@ -37,7 +39,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sunlit.core import audit
+from sunlit.core import audit, uploads
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import require
 from sunlit.core.validators import normalize_text
@@ -342,9 +344,9 @@ def create_fund_use(community: Community, *, actor: User, title: str, contractor
                     units: Iterable[Unit] = (), method: str = MoneyMethod.BANK,
                     currency: str = money.CURRENCY, idempotency_key: str = "",
                     now: dt.datetime | None = None) -> FundUse:
-    """维修资金使用: registers works paid from the fund and splits the cost by area. With a
-    passed vote it is posted at once; an emergency use waits for the manager's and a committee
-    member's approval (``approve_fund_use``)."""
+    """维修资金使用: registers works paid from the fund and splits the cost by area. It waits
+    (``pending``) for the owner side: with a passed vote, a committee member's confirmation;
+    an emergency use, the manager's and a committee member's approval (``approve_fund_use``)."""
     require(actor, "finance.money.record", community=community)
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
@@ -386,7 +388,8 @@ def create_fund_use(community: Community, *, actor: User, title: str, contractor
         errors["basis"] = [_("使用维修资金须有业主表决通过的决定，或按应急程序办理")]
     required, threshold = expenses.needs_receipt(community, amount)
     documents, problems = expenses.receipt_errors(community, actor, documents, amount=threshold,
-                                                  required=required, field="documents")
+                                                  required=required, field="documents",
+                                                  purpose=uploads.FUND_DOCUMENT)
     if basis == FundBasis.EMERGENCY and not documents and not problems:
         # the emergency procedure always has its documents, whatever the amount
         problems = {"documents": [_("应急使用须附现场照片、检测报告或报价等证明材料")]}
@@ -409,8 +412,6 @@ def create_fund_use(community: Community, *, actor: User, title: str, contractor
         use.buildings.set(list(buildings))
     audit.record(AuditEvent.Action.CREATE, use, actor=actor,
                  summary=f"维修资金使用 {number} {title} {money.text(amount)} 元")
-    if basis == FundBasis.VOTE:
-        use = _post_use(use, actor=actor, now=now)
     return use
 
 
@@ -427,10 +428,35 @@ def use_approvers(use: FundUse, *, names: bool = True) -> list[dict]:
     return out
 
 
+def sides_needed(use: FundUse) -> set[str]:
+    """Who approves a use: by a vote, the committee (the owners decided; a member checks that
+    this is what they decided); in an emergency, the manager and the committee."""
+    if use.basis == FundBasis.VOTE:
+        return {ApproverSide.COMMITTEE}
+    return {ApproverSide.MANAGER, ApproverSide.COMMITTEE}
+
+
+def may_approve(use: FundUse, user: User) -> bool:
+    """Whether ``approve_fund_use`` would accept ``user`` now (for the pages' buttons)."""
+    from sunlit.core import sides
+    from sunlit.core.permissions import roles_in
+
+    if use.status != FundUseStatus.PENDING or user.pk in (
+            use.created_by_id, use.manager_approved_by_id, use.committee_approved_by_id):
+        return False
+    needed = sides_needed(use)
+    company = bool(roles_in(user, use.community_id) & expenses.COMPANY_ROLES)
+    committee = sides.is_committee_member(user, use.community_id)
+    return ((company and ApproverSide.MANAGER in needed and not use.manager_approved_at)
+            or (committee and not use.committee_approved_at))
+
+
 @transaction.atomic
 def approve_fund_use(use: FundUse, *, actor: User, now: dt.datetime | None = None) -> FundUse:
-    """应急使用的审批: the manager and an owners'-committee member, two different people,
-    neither the one who registered it; with both the use is posted and reported on the log."""
+    """审批/确认 a fund use: a use by vote is confirmed by an owners'-committee member; an
+    emergency use is approved by the manager and a committee member, two different people,
+    neither the one who registered it. When every side needed has approved, the use is posted
+    and reported on the log."""
     require(actor, "finance.money.approve", community=use.community_id)
     now = now or timezone.now()
     use = FundUse.objects.select_for_update().select_related("community").get(pk=use.pk)
@@ -442,7 +468,16 @@ def approve_fund_use(use: FundUse, *, actor: User, now: dt.datetime | None = Non
         raise ValidationError({"approver": [_("同一人不能重复审批")]})
     approved = {s for s, at in ((ApproverSide.MANAGER, use.manager_approved_at),
                                 (ApproverSide.COMMITTEE, use.committee_approved_at)) if at}
-    side = expenses.side_for(use, actor, approved=approved, needs_committee=True)
+    needed = sides_needed(use)
+    if ApproverSide.MANAGER not in needed:
+        approved.add(ApproverSide.MANAGER)  # the owners' vote stands for the decision
+    try:
+        side = expenses.side_for(use, actor, approved=approved, needs_committee=True)
+    except ValidationError:
+        if ApproverSide.MANAGER not in needed and ApproverSide.COMMITTEE not in approved:
+            raise ValidationError({"approver": [
+                _("依业主表决使用维修资金，由业委会委员核对表决事项后确认")]}) from None
+        raise
     if side == ApproverSide.MANAGER:
         use.manager_approved_by, use.manager_approved_at = actor, now
     else:
@@ -451,7 +486,9 @@ def approve_fund_use(use: FundUse, *, actor: User, now: dt.datetime | None = Non
                             "committee_approved_at"])
     audit.record(AuditEvent.Action.UPDATE, use, actor=actor,
                  summary=f"应急使用审批 {use.number}（{ApproverSide(side).label}）")
-    if use.manager_approved_at and use.committee_approved_at:
+    done = {s for s, at in ((ApproverSide.MANAGER, use.manager_approved_at),
+                            (ApproverSide.COMMITTEE, use.committee_approved_at)) if at}
+    if sides_needed(use) <= done:
         use = _post_use(use, actor=actor, now=now)
     return use
 
@@ -482,11 +519,11 @@ def _post_use(use: FundUse, *, actor: User, now: dt.datetime) -> FundUse:
         "number": use.number, "title": use.title, "contractor": use.contractor, "basis": use.basis,
         "vote": use.vote_id, "vote_title": use.vote.title if use.vote_id else None,
         "emergency_reason": use.emergency_reason if emergency else None,
-        "approvers": use_approvers(use, names=False) if emergency else None,
+        "approvers": use_approvers(use, names=False),
         "documents": [d.sha256 for d in use.documents.order_by("id")], "total": use.amount,
         "beneficiaries": len(split), "area_total": use.area_total, "split_root": use.split_root,
         "entries": [e.number for e in entries]},
-        private={"committee_approver": expenses.actor_name(use.committee_approved_by)} if emergency else {})
+        private={"committee_approver": expenses.actor_name(use.committee_approved_by)})
     audit.record(AuditEvent.Action.UPDATE, use, actor=actor,
                  summary=f"维修资金列支 {use.number}：{len(split)} 户 {money.text(use.amount)} 元")
     return use

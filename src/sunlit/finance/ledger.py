@@ -5,7 +5,9 @@ writing anything, an entry without lines or with a single line, a line that is n
 positive amount on one side, an amount that is a float, negative, zero or has more than two
 places, an account that is not in the community's chart, and above all an entry whose debits
 and credits differ. Every entry it writes is put on the transparency log in the same
-transaction (``finance.entry.posted``: number, date, source, memo and every line by account).
+transaction (``finance.entry.posted``: number, date, source, memo and its lines by account —
+the lines of households summed per account and side, with how many households, so the log shows
+what the community's money did, never one household's).
 
 Nothing updates or deletes an entry: ``reverse_entry`` posts its mirror image.
 """
@@ -86,13 +88,17 @@ class Line:
 
 @dataclass
 class EntrySpec:
-    """An entry to post: its date, source, memo and lines (and the entry it reverses)."""
+    """An entry to post: its date, source, memo and lines (and the entry it reverses).
+
+    ``public_memo`` is what the log shows instead of ``memo`` when the memo names a household
+    (收款 SK-… 1号楼-1单元-101 → 收款 SK-…); the log masks any memo anyway."""
 
     date: dt.date
     source: str
     memo: str
     lines: Sequence[Line]
     reverses: JournalEntry | None = None
+    public_memo: str | None = None
     entry: JournalEntry | None = field(default=None, init=False)  # set once posted
 
 
@@ -228,7 +234,7 @@ def post_entries(community: Community, specs: Sequence[EntrySpec], *, actor: Use
              for spec in specs for line in spec.lines]
     _insert(JournalLine, lines)
     log.record_many(community, [log.Event("finance.entry.posted", spec.entry, entry_facts(
-        spec.entry, spec.lines, accounts), time=now) for spec in specs])
+        spec.entry, spec.lines, accounts, memo=spec.public_memo), time=now) for spec in specs])
     return entries
 
 
@@ -239,14 +245,37 @@ def _insert(model, objs: list) -> None:
         model.objects.bulk_create(objs)
 
 
-def entry_facts(entry: JournalEntry, lines: Sequence[Line], accounts: dict[str, Account]) -> dict:
-    """What the log says about an entry: every line by account code and name, no personal data
-    (a household line names its unit id only through the entry's source object)."""
+def entry_facts(entry: JournalEntry, lines: Sequence[Line], accounts: dict[str, Account], *,
+                memo: str | None = None) -> dict:
+    """What the log says about an entry: its lines by account code and name. Lines of the
+    community (no unit) one by one, as posted; lines of households (with a unit) summed per
+    account and side, with ``households``: how many — one household's amount is its own fact,
+    and their order (by unit) would lead to the unit. ``memo`` replaces the entry's memo when
+    that names a household; the log masks it anyway (field kind ``masked_text``)."""
+    rows: list[dict] = []
+    grouped: dict[tuple[str, str], dict] = {}
+    for x in lines:
+        if x.unit_id is None:
+            rows.append({"account": x.account, "name": accounts[x.account].name,
+                         "debit": money.text(x.debit), "credit": money.text(x.credit)})
+            continue
+        side = "debit" if x.debit else "credit"
+        row = grouped.get((x.account, side))
+        if row is None:
+            row = grouped[(x.account, side)] = {
+                "account": x.account, "name": accounts[x.account].name, "debit": money.ZERO,
+                "credit": money.ZERO, "units": set()}
+            rows.append(row)
+        row["debit"] += x.debit
+        row["credit"] += x.credit
+        row["units"].add(x.unit_id)
+    for row in rows:
+        if "units" in row:
+            row["households"] = len(row.pop("units"))
+            row["debit"], row["credit"] = money.text(row["debit"]), money.text(row["credit"])
     facts = {
-        "number": entry.number, "date": entry.date, "source": str(entry.source), "memo": entry.memo,
-        "total": entry.total,
-        "lines": [{"account": x.account, "name": accounts[x.account].name,
-                   "debit": money.text(x.debit), "credit": money.text(x.credit)} for x in lines],
+        "number": entry.number, "date": entry.date, "source": str(entry.source),
+        "memo": entry.memo if memo is None else memo, "total": entry.total, "lines": rows,
     }
     if entry.reverses is not None:
         facts["reverses"] = entry.reverses.number

@@ -224,7 +224,8 @@ def record_payment(unit: Unit, *, actor: User | None, amount: Decimal, method: s
     if to_prepaid:
         lines.append(ledger.Line(ledger.PREPAID, credit=to_prepaid, unit_id=unit.pk, memo=number))
     entry = ledger.post_entry(community, ledger.EntrySpec(
-        today, EntrySource.PAYMENT, f"收款 {number} {unit.label}", lines), actor=actor, time=now)
+        today, EntrySource.PAYMENT, f"收款 {number} {unit.label}", lines,
+        public_memo=f"收款 {number}"), actor=actor, time=now)
     payment = Payment(community=community, number=number, unit=unit, method=method, amount=amount,
                       to_prepaid=to_prepaid, reference=reference, note=note, received_at=now,
                       received_by=actor, idempotency_key=idempotency_key, entry=entry)
@@ -246,20 +247,24 @@ def record_payment(unit: Unit, *, actor: User | None, amount: Decimal, method: s
                           amount=fee, assessed=view.computed.amount,
                           calculation=view.computed.calculation, entry=entry, created_at=now)
             for bill, fee, view in fees])
+    # a household's payment: amounts in public; its unit and the bills it paid (bill numbers
+    # follow unit order) only as commitments
     log.record(community, "finance.payment.received", payment, time=now, public={
-        "number": number, "unit": unit.label, "method": str(method), "amount": amount,
-        "allocations": [{"bill": b.number, "amount": money.text(x)} for b, x in applied],
-        "to_prepaid": to_prepaid, "entry": entry.number, **(log_extra or {})})
+        "number": number, "method": str(method), "amount": amount, "bills": len(applied),
+        "to_prepaid": to_prepaid, "entry": entry.number, **(log_extra or {})},
+        private={"unit": unit.label,
+                 "allocations": [{"bill": b.number, "amount": money.text(x)} for b, x in applied]})
     if fees:
         log.record(community, "finance.late_fee.collected", payment, time=now, public={
-            "payment": number, "unit": unit.label, "as_of": today, "total": fee_total,
+            "payment": number, "as_of": today, "total": fee_total,
             "rate": str(terms.terms.daily_rate), "grace_days": terms.terms.grace_days,
-            "cap_percent": str(terms.terms.cap_percent),
+            "cap_percent": str(terms.terms.cap_percent), "bill_count": len(fees),
+            "entry": entry.number}, private={
+            "unit": unit.label,
             "bills": [{"bill": b.number, "amount": money.text(fee), "days": view.days,
                        "computed": money.text(view.computed.amount),
                        "collected_before": money.text(view.collected),
-                       "waived": money.text(view.waived)} for b, fee, view in fees],
-            "entry": entry.number})
+                       "waived": money.text(view.waived)} for b, fee, view in fees]})
     audit.record(AuditEvent.Action.CREATE, payment, actor=actor, community=community,
                  summary=f"收款 {number} {unit.label} {money.text(amount)} 元"
                  + (f"（含滞纳金 {money.text(fee_total)} 元）" if fee_total else ""))
@@ -401,7 +406,8 @@ def refund_payment(payment: Payment, *, actor: User, amount, reason: str,
                              memo=number))
     entry = ledger.post_entry(community, ledger.EntrySpec(
         today, EntrySource.REFUND, f"退款 {number}（冲销收款 {payment.number}）：{reason}"[:200], lines,
-        reverses=payment.entry), actor=actor, time=now)
+        reverses=payment.entry, public_memo=f"退款 {number}（冲销收款 {payment.number}）"),
+        actor=actor, time=now)
     refund = Refund.objects.create(community=community, number=number, payment=payment, amount=amount,
                                    reason=reason, refunded_by=actor, refunded_at=now, entry=entry)
     # both rows are locked: exact Decimals, not SQL arithmetic (SQLite's NUMERIC is a double)
@@ -418,11 +424,12 @@ def refund_payment(payment: Payment, *, actor: User, amount, reason: str,
         LateFeeCharge(community=community, bill=bill, unit_id=payment.unit_id, payment=payment, refund=refund,
                       as_of=today_fee, amount=-x, assessed=money.ZERO, calculation={"refund": number},
                       entry=entry, created_at=now) for bill, x in fees_back])
+    reopened = ([{"bill": b.number, "amount": money.text(x)} for b, x in taken]
+                + [{"bill": b.number, "late_fee": money.text(x)} for b, x in fees_back])
     log.record(community, "finance.payment.refunded", refund, time=now, public={
-        "number": number, "payment": payment.number, "unit": payment.unit.label, "amount": amount,
-        "reason": reason, "reopened": [{"bill": b.number, "amount": money.text(x)} for b, x in taken]
-        + [{"bill": b.number, "late_fee": money.text(x)} for b, x in fees_back],
-        "entry": entry.number})
+        "number": number, "payment": payment.number, "amount": amount,
+        "reason": reason, "reopened": len(reopened), "entry": entry.number},  # reason: masked
+        private={"unit": payment.unit.label, "reopened_bills": reopened})
     audit.record(AuditEvent.Action.CREATE, refund, actor=actor,
                  summary=f"退款 {number}（收款 {payment.number}）{money.text(amount)} 元：{reason[:80]}")
     return refund

@@ -435,6 +435,9 @@ def run_rule(rule: ReminderRule, *, now: dt.datetime | None = None, limit: int =
                 "channel": str(rule.channel),
                 "units": len(created),
                 "total": sum((r.amount for r in created), money.ZERO),
+            },
+            # which households were in arrears, and by how much, only as a commitment
+            private={
                 "reminded": [
                     {"unit": r.unit.label, "period": f"{r.period:%Y-%m}", "amount": money.text(r.amount)}
                     for r in created
@@ -528,12 +531,12 @@ def send_reminder(
         reminder,
         time=now,
         public={
-            "unit": unit.label,
             "amount": reminder.amount,
             "bills": reminder.bills,
             "period": reminder.period,
             "channel": str(channel),
         },
+        private={"unit": unit.label},
     )
     return reminder
 

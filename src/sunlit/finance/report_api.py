@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
+from sunlit.core import exports
 from sunlit.core.api import ERRORS, community_for, file_answer
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.finance import documents, money, report, report_access, report_services
@@ -211,13 +212,12 @@ def figure_entries(request, community_id: int, month: str, key: str, page: int =
 @router.get("/communities/{community_id}/reports/{month}/csv", response={200: None, **ERRORS},
             openapi_extra=file_answer("text/csv"), summary="阳光账本月报 CSV（UTF-8 BOM）")
 def report_csv(request, community_id: int, month: str):
-    from sunlit.finance.report_views import report_csv_text
+    from sunlit.finance.report_views import report_csv_rows
 
     community, month, row = _month(request, community_id, month)
     content = row.content if row else report.build_report(community, month).as_json()
-    response = HttpResponse(report_csv_text(content), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="ledger-{community.code}-{month:%Y-%m}.csv"'
-    return response
+    return exports.csv_response(f"ledger-{community.code}-{month:%Y-%m}.csv",
+                                report_csv_rows(content))
 
 
 @router.get("/communities/{community_id}/reports/{month}/pdf", response={200: None, **ERRORS},

@@ -4,8 +4,6 @@ publishing for finance staff."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import secrets
 
@@ -20,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from sunlit.core import exports
 from sunlit.core.permissions import can, require
 from sunlit.core.redirects import safe_next
 from sunlit.finance import calc, documents, money, report, report_access, report_services
@@ -193,28 +192,24 @@ def ledger_publish(request, month: str):
 # --- downloads ------------------------------------------------------------------------------------
 
 
-def report_csv_text(content: dict) -> str:
-    """The report as CSV (UTF-8 with BOM so Excel reads it as UTF-8)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow([_("阳光账本"), content.get("community_name", ""), content["month"],
-                     content.get("published_at", _("草稿（未发布）"))])
-    writer.writerow([_("部分"), _("项目"), _("科目"), _("本月"), _("上月"), _("本年累计"), _("凭证数")])
+def report_csv_rows(content: dict):
+    """The report's rows for its CSV (written by ``core.exports``: UTF-8 with BOM, safe cells)."""
+    yield [_("阳光账本"), content.get("community_name", ""), content["month"],
+           content.get("published_at", _("草稿（未发布）"))]
+    yield [_("部分"), _("项目"), _("科目"), _("本月"), _("上月"), _("本年累计"), _("凭证数")]
     for name, label in SECTIONS:
         for r in content[name]["rows"]:
-            writer.writerow([str(label), r["label"], " ".join(r["accounts"]), r["month"], r["previous"],
-                             r["ytd"], r.get("entries", "")])
+            yield [str(label), r["label"], " ".join(r["accounts"]), r["month"], r["previous"],
+                   r["ytd"], r.get("entries", "")]
         if "total" in content[name]:
             t = content[name]["total"]
-            writer.writerow([str(label), _("合计"), "", t["month"], t["previous"], t["ytd"], ""])
+            yield [str(label), _("合计"), "", t["month"], t["previous"], t["ytd"], ""]
         if "balance" in content[name]:
             b = content[name]["balance"]
-            writer.writerow([str(label), _("月初余额"), b["account"], b["opening"], "", "", ""])
-            writer.writerow([str(label), _("月末余额"), b["account"], b["closing"], "", "", ""])
+            yield [str(label), _("月初余额"), b["account"], b["opening"], "", "", ""]
+            yield [str(label), _("月末余额"), b["account"], b["closing"], "", "", ""]
     s = content["surplus"]
-    writer.writerow([_("结余"), _("收入合计 − 支出合计"), "", s["month"], s["previous"], s["ytd"], ""])
-    return out.getvalue()
+    yield [_("结余"), _("收入合计 − 支出合计"), "", s["month"], s["previous"], s["ytd"], ""]
 
 
 def _attachment(body, content_type: str, name: str, inline: bool = False) -> HttpResponse:
@@ -226,24 +221,20 @@ def _attachment(body, content_type: str, name: str, inline: bool = False) -> Htt
 @login_required
 def ledger_csv(request, month: str):
     context = _month_context(request, month)
-    return _attachment(report_csv_text(context["content"]), "text/csv; charset=utf-8",
-                       f"ledger-{context['community'].code}-{context['key']}.csv")
+    return exports.csv_response(f"ledger-{context['community'].code}-{context['key']}.csv",
+                                report_csv_rows(context["content"]))
 
 
-def figure_csv_text(dd: report.DrillDown, rows: list[dict]) -> str:
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow([_("凭证号"), _("日期"), _("来源"), _("摘要"), _("金额"), _("笔数")])
+def figure_csv_rows(dd: report.DrillDown, rows: list[dict]):
+    yield [_("凭证号"), _("日期"), _("来源"), _("摘要"), _("金额"), _("笔数")]
     for r in rows:
         e = r["entry"]
-        writer.writerow([e.number, e.date.isoformat(), e.get_source_display(), e.memo,
-                         money.text(r["amount"]), 1])
+        yield [e.number, e.date.isoformat(), e.get_source_display(), e.memo,
+               money.text(r["amount"]), 1]
     for g in dd.groups:
-        writer.writerow(["", g.date.isoformat(), g.source_label, _("住户收付款汇总（不列明户别）"),
-                         money.text(g.amount), g.count])
-    writer.writerow([_("合计"), "", "", dd.figure.label, money.text(dd.total), ""])
-    return out.getvalue()
+        yield ["", g.date.isoformat(), g.source_label, _("住户收付款汇总（不列明户别）"),
+               money.text(g.amount), g.count]
+    yield [_("合计"), "", "", dd.figure.label, money.text(dd.total), ""]
 
 
 @login_required
@@ -263,8 +254,8 @@ def ledger_figure_csv(request, month: str, key: str):
         dd_page = report.drill_down(context["community"], context["month"], key, details=context["staff"],
                                     page=page, per_page=report.MAX_PER_PAGE)
         dd.entries, dd.amounts = dd_page.entries, dd_page.amounts
-    return _attachment(figure_csv_text(dd, rows), "text/csv; charset=utf-8",
-                       f"ledger-{context['community'].code}-{context['key']}-{key}.csv")
+    return exports.csv_response(f"ledger-{context['community'].code}-{context['key']}-{key}.csv",
+                                figure_csv_rows(dd, rows))
 
 
 @login_required

@@ -226,10 +226,12 @@ def set_tariff(fee_item: FeeItem, *, actor: User, price, effective_from: dt.date
 @transaction.atomic
 def update_policy(community: Community, *, actor: User, late_fee_daily_rate=None,
                   late_fee_grace_days=None, late_fee_cap_percent=None, notice_days=None,
-                  due_days=None, dual_approval_above=None, receipt_required_above=None,
-                  late_fee_collect=None, today: dt.date | None = None) -> FinancePolicy:
-    """收费约定: the contract's late-fee terms, notice period, payment term, the expense
-    approval and receipt thresholds (public money). Logged.
+                  due_days=None, late_fee_collect=None,
+                  today: dt.date | None = None) -> FinancePolicy:
+    """收费约定: the contract's late-fee terms, notice period and payment term. Logged.
+
+    The expense approval and receipt thresholds are an owner-side control, changed only through
+    ``finance.expenses.update_money_policy`` (which the committee alone may raise).
 
     ``late_fee_collect`` switches collecting late fees at payment on or off; switched on again,
     late fees count only from that day (``late_fee_collect_from``; see ``finance.latefees``)."""
@@ -249,15 +251,6 @@ def update_policy(community: Community, *, actor: User, late_fee_daily_rate=None
         if not low <= number <= high:
             errors[name] = [_("应在 %(lo)s 与 %(hi)s 之间") % {"lo": low, "hi": high}]
         data[name] = number
-    # public money thresholds (task `fund`): amounts in 元, zero allowed
-    for name, value in (("dual_approval_above", dual_approval_above),
-                        ("receipt_required_above", receipt_required_above)):
-        if value is None:
-            continue
-        try:
-            data[name] = money.parse_money(value, allow_zero=True)
-        except money.MoneyError as exc:
-            errors[name] = [str(exc)]
     for name, value, high in (("late_fee_grace_days", late_fee_grace_days, 365),
                               ("notice_days", notice_days, 365), ("due_days", due_days, 365)):
         if value is None:
@@ -502,8 +495,8 @@ def charge_one_time(unit: Unit, fee_item: FeeItem, *, actor: User, amount=None, 
         ledger.Line(ledger.RECEIVABLE, debit=amount, unit_id=unit.pk, memo=number),
         ledger.Line(credit, credit=amount, memo=fee_item.name)]), actor=actor, time=now)
     log.record(community, "finance.bill.issued", bill, time=now, public={
-        "number": number, "unit": unit.label, "amount": amount, "fee_item": fee_item.code,
-        "digest": bill.digest, "entry": entry.number})
+        "number": number, "amount": amount, "fee_item": fee_item.code, "entry": entry.number},
+        private={"unit": unit.label, "digest": bill.digest})
     audit.record(AuditEvent.Action.CREATE, bill, actor=actor,
                  summary=f"{fee_item.name} {unit.label} {money.text(amount)} 元")
     return bill

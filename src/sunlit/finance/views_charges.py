@@ -7,12 +7,12 @@ import secrets
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from sunlit.core import exports
 from sunlit.core.permissions import can, require
 from sunlit.core.redirects import safe_next
 from sunlit.finance import access, meter_import, selectors, services, waivers
@@ -188,8 +188,5 @@ def meter_import_template(request):
     """The template: the community's meters of a kind with their last reading."""
     community = _community_for(request, "finance.bill")
     kind = request.GET.get("kind") if request.GET.get("kind") in MeterKind.values else MeterKind.WATER
-    response = HttpResponse(
-        meter_import.template_workbook(community, kind),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="meter-readings-{kind}.xlsx"'
-    return response
+    return exports.xlsx_response(f"meter-readings-{kind}.xlsx",
+                                 meter_import.template_workbook(community, kind))

@@ -15,8 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from sunlit.core import uploads
-from sunlit.core.choices import Role
+from sunlit.core import sides, uploads
 from sunlit.core.permissions import can, require, roles_in
 from sunlit.finance import access, access_money, expenses, fund
 from sunlit.finance.choices import ExpenseStatus, FundScope, FundUseStatus
@@ -31,6 +30,9 @@ from sunlit.finance.forms_money import (
     RejectForm,
 )
 from sunlit.finance.models import Expense, FundAccount, FundDeposit, FundUse, PublicIncome
+from sunlit.governance import controls
+from sunlit.governance.control_models import ControlKind
+from sunlit.governance.control_views import request_from_page
 from sunlit.registry.forms import apply_errors
 from sunlit.registry.models import Building, Unit
 from sunlit.web.community import current_community
@@ -133,12 +135,15 @@ def expense_list(request):
     if request.method == "POST":
         require(request.user, "finance.money.policy", community=community)
         if policy_form.is_valid():
+            data = dict(policy_form.cleaned_data)
+            reason = data.pop("reason", "")
             try:
-                expenses.update_money_policy(community, actor=request.user, **policy_form.cleaned_data)
+                # lowering: at once; raising: the committee's, or a proposal it confirms
+                request_from_page(request, community, ControlKind.MONEY_POLICY, data,
+                                  reason=reason, done=_("金额标准已修改并记入透明日志"))
             except ValidationError as exc:
                 apply_errors(policy_form, exc)
             else:
-                messages.success(request, _("金额标准已修改并记入透明日志"))
                 return redirect("finance:expense_list")
     status = request.GET.get("status", "")
     rows = Expense.objects.in_community(community).select_related("created_by")
@@ -153,6 +158,8 @@ def expense_list(request):
             "policy": policy,
             "policy_form": policy_form,
             "can_policy": can_policy,
+            "is_committee": sides.is_committee_member(request.user, community),
+            "control_changes": controls.history(community, ControlKind.MONEY_POLICY),
             "can_record": can(request.user, "finance.money.record", community=community),
             **paginate(request, rows, per_page=20),
         },
@@ -207,7 +214,7 @@ def _can_act(user, expense: Expense) -> dict:
     approved = {s.side for s in steps if s.action == "approved"}
     mine = any(s.actor_id == user.pk for s in steps if s.action in ("created", "submitted", "approved"))
     company = bool(roles & expenses.COMPANY_ROLES)
-    committee = Role.COMMITTEE in roles
+    committee = sides.is_committee_member(user, expense.community_id)
     may_approve = (
         expense.status == ExpenseStatus.SUBMITTED
         and not mine
@@ -254,8 +261,6 @@ def expense_detail(request, expense_id: int):
                 messages.success(request, _("已支付入账并记入透明日志"))
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
-        except PermissionDenied:
-            messages.error(request, _("您没有执行此操作的权限"))
         if not (note_form.errors or reject_form.errors):
             return redirect("finance:expense", expense_id=expense.pk)
     expense = access_money.get_expense_for(request.user, expense_id)
@@ -278,7 +283,7 @@ def approvals(request):
     """审批: what waits for this user's side — the manager's, or the committee's."""
     community = _community_for(request, "finance.money.approve")
     roles = roles_in(request.user, community)
-    company, committee = bool(roles & expenses.COMPANY_ROLES), Role.COMMITTEE in roles
+    company = bool(roles & expenses.COMPANY_ROLES)
     waiting = (
         Expense.objects.in_community(community)
         .awaiting_approval()
@@ -295,11 +300,7 @@ def approvals(request):
             | Q(committee_approved_by=request.user)
         )
     )
-    uses = [
-        u
-        for u in uses
-        if (company and not u.manager_approved_at) or (committee and not u.committee_approved_at)
-    ]
+    uses = [u for u in uses if fund.may_approve(u, request.user)]
     return render(
         request,
         "finance/money/approvals.html",
@@ -443,17 +444,8 @@ def fund_use_detail(request, use_id: int):
             messages.success(request, _("已审批"))
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
-        except PermissionDenied:
-            messages.error(request, _("您没有执行此操作的权限"))
         return redirect("finance:fund_use", use_id=use.pk)
-    roles = roles_in(request.user, use.community_id)
-    company, committee = bool(roles & expenses.COMPANY_ROLES), Role.COMMITTEE in roles
-    may_approve = (
-        use.status == FundUseStatus.PENDING
-        and request.user.pk
-        not in (use.created_by_id, use.manager_approved_by_id, use.committee_approved_by_id)
-        and ((company and not use.manager_approved_at) or (committee and not use.committee_approved_at))
-    )
+    may_approve = fund.may_approve(use, request.user)
     return render(
         request,
         "finance/money/fund_use_detail.html",

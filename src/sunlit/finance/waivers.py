@@ -170,8 +170,8 @@ def approve_waiver(waiver: Waiver, *, actor: User, note: str = "",
         entry = ledger.post_entry(community, ledger.EntrySpec(
             today, EntrySource.WAIVER, f"减免 {waiver.number} 账单 {bill.number} {bill.unit.label}", [
                 ledger.Line(ledger.WAIVERS, debit=amount, unit_id=bill.unit_id, memo=waiver.number),
-                ledger.Line(ledger.RECEIVABLE, credit=amount, unit_id=bill.unit_id, memo=waiver.number)]),
-            actor=actor, time=now)
+                ledger.Line(ledger.RECEIVABLE, credit=amount, unit_id=bill.unit_id, memo=waiver.number)],
+            public_memo=f"减免 {waiver.number}"), actor=actor, time=now)
         Allocation.objects.create(community=community, bill=bill, kind=AllocationKind.WAIVER,
                                   amount=amount, entry=entry, created_at=now)
         paid = bill.paid + amount
@@ -182,11 +182,11 @@ def approve_waiver(waiver: Waiver, *, actor: User, note: str = "",
         decided_at=now, decision_note=note, effective_on=today, entry=entry)
     waiver.refresh_from_db()
     log.record(community, "finance.waiver.approved", waiver, time=now, public={
-        "number": waiver.number, "bill": bill.number, "unit": bill.unit.label, "target": waiver.target,
+        "number": waiver.number, "target": waiver.target,
         "amount": amount, "reason_category": waiver.reason_category,
         "requested_by": staff_name(waiver.requested_by), "approver": staff_name(actor),
         "approver_role": role, "effective_on": today, "entry": entry.number if entry else None,
-    }, private={"reason": waiver.reason})
+    }, private={"reason": waiver.reason, "unit": bill.unit.label, "bill": bill.number})
     audit.record(AuditEvent.Action.UPDATE, waiver, actor=actor,
                  summary=f"批准减免 {waiver.number} {money.text(amount)} 元")
     return waiver
@@ -212,10 +212,11 @@ def reject_waiver(waiver: Waiver, *, actor: User, note: str = "",
     waiver.refresh_from_db()
     bill = waiver.bill
     log.record(waiver.community, "finance.waiver.rejected", waiver, time=now, public={
-        "number": waiver.number, "bill": bill.number, "unit": bill.unit.label, "target": waiver.target,
+        "number": waiver.number, "target": waiver.target,
         "requested_amount": waiver.requested_amount, "whole": waiver.whole,
         "reason_category": waiver.reason_category, "requested_by": staff_name(waiver.requested_by),
         "approver": staff_name(actor), "approver_role": role,
-    }, private={"reason": waiver.reason, "note": note or None})
+    }, private={"reason": waiver.reason, "note": note or None, "unit": bill.unit.label,
+                "bill": bill.number})
     audit.record(AuditEvent.Action.UPDATE, waiver, actor=actor, summary=f"驳回减免 {waiver.number}")
     return waiver

@@ -41,12 +41,26 @@ def is_voter_of_unit(user, ballot: Ballot) -> bool:
 
 
 def get_ballot_for(user, ballot_id: int, *, for_write: bool = False) -> Ballot:
-    """A ballot for the staff who handle ballots, or for an owner of its unit; else 404."""
+    """A ballot for those who enter or confirm ballots, or for an owner of its unit (who may
+    also decide a held entry: the service checks it); else 404."""
     ballot = get_object_or_404(
         Ballot.objects.select_related("vote", "vote_unit", "entered_by", "confirmed_by"),
         pk=ballot_id)
-    if can(user, "governance.enter_ballots", ballot):
+    if can(user, "governance.enter_ballots", ballot) or can(user, "governance.confirm_ballots",
+                                                              ballot):
         return ballot
     if for_write or not is_voter_of_unit(user, ballot):
         raise Http404
     return ballot
+
+
+def get_control_change_for(user, change_id: int):
+    """A change to an owner-side control: every member of its community sees it; else 404."""
+    from sunlit.governance.control_models import ControlChange
+
+    change = get_object_or_404(
+        ControlChange.objects.select_related("community", "proposed_by", "decided_by"),
+        pk=change_id)
+    if not can(user, "governance.controls.view", change):
+        raise Http404
+    return change

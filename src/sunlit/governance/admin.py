@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from sunlit.governance.models import Ballot, Result, Vote
+from sunlit.governance.models import Ballot, ControlChange, Result, Vote
 
 
 @admin.register(Vote)
@@ -71,3 +71,20 @@ class ConsultationAdmin(_ReadOnly):
     list_display = ["title", "community", "kind", "topic", "status", "starts_at", "ends_at"]
     list_filter = ["kind", "topic", "status"]
     search_fields = ["title"]
+
+
+@admin.register(ControlChange)
+class ControlChangeAdmin(admin.ModelAdmin):
+    """Read-only: owner-side controls change only through governance.controls (on the log)."""
+
+    list_display = ["kind", "community", "status", "proposed_by", "decided_by", "proposed_at"]
+    list_filter = ["kind", "status"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

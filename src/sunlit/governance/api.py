@@ -9,19 +9,22 @@ after the close). Creating POSTs honour ``Idempotency-Key``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
+from sunlit.core import uploads
 from sunlit.core.api import ERRORS, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
-from sunlit.core.models import Person, Upload
+from sunlit.core.models import Person
 from sunlit.core.permissions import can
-from sunlit.governance import access, selectors, services
+from sunlit.governance import access, controls, selectors, services
 from sunlit.governance.choices import PUBLIC_STATUSES, Channel, Choice, MatterKind, VoteScope
+from sunlit.governance.control_models import ControlKind
 from sunlit.governance.models import Ballot, Vote, VoteUnit
 from sunlit.registry.models import Building, Unit
 from sunlit.transparency.entry import canonical
@@ -79,6 +82,16 @@ class ParticipationOut(Schema):
     owners_ratio: Ratio
 
 
+class EnteredOut(Schema):
+    id: int
+    ref: str
+    channel: Channel
+    choice: Choice
+    status: str = Field(..., description="pending：待业委会复核；held：与线上投票冲突，待业主确认")
+    received_at: dt.datetime
+    entered_at: dt.datetime | None
+
+
 class MyBallotOut(Schema):
     unit_id: int | None = Field(..., description="房屋 id（registry）")
     unit: str
@@ -87,7 +100,8 @@ class MyBallotOut(Schema):
     channel: Channel | None
     cast_at: dt.datetime | None
     receipt: str | None = Field(..., description="回执码：选票编号-随机数，请妥善保存")
-    pending: int = Field(..., description="已录入、待复核的纸质/委托票张数")
+    pending: int = Field(..., description="已录入、待业委会复核或待业主确认的纸质/委托票张数")
+    entered: list[EnteredOut] = Field(..., description="为本户录入、尚未定论的纸质/委托票")
 
 
 class VoteOut(Schema):
@@ -173,6 +187,16 @@ class VoteReasonIn(Schema):
     reason: str = Field(..., max_length=200)
 
 
+class ExtendIn(Schema):
+    closes_at: dt.datetime = Field(..., description="新的截止时间：晚于现在的截止，至多公告截止后 30 天")
+    reason: str = Field("", max_length=200)
+
+
+class ResolveIn(Schema):
+    decision: Literal["accept", "keep"] = Field(
+        ..., description="accept：以录入的票为准；keep：以我的线上投票为准")
+
+
 class ReceiptIn(Schema):
     receipt: str = Field(..., max_length=40)
 
@@ -236,6 +260,9 @@ def _detail(request, vote: Vote) -> dict:
             "channel": ballot.channel if ballot else None,
             "cast_at": ballot.cast_at if ballot else None,
             "receipt": ballot.receipt if ballot else None, "pending": len(pending),
+            "entered": [{"id": b.pk, "ref": b.ref, "channel": b.channel, "choice": b.choice,
+                         "status": b.status, "received_at": b.cast_at,
+                         "entered_at": b.entered_at} for b in pending],
         } for unit, ballot, pending in selectors.my_units(vote, request.auth)],
         "result": _result_out(vote) if shows else None,
     }
@@ -247,15 +274,6 @@ def _in_community(model, ids, community_id) -> list:
         raise ValidationError({"building_ids" if model is Building else "unit_ids":
                                ["包含不属于本小区或不存在的编号"]})
     return objects
-
-
-def _upload(upload_id: int | None, vote: Vote, field: str) -> Upload | None:
-    if upload_id is None:
-        return None
-    upload = Upload.objects.filter(pk=upload_id, community_id=vote.community_id).first()
-    if upload is None:
-        raise ValidationError({field: ["请上传本小区的文件"]})
-    return upload
 
 
 def _ballot_out(ballot: Ballot, *, receipt: bool) -> dict:
@@ -311,9 +329,8 @@ def patch_vote(request, vote_id: int, payload: VotePatch):
     return _detail(request, vote)
 
 
-STEPS = {"announce": services.announce_vote, "open": services.open_vote,
-         "close": services.close_vote, "publish": services.publish_result,
-         "effective": services.make_effective}
+STEPS = {"open": services.open_vote, "close": services.close_vote,
+         "publish": services.publish_result, "effective": services.make_effective}
 
 
 def _step(name: str):
@@ -325,16 +342,44 @@ def _step(name: str):
     return step
 
 
-for _name, _summary in (("announce", "公告"), ("open", "开始投票"), ("close", "截止投票并计票"),
+for _name, _summary in (("open", "开始投票"), ("close", "截止投票并计票（录入期结束前仅业委会）"),
                         ("publish", "公布结果"), ("effective", "确认生效")):
     router.post(f"/votes/{{vote_id}}/{_name}", response={200: VoteDetailOut, **ERRORS},
                 summary=_summary)(_step(_name))
 
 
-@router.post("/votes/{vote_id}/cancel", response={200: VoteDetailOut, **ERRORS}, summary="撤销表决")
+def _control(request, vote: Vote, kind: str, params: dict, reason: str = "") -> Vote:
+    """An owner-side control of the vote, changed by the committee at once (a company-side user
+    gets a 403 and proposes it through ``POST /communities/{id}/control-changes``)."""
+    controls.request_change(vote.community, kind, params, actor=request.auth, reason=reason,
+                            propose=False)
+    vote.refresh_from_db()
+    return vote
+
+
+@router.post("/votes/{vote_id}/announce", response={200: VoteDetailOut, **ERRORS},
+             summary="公告（业委会；物业公司请提交管控变更申请）")
+def announce_vote(request, vote_id: int):
+    vote = access.get_vote_for(request.auth, vote_id, for_write=True)
+    return _detail(request, _control(request, vote, ControlKind.VOTE_ANNOUNCE, {"vote": vote.pk}))
+
+
+@router.post("/votes/{vote_id}/cancel", response={200: VoteDetailOut, **ERRORS},
+             summary="撤销表决（已公告的：业委会；物业公司请提交管控变更申请）")
 def cancel_vote(request, vote_id: int, payload: VoteReasonIn):
     vote = access.get_vote_for(request.auth, vote_id, for_write=True)
-    return _detail(request, services.cancel_vote(vote, actor=request.auth, reason=payload.reason))
+    return _detail(request, _control(request, vote, ControlKind.VOTE_CANCEL,
+                                     {"vote": vote.pk, "reason": payload.reason}, payload.reason))
+
+
+@router.post("/votes/{vote_id}/extend", response={200: VoteDetailOut, **ERRORS},
+             summary="延长投票期（业委会；物业公司请提交管控变更申请）")
+def extend_vote(request, vote_id: int, payload: ExtendIn):
+    vote = access.get_vote_for(request.auth, vote_id, for_write=True)
+    if timezone.is_naive(payload.closes_at):
+        raise ValidationError({"closes_at": ["请带时区填写时间，如 2026-03-30T10:00:00+08:00"]})
+    return _detail(request, _control(request, vote, ControlKind.VOTE_EXTEND, {
+        "vote": vote.pk, "closes_at": services.log_time(payload.closes_at)}, payload.reason))
 
 
 # --- ballots -------------------------------------------------------------------------------------
@@ -367,25 +412,38 @@ def enter_ballot(request, vote_id: int, payload: EnterIn,
         vote, _vote_unit(vote, payload.unit_id), actor=request.auth,
         choice=payload.choice.value, channel=payload.channel.value,
         received_at=payload.received_at, person=person,
-        scan=_upload(payload.scan_id, vote, "scan_id"),
-        authorisation=_upload(payload.authorisation_id, vote, "authorisation_id"),
+        scan=uploads.resolve_upload(request.auth, payload.scan_id, community=vote.community,
+                                    purpose=uploads.BALLOT_SCAN, field="scan_id"),
+        authorisation=uploads.resolve_upload(request.auth, payload.authorisation_id,
+                                             community=vote.community,
+                                             purpose=uploads.BALLOT_AUTHORISATION,
+                                             field="authorisation_id"),
         proxy_name=payload.proxy_name)
     return Status(201, _ballot_out(ballot, receipt=False))
 
 
 @router.post("/ballots/{ballot_id}/confirm", response={200: BallotOut, **ERRORS},
-             summary="复核通过（另一名工作人员）")
+             summary="复核通过（业委会委员，非录入人；业主已在线投票的转为待业主确认）")
 def confirm_ballot(request, ballot_id: int):
     ballot = access.get_ballot_for(request.auth, ballot_id, for_write=True)
     return _ballot_out(services.confirm_ballot(ballot, actor=request.auth), receipt=False)
 
 
 @router.post("/ballots/{ballot_id}/reject", response={200: BallotOut, **ERRORS},
-             summary="复核退回")
+             summary="复核退回（业委会委员）")
 def reject_ballot(request, ballot_id: int, payload: VoteReasonIn):
     ballot = access.get_ballot_for(request.auth, ballot_id, for_write=True)
     return _ballot_out(services.reject_ballot(ballot, actor=request.auth, reason=payload.reason),
                        receipt=False)
+
+
+@router.post("/ballots/{ballot_id}/resolve", response={200: BallotOut, **ERRORS},
+             summary="业主确认：录入的票与线上投票冲突时以哪张为准")
+def resolve_ballot(request, ballot_id: int, payload: ResolveIn):
+    ballot = access.get_ballot_for(request.auth, ballot_id)
+    ballot = services.resolve_held_ballot(ballot, actor=request.auth,
+                                          accept=payload.decision == "accept")
+    return _ballot_out(ballot, receipt=ballot.status == "valid")
 
 
 @router.post("/votes/{vote_id}/verify-receipt", response={200: BallotReceiptOut, **ERRORS},

@@ -63,11 +63,14 @@ class BallotChannel(models.TextChoices):
 Channel = BallotChannel
 
 
-#: Channels that staff enter and a second staff member confirms.
+#: Channels that are entered (by staff or the committee) and confirmed by a committee member.
 ENTERED_CHANNELS = frozenset({Channel.PAPER, Channel.PROXY})
 
 
 class BallotStatus(models.TextChoices):
-    PENDING = "pending", _("待复核")
+    PENDING = "pending", _("待业委会复核")
     VALID = "valid", _("有效")
-    REJECTED = "rejected", _("复核未通过")
+    REJECTED = "rejected", _("未计入")
+    # confirmed by the committee, but the unit's owners have voted online: it counts only if an
+    # owner of the unit accepts it before the close (docs/governance.md, "Entered ballots")
+    HELD = "held", _("与线上投票冲突，待业主确认")

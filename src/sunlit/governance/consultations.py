@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sunlit.core import audit
+from sunlit.core import audit, uploads
 from sunlit.core.choices import STAFF_ROLES, Role
 from sunlit.core.models import AuditEvent, Community, Membership, Upload, User
 from sunlit.core.permissions import require, roles_in
@@ -168,8 +168,9 @@ def add_document(consultation: Consultation, upload: Upload, *, actor: User,
     errors = {}
     if not title or len(title) > 100:
         errors["title"] = [_("请填写材料名称（最多 100 个字）")]
-    if not isinstance(upload, Upload) or upload.community_id != consultation.community_id:
-        errors["upload"] = [_("请上传本小区的文件")]
+    if problems := uploads.attach_errors(actor, [upload], community=consultation.community_id,
+                                         purpose=uploads.CONSULTATION_DOCUMENT):
+        errors["upload"] = problems
     if errors:
         raise ValidationError(errors)
     document = ConsultationDocument.objects.create(

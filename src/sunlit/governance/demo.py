@@ -11,6 +11,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from sunlit.core import sides
 from sunlit.core.choices import Role
 from sunlit.core.models import Community, Membership
 from sunlit.governance import services
@@ -20,14 +21,13 @@ from sunlit.governance.models import Vote, VoteVoter
 
 def load_demo(community: Community, *, now: dt.datetime | None = None) -> int:
     """Loads the demo votes into ``community``; returns how many (0 if it has votes already or
-    no committee member to run them)."""
+    no committee member — holding no company role — to announce them)."""
     if Vote.objects.in_community(community).exists():
         return 0
     member = (Membership.objects.in_community(community).active()
-              .filter(role__in=[Role.COMMITTEE, Role.MANAGER]).order_by("role", "pk")
-              .select_related("user").first())
-    if member is None:
-        return 0
+              .filter(role=Role.COMMITTEE).order_by("pk").select_related("user").first())
+    if member is None or not sides.is_committee_member(member.user, community):
+        return 0  # votes are announced by the owner side
     actor, now = member.user, now or timezone.now()
     day = dt.timedelta(days=1)
     open_vote = services.create_vote(

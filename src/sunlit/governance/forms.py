@@ -79,5 +79,10 @@ class EnterBallotForm(forms.Form):
                                  required=False, widget=forms.TextInput(attrs=INPUT))
 
 
+class ExtendForm(forms.Form):
+    closes_at = forms.DateTimeField(label=_("新的投票截止时间"), input_formats=WHEN_FORMATS,
+                                    widget=forms.DateTimeInput(attrs=WHEN, format="%Y-%m-%dT%H:%M"))
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("原因"), max_length=200, widget=forms.TextInput(attrs=INPUT))

@@ -18,7 +18,6 @@ from ninja.files import UploadedFile
 from sunlit.core import uploads
 from sunlit.core.api import ERRORS, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
-from sunlit.core.models import Upload
 from sunlit.core.permissions import can
 from sunlit.governance import consultations, meetings
 from sunlit.governance.meeting_access import (
@@ -272,15 +271,6 @@ def _consultation_out(item: Consultation) -> dict[str, Any]:
     }
 
 
-def _upload(upload_id: int | None, community_id: int, field: str) -> Upload | None:
-    if upload_id is None:
-        return None
-    upload = Upload.objects.filter(pk=upload_id, community_id=community_id).first()
-    if upload is None:
-        raise ValidationError({field: ["请上传本小区的文件"]})
-    return upload
-
-
 def _values(data: dict) -> dict:
     return {k: (v.value if hasattr(v, "value") else v) for k, v in data.items()}
 
@@ -405,7 +395,9 @@ def add_decision(request, meeting_id: int, payload: MeetingDecisionIn,
              summary="公布会议纪要")
 def publish_minutes(request, meeting_id: int, payload: MinutesIn):
     meeting = get_meeting_for(request.auth, meeting_id, for_write=True)
-    document = _upload(payload.document_id, meeting.community_id, "document_id")
+    document = uploads.resolve_upload(request.auth, payload.document_id,
+                                      community=meeting.community,
+                                      purpose=uploads.MINUTES_DOCUMENT, field="document_id")
     return _meeting_out(meetings.publish_minutes(meeting, actor=request.auth, text=payload.text,
                                                  document=document))
 
@@ -455,7 +447,8 @@ def get_consultation(request, consultation_id: int):
 def add_document(request, consultation_id: int, payload: DocumentIn,
                  idempotency_key: IdempotencyKeyHeader = None):
     item = get_consultation_for(request.auth, consultation_id, for_write=True)
-    upload = _upload(payload.upload_id, item.community_id, "upload_id")
+    upload = uploads.resolve_upload(request.auth, payload.upload_id, community=item.community,
+                                    purpose=uploads.CONSULTATION_DOCUMENT, field="upload_id")
     consultations.add_document(item, upload, actor=request.auth, title=payload.title)
     return Status(201, _consultation_out(item))
 

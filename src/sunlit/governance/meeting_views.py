@@ -148,8 +148,6 @@ def meeting_action(request, meeting_id: int, action: str):
             raise Http404
     except ValidationError as exc:
         _errors(request, exc)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
     else:
         messages.success(request, done)
     if action == "hold":
@@ -376,8 +374,6 @@ def consultation_action(request, consultation_id: int, action: str):
             raise Http404
     except ValidationError as exc:
         _errors(request, exc)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("您没有执行此操作的权限"))
     else:
         messages.success(request, done)
     return redirect("governance:consultation", consultation_id=item.pk)

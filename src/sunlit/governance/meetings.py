@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sunlit.core import audit
+from sunlit.core import audit, uploads
 from sunlit.core.choices import STAFF_ROLES, Role
 from sunlit.core.models import AuditEvent, Community, Membership, Upload, User
 from sunlit.core.permissions import require
@@ -529,10 +529,10 @@ def publish_minutes(meeting: Meeting, *, actor: User, text: str = "",
     text = (text if isinstance(text, str) else "").strip()
     if len(text) > MAX_MINUTES:
         errors["text"] = [_("纪要最多 %(n)s 个字") % {"n": MAX_MINUTES}]
-    if document is not None and (not isinstance(document, Upload)
-                                 or document.community_id != meeting.community_id
-                                 or document.kind != Upload.Kind.PDF):
-        errors["document"] = [_("请上传本小区的 PDF 纪要文件")]
+    if document is not None and (problems := uploads.attach_errors(
+            actor, [document], community=meeting.community_id,
+            purpose=uploads.MINUTES_DOCUMENT)):
+        errors["document"] = problems
     if not text and document is None and not errors:
         errors["text"] = [_("请填写纪要内容或上传 PDF 纪要")]
     if errors:

@@ -70,6 +70,12 @@ class Vote(CommunityOwned):
     pseudonym_key = EncryptedTextField(default="")
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # owner-side controls (governance/controls.py): a draft of the owner side stays the owner
+    # side's; who announced it; the window as announced, when the committee extended it
+    owner_side_draft = models.BooleanField(_("业主方拟定"), default=False)
+    announced_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    announced_closes_at = models.DateTimeField(_("公告的投票截止"), null=True, blank=True)
 
     objects = VoteQuerySet.as_manager()
 
@@ -101,6 +107,22 @@ class Vote(CommunityOwned):
 
     def accepts_ballots(self, now: dt.datetime) -> bool:
         return self.status == VoteStatus.OPEN and self.opens_at <= now < self.closes_at
+
+    @property
+    def entry_deadline(self) -> dt.datetime:
+        """Paper and proxy ballots received before the close may be entered until then."""
+        return self.closes_at + entry_period()
+
+    def accepts_entries(self, now: dt.datetime) -> bool:
+        return self.status == VoteStatus.OPEN and self.opens_at <= now < self.entry_deadline
+
+
+def entry_period() -> dt.timedelta:
+    """``SUNLIT_BALLOT_ENTRY_HOURS`` (default 48): how long after the close entered ballots may
+    still be entered (they must have been received before it)."""
+    from django.conf import settings
+
+    return dt.timedelta(hours=getattr(settings, "SUNLIT_BALLOT_ENTRY_HOURS", 48))
 
 
 class VoteDocument(CommunityOwned):
@@ -174,10 +196,12 @@ class BallotQuerySet(CommunityScopedQuerySet):
 class Ballot(CommunityOwned):
     """Ballot — 表决票: one unit's choice, online, on paper or by proxy.
 
-    Online ballots are valid when cast; paper and proxy ballots are entered by staff with the
-    scan (or the authorisation) and become valid only when a second staff member confirms
-    them. Of the valid ballots of a unit the one cast last counts (``is_current``); earlier
-    ones stay, pointing to the ballot that replaced them. ``ref`` is public; ``nonce`` (the
+    Online ballots are valid when cast; paper and proxy ballots are entered with the scan (and
+    the authorisation) and become valid only when a committee member confirms them — and, if
+    the unit's owners voted online, only when an owner accepts them (``held`` until then). Of
+    the valid ballots of a unit the one cast last counts (``is_current``); earlier ones stay,
+    pointing to the ballot that replaced them. An entered ballot never replaces an online one
+    without an owner's acceptance (docs/governance.md). ``ref`` is public; ``nonce`` (the
     secret half of the receipt) is known to the unit's owners and the server only.
     """
 
@@ -212,6 +236,11 @@ class Ballot(CommunityOwned):
                                      related_name="+")
     confirmed_at = models.DateTimeField(null=True, blank=True)
     reject_reason = models.CharField(max_length=200, blank=True)
+    # a held entry (it conflicts with the unit's online ballot): the owner who decided, and when
+    resolved_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    entered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = BallotQuerySet.as_manager()
@@ -238,6 +267,14 @@ class Ballot(CommunityOwned):
     @property
     def needs_confirmation(self) -> bool:
         return self.status == BallotStatus.PENDING
+
+    @property
+    def is_entered(self) -> bool:
+        return self.channel != Channel.ONLINE
+
+    @property
+    def awaits_owner(self) -> bool:
+        return self.status == BallotStatus.HELD
 
 
 class Result(CommunityOwned):
@@ -278,6 +315,7 @@ class Result(CommunityOwned):
 
 # --- models in their own modules: meetings (议事会) and public comment (公示/征求意见) in
 # meeting_models.py; proposals (金点子), interim-meeting requests, vote notices in proposal_models.py
+from sunlit.governance.control_models import ControlChange  # noqa: E402, F401
 from sunlit.governance.meeting_models import (  # noqa: E402, F401
     AgendaItem,
     Answer,

@@ -10,19 +10,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
+from sunlit.core import uploads
 from sunlit.core.api import ERRORS, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
-from sunlit.core.models import Upload
 from sunlit.core.permissions import require
-from sunlit.governance import access, proposals
+from sunlit.governance import access, controls, proposals
 from sunlit.governance import proposal_selectors as select
 from sunlit.governance.api import Ratio  # one schema for exact ratios
 from sunlit.governance.choices import MatterKind
+from sunlit.governance.control_models import ControlKind
 from sunlit.governance.proposal_access import get_proposal_for
 from sunlit.governance.proposal_choices import (
     Decision,
@@ -176,10 +176,8 @@ def list_proposals(request, community_id: int, show: ProposalFilter | None = Non
 def create_proposal(request, community_id: int, payload: ProposalIn,
                     idempotency_key: IdempotencyKeyHeader = None):
     community = community_for(request, community_id, "governance.propose")
-    ids = list(dict.fromkeys(payload.photo_ids))
-    photos = list(Upload.objects.filter(pk__in=ids, community=community))
-    if len(photos) != len(ids):
-        raise ValidationError({"photo_ids": ["包含不属于本小区或不存在的图片"]})
+    photos = uploads.resolve_uploads(request.auth, payload.photo_ids, community=community,
+                                     purpose=uploads.PROPOSAL_PHOTO, field="photo_ids")
     proposal = proposals.submit_proposal(
         community, actor=request.auth, kind=payload.kind.value, title=payload.title,
         text=payload.text, category=payload.category.value, photos=photos)
@@ -251,10 +249,12 @@ def get_policy(request, community_id: int):
 
 
 @router.put("/communities/{community_id}/governance-policy", response={200: PolicyIO, **ERRORS},
-            summary="修改议事规则设置（业委会、项目经理）")
+            summary="修改议事规则设置（业委会；物业公司只能降低门槛、缩短期限，其余请提交管控变更申请）")
 def put_policy(request, community_id: int, payload: PolicyIO):
     community = community_for(request, community_id, "governance.policy")
-    policy = proposals.set_policy(community, actor=request.auth, **payload.dict())
+    controls.request_change(community, ControlKind.GOVERNANCE_POLICY, payload.dict(),
+                            actor=request.auth, propose=False)
+    policy = select.policy_for(community)
     return {"support_threshold": policy.support_threshold, "answer_days": policy.answer_days,
             "convene_days": policy.convene_days,
             "interim_counts_area": policy.interim_counts_area}

@@ -69,3 +69,5 @@ class PolicyForm(forms.Form):
         label=_("临时业主大会提议须同时达到20%专有面积"), required=False,
         help_text=_("《业主大会和业主委员会指导规则》第二十三条；不勾选时按《物业管理条例》第十三条只计人数"),
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+    reason = forms.CharField(label=_("理由（提高门槛或延长期限须业委会确认时必填）"), max_length=200,
+                             required=False, widget=forms.TextInput(attrs=INPUT))

@@ -4,21 +4,21 @@ that have not voted yet (上门征集) with its CSV."""
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sunlit.core import uploads
+from sunlit.core import exports, sides, uploads
 from sunlit.core.permissions import can, require
-from sunlit.governance import access, proposals
+from sunlit.governance import access, controls, proposals
 from sunlit.governance import proposal_selectors as select
+from sunlit.governance.control_models import ControlKind
+from sunlit.governance.control_views import request_from_page
 from sunlit.governance.proposal_access import get_proposal_for
 from sunlit.governance.proposal_choices import ProposalFilter, ProposalKind, ProposalStatus
 from sunlit.governance.proposal_forms import AnswerForm, CloseForm, PolicyForm, ProposalForm
@@ -119,8 +119,6 @@ def proposal_create(request):
                 text=data["text"], category=data["category"], photos=photos)
         except ValidationError as exc:
             apply_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
         else:
             messages.success(request, _("提议已发布，邀请邻居们来支持吧"))
             return redirect("proposals:proposal", proposal_id=proposal.pk)
@@ -130,8 +128,8 @@ def proposal_create(request):
 def _act(request, proposal: Proposal, service, done: str, **kwargs):
     try:
         service(proposal, actor=request.user, **kwargs)
-    except (ValidationError, PermissionDenied) as exc:
-        for message in getattr(exc, "messages", None) or [str(exc)]:
+    except ValidationError as exc:
+        for message in exc.messages:
             messages.error(request, message)
     else:
         messages.success(request, done)
@@ -206,15 +204,21 @@ def policy(request):
     if request.method == "POST":
         require(request.user, "governance.policy", community=community)
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            reason = data.pop("reason", "")
             try:
-                proposals.set_policy(community, actor=request.user, **form.cleaned_data)
+                # stricter for owners' requests (a higher threshold, longer deadlines): only the
+                # committee, or a company proposal the committee confirms
+                request_from_page(request, community, ControlKind.GOVERNANCE_POLICY, data,
+                                  reason=reason, done=_("议事规则设置已保存并记入透明日志"))
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
-                messages.success(request, _("议事规则设置已保存并记入透明日志"))
                 return redirect("proposals:proposal_list")
-    return render(request, "proposals/policy.html", {"form": form, "editable": editable,
-                                                     "policy": current})
+    return render(request, "proposals/policy.html", {
+        "form": form, "editable": editable, "policy": current,
+        "is_committee": sides.is_committee_member(request.user, community),
+        "control_changes": controls.history(community, ControlKind.GOVERNANCE_POLICY)})
 
 
 # --- units that have not voted yet (staff, 上门征集) -------------------------------------------------
@@ -238,16 +242,11 @@ def not_voted(request, vote_id: int):
 @login_required
 def not_voted_csv(request, vote_id: int):
     vote = _not_voted_vote(request, vote_id)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="vote-{vote.pk}-not-voted.csv"'
-    response.write("\ufeff")  # Excel opens UTF-8 CSV with a BOM
-    writer = csv.writer(response)
-    writer.writerow([_("房屋"), _("专有面积(㎡)"), _("业主（脱敏）"), _("联系电话（脱敏）"),
-                     _("待复核纸质票"), _("建设单位")])
-    for row in select.not_voted(vote):
-        writer.writerow([row.unit, row.area, "、".join(row.owners), "、".join(row.phones),
-                         row.pending, _("是") if row.developer else ""])
-    return response
+    header = [_("房屋"), _("专有面积(㎡)"), _("业主（脱敏）"), _("联系电话（脱敏）"),
+              _("待复核纸质票"), _("建设单位")]
+    rows = ([row.unit, row.area, "、".join(row.owners), "、".join(row.phones), row.pending,
+             _("是") if row.developer else ""] for row in select.not_voted(vote))
+    return exports.csv_response(f"vote-{vote.pk}-not-voted.csv", [header, *rows])
 
 
 @login_required

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from sunlit.core import audit
+from sunlit.core import audit, sides, uploads
 from sunlit.core.choices import Role
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import can, require, roles_in
@@ -84,13 +84,7 @@ def _sha256(text: str) -> str:
 
 # --- the policy ----------------------------------------------------------------------------------
 
-@transaction.atomic
-def set_policy(community: Community, *, actor: User, support_threshold: int, answer_days: int,
-               convene_days: int, interim_counts_area: bool = False) -> GovernancePolicy:
-    """Sets the community's numbers — 议事规则设置: the support threshold of 金点子, the days
-    to answer, the days to convene an interim meeting, and whether area counts too. Applies to
-    proposals submitted (threshold) or reaching the threshold (days) from now on."""
-    require(actor, "governance.policy", community=community)
+def _clean_policy(*, support_threshold, answer_days, convene_days, interim_counts_area) -> dict:
     errors: dict[str, list[str]] = {}
 
     def whole(name, value, low, high, message):
@@ -106,10 +100,35 @@ def set_policy(community: Community, *, actor: User, support_threshold: int, ans
         errors["interim_counts_area"] = [_("请选择是或否")]
     if errors:
         raise ValidationError(errors)
+    return {"support_threshold": support_threshold, "answer_days": answer_days,
+            "convene_days": convene_days, "interim_counts_area": interim_counts_area}
+
+
+def policy_weakened(current, data: dict) -> bool:
+    """Whether the new numbers make it harder for owners to be answered or to convene an
+    interim meeting: a higher threshold, longer deadlines, area counted too."""
+    return (data["support_threshold"] > current.support_threshold
+            or data["answer_days"] > current.answer_days
+            or data["convene_days"] > current.convene_days
+            or (data["interim_counts_area"] and not current.interim_counts_area))
+
+
+@transaction.atomic
+def set_policy(community: Community, *, actor: User, support_threshold: int, answer_days: int,
+               convene_days: int, interim_counts_area: bool = False) -> GovernancePolicy:
+    """Sets the community's numbers — 议事规则设置: the support threshold of 金点子, the days
+    to answer, the days to convene an interim meeting, and whether area counts too. Applies to
+    proposals submitted (threshold) or reaching the threshold (days) from now on. Numbers that
+    make owners' proposals and interim-meeting requests harder are the committee's to set (the
+    company proposes them through ``governance.controls``)."""
+    require(actor, "governance.policy", community=community)
+    data = _clean_policy(support_threshold=support_threshold, answer_days=answer_days,
+                         convene_days=convene_days, interim_counts_area=interim_counts_area)
     policy = (GovernancePolicy.objects.select_for_update().filter(community=community).first()
               or GovernancePolicy(community=community))
-    data = {"support_threshold": support_threshold, "answer_days": answer_days,
-            "convene_days": convene_days, "interim_counts_area": interim_counts_area}
+    current = policy if policy.pk else select.policy_for(community)
+    if policy_weakened(current, data):
+        sides.require_committee(actor, community, _("提高金点子答复门槛或延长期限"))
     changes = audit.diff(policy, data) if policy.pk else {k: [None, str(v)] for k, v in data.items()}
     for name, value in data.items():
         setattr(policy, name, value)
@@ -119,6 +138,34 @@ def set_policy(community: Community, *, actor: User, support_threshold: int, ans
                  summary=_("议事规则设置"))
     log.record(community, "governance.policy.changed", policy, public={**data, "changes": changes})
     return policy
+
+
+def plan_policy_change(community: Community, params: dict, *, now=None):
+    """``governance.controls``: what a change of the proposal rules would do."""
+    from sunlit.governance.controls import Plan
+
+    current = select.policy_for(community)
+    values = {"support_threshold": current.support_threshold, "answer_days": current.answer_days,
+              "convene_days": current.convene_days,
+              "interim_counts_area": current.interim_counts_area}
+    unknown = set(params) - set(values)
+    if unknown:
+        raise ValidationError({name: [_("不支持修改此项")] for name in sorted(unknown)})
+    data = _clean_policy(**(values | params))
+    changed = {k: (values[k], v) for k, v in data.items() if values[k] != v}
+    labels = {"support_threshold": _("答复门槛（人）"), "answer_days": _("答复期限（天）"),
+              "convene_days": _("召集期限（天）"), "interim_counts_area": _("须同时达到20%面积")}
+    def shown(value):
+        return (_("是") if value else _("否")) if isinstance(value, bool) else value
+
+    summary = "；".join(f"{labels[k]} {shown(old)} → {shown(new)}"
+                       for k, (old, new) in changed.items())
+    return Plan(params=data, summary=summary, weakens=policy_weakened(current, data),
+                unchanged=not changed)
+
+
+def apply_policy_change(community: Community, params: dict, *, actor: User, now=None):
+    return set_policy(community, actor=actor, **params)
 
 
 # --- submitting and supporting -------------------------------------------------------------------
@@ -149,10 +196,9 @@ def submit_proposal(community: Community, *, actor: User, title: str, text: str,
     photos = list(photos or ())
     if len(photos) > MAX_PHOTOS:
         errors["photos"] = [_("最多上传 %(n)s 张图片") % {"n": MAX_PHOTOS}]
-    elif any(not isinstance(p, Upload) or p.community_id != community.pk
-             or p.uploaded_by_id != actor.pk or p.kind != Upload.Kind.IMAGE for p in photos) \
-            or len({p.pk for p in photos}) != len(photos):
-        errors["photos"] = [_("只能附上本人在本小区上传的图片")]
+    elif problems := uploads.attach_errors(actor, photos, community=community,
+                                           purpose=uploads.PROPOSAL_PHOTO):
+        errors["photos"] = problems
     if errors:
         raise ValidationError(errors)
     policy = select.policy_for(community)

@@ -183,7 +183,8 @@ def ballots_document(vote: Vote) -> dict:
 
 
 def my_units(vote: Vote, user) -> list[tuple[VoteUnit, Ballot | None, list[Ballot]]]:
-    """The units ``user`` may vote for, each with its counted ballot and pending ones."""
+    """The units ``user`` may vote for, each with its counted ballot and the entered ballots not
+    decided yet (waiting for the committee's review, or held for the owner's decision)."""
     if not getattr(user, "is_authenticated", False):
         return []
     unit_ids = (VoteVoter.objects.filter(vote=vote, person__user=user)
@@ -196,7 +197,7 @@ def my_units(vote: Vote, user) -> list[tuple[VoteUnit, Ballot | None, list[Ballo
     for unit in units:
         held = ballots.get(unit.pk, [])
         current = next((b for b in held if b.is_current), None)
-        out.append((unit, current, [b for b in held if b.needs_confirmation]))
+        out.append((unit, current, [b for b in held if b.needs_confirmation or b.awaits_owner]))
     return out
 
 

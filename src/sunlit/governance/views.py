@@ -4,19 +4,29 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sunlit.core import uploads
+from sunlit.core import sides, uploads
 from sunlit.core.models import Person
 from sunlit.core.permissions import can, require
-from sunlit.governance import access, selectors, services
-from sunlit.governance.choices import PUBLIC_STATUSES, SPECIAL_MATTERS, VoteScope, VoteStatus
-from sunlit.governance.forms import CastForm, EnterBallotForm, ReasonForm, VoteForm
+from sunlit.governance import access, controls, selectors, services
+from sunlit.governance.choices import (
+    PUBLIC_STATUSES,
+    SPECIAL_MATTERS,
+    BallotStatus,
+    VoteScope,
+    VoteStatus,
+)
+from sunlit.governance.control_models import ControlKind
+from sunlit.governance.control_views import request_from_page
+from sunlit.governance.forms import CastForm, EnterBallotForm, ExtendForm, ReasonForm, VoteForm
 from sunlit.governance.models import Ballot, Vote, VoteUnit
 from sunlit.registry.forms import apply_errors
 from sunlit.registry.models import Building, Unit
@@ -24,12 +34,12 @@ from sunlit.transparency.entry import canonical
 from sunlit.web.community import current_community
 from sunlit.web.rendering import paginate, render_list
 
+# Lazy: a module-level text is read per request, in the language the user chose.
 ACTIONS = {
-    "announce": (services.announce_vote, _("已公告")),
-    "open": (services.open_vote, _("已开始投票")),
-    "close": (services.close_vote, _("投票已截止，结果已计算")),
-    "publish": (services.publish_result, _("表决结果已公布")),
-    "effective": (services.make_effective, _("决定已生效")),
+    "open": (services.open_vote, gettext_lazy("已开始投票")),
+    "close": (services.close_vote, gettext_lazy("投票已截止，结果已计算")),
+    "publish": (services.publish_result, gettext_lazy("表决结果已公布")),
+    "effective": (services.make_effective, gettext_lazy("决定已生效")),
 }
 
 
@@ -57,9 +67,13 @@ def vote_list(request):
     })
 
 
+VOTE_CONTROLS = (ControlKind.VOTE_ANNOUNCE, ControlKind.VOTE_CANCEL, ControlKind.VOTE_EXTEND)
+
+
 def _vote_context(request, vote: Vote) -> dict:
     now = timezone.now()
     manages = can(request.user, "governance.manage", vote)
+    committee = sides.is_committee_member(request.user, vote.community_id)
     context = {
         "vote": vote, "now": now, "can_manage": manages,
         "special": vote.matter in SPECIAL_MATTERS,
@@ -69,10 +83,22 @@ def _vote_context(request, vote: Vote) -> dict:
         "accepts": vote.accepts_ballots(now),
         "can_enter": can(request.user, "governance.enter_ballots", vote)
         and vote.status == VoteStatus.OPEN,
+        "can_confirm": can(request.user, "governance.confirm_ballots", vote)
+        and sides.is_committee_member(request.user, vote.community_id),
         "buildings": vote.scope_buildings.all() if vote.scope == VoteScope.BUILDINGS else [],
         "units": vote.scope_units.select_related("building") if vote.scope == VoteScope.UNITS
         else [],
         "reason_form": ReasonForm(),
+        # owner-side controls: who may decide, what waits for the committee, who did what
+        "is_committee": committee,
+        "may_edit": manages and (committee or not vote.owner_side_draft),
+        "cancel_is_owner_side": services._cancel_is_owner_side(vote),
+        "entry_deadline": vote.entry_deadline,
+        "accepts_entries": vote.accepts_entries(now),
+        "pending_changes": [c for c in controls.history(vote.community, subject=vote, limit=20)
+                            if c.is_pending],
+        "control_changes": controls.history(vote.community, subject=vote),
+        "extend_form": ExtendForm(initial={"closes_at": timezone.localtime(vote.closes_at)}),
     }
     if manages:
         context["next_action"] = {
@@ -105,8 +131,6 @@ def cast(request, vote_id: int):
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
     else:
         messages.success(request, _("投票成功：%(unit)s · %(choice)s。请保存回执码 %(receipt)s")
                          % {"unit": ballot.vote_unit.unit_label,
@@ -163,21 +187,34 @@ def vote_edit(request, vote_id: int | None = None):
 @login_required
 @require_POST
 def vote_action(request, vote_id: int, action: str):
+    """The vote's next step. Announcing, cancelling and extending are owner-side controls: the
+    committee's act at once, a manager's a proposal to the committee (``governance.controls``)."""
     vote = access.get_vote_for(request.user, vote_id, for_write=True)
+    reason = request.POST.get("reason", "")
     try:
-        if action == "cancel":
-            services.cancel_vote(vote, actor=request.user, reason=request.POST.get("reason", ""))
-            done = _("表决已撤销")
+        if action == "announce":
+            request_from_page(request, vote.community, ControlKind.VOTE_ANNOUNCE,
+                              {"vote": vote.pk}, reason=reason, done=_("已公告"))
+        elif action == "cancel":
+            request_from_page(request, vote.community, ControlKind.VOTE_CANCEL,
+                              {"vote": vote.pk, "reason": reason}, reason=reason,
+                              done=_("表决已撤销"))
+        elif action == "extend":
+            form = ExtendForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError({"closes_at": [_("请填写新的截止时间")]})
+            request_from_page(request, vote.community, ControlKind.VOTE_EXTEND, {
+                "vote": vote.pk, "closes_at": services.log_time(form.cleaned_data["closes_at"])},
+                reason=reason, done=_("投票期已延长"))
         elif action in ACTIONS:
             service, done = ACTIONS[action]
             service(vote, actor=request.user)
+            messages.success(request, done)
         else:
             raise Http404
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
-    else:
-        messages.success(request, done)
     return redirect("governance:vote", vote_id=vote.pk)
 
 
@@ -210,25 +247,38 @@ def _enter(request, vote: Vote, form: EnterBallotForm) -> Ballot:
 @login_required
 @require_http_methods(["GET", "POST"])
 def ballot_entry(request, vote_id: int):
+    """录入与复核: staff and the committee enter; committee members (not the one who entered
+    it, holding no company role) confirm or reject against the scan."""
     vote = access.get_vote_for(request.user, vote_id)
-    require(request.user, "governance.enter_ballots", vote)
+    if not (can(request.user, "governance.enter_ballots", vote)
+            or can(request.user, "governance.confirm_ballots", vote)):
+        require(request.user, "governance.enter_ballots", vote)
+    if request.method == "POST":
+        require(request.user, "governance.enter_ballots", vote)
     form = EnterBallotForm(request.POST or None, request.FILES or None,
                            initial={"received_at": timezone.localtime().replace(second=0,
                                                                                  microsecond=0)})
     if request.method == "POST" and form.is_valid():
         try:
-            ballot = _enter(request, vote, form)
+            with transaction.atomic():  # a refused entry keeps no stored scan either
+                ballot = _enter(request, vote, form)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, _("已录入 %(unit)s 的选票 %(ref)s，待另一名工作人员复核")
+            messages.success(request, _("已录入 %(unit)s 的选票 %(ref)s，已通知该户业主，"
+                                        "待业委会委员复核")
                              % {"unit": ballot.vote_unit.unit_label, "ref": ballot.ref})
             return redirect("governance:ballot_entry", vote_id=vote.pk)
     ballots = (Ballot.objects.filter(vote=vote).exclude(channel="online")
-               .select_related("vote_unit", "person", "entered_by", "confirmed_by")
+               .select_related("vote_unit", "person", "entered_by", "confirmed_by", "scan",
+                               "authorisation")
                .order_by("status", "-created_at"))
     return render(request, "governance/ballot_entry.html", {
         "vote": vote, "form": form, "user_id": request.user.pk,
+        "can_enter": can(request.user, "governance.enter_ballots", vote),
+        "can_confirm": can(request.user, "governance.confirm_ballots", vote)
+        and sides.is_committee_member(request.user, vote.community_id),
+        "entry_deadline": vote.entry_deadline,
         **paginate(request, ballots, per_page=30),
     })
 
@@ -239,8 +289,12 @@ def ballot_review(request, ballot_id: int, decision: str):
     ballot = access.get_ballot_for(request.user, ballot_id, for_write=True)
     try:
         if decision == "confirm":
-            services.confirm_ballot(ballot, actor=request.user)
-            messages.success(request, _("选票 %(ref)s 复核通过，已计入") % {"ref": ballot.ref})
+            ballot = services.confirm_ballot(ballot, actor=request.user)
+            if ballot.status == BallotStatus.HELD:
+                messages.warning(request, _("选票 %(ref)s 已复核，但该户业主已在线投票：以线上投票为准，"
+                                            "除非业主确认以这张票为准") % {"ref": ballot.ref})
+            else:
+                messages.success(request, _("选票 %(ref)s 复核通过，已计入") % {"ref": ballot.ref})
         elif decision == "reject":
             services.reject_ballot(ballot, actor=request.user,
                                    reason=request.POST.get("reason", ""))
@@ -251,6 +305,26 @@ def ballot_review(request, ballot_id: int, decision: str):
         for message in exc.messages:
             messages.error(request, message)
     return redirect("governance:ballot_entry", vote_id=ballot.vote_id)
+
+
+@login_required
+@require_POST
+def ballot_resolve(request, ballot_id: int):
+    """An owner decides a held entry for his unit: 以录入的票为准 (accept) or 以线上投票为准 (keep)."""
+    ballot = access.get_ballot_for(request.user, ballot_id)
+    decision = request.POST.get("decision", "")
+    try:
+        if decision not in ("accept", "keep"):
+            raise ValidationError({"decision": [_("请选择以录入的票为准，或以线上投票为准")]})
+        ballot = services.resolve_held_ballot(ballot, actor=request.user,
+                                              accept=decision == "accept")
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("已确认：以录入的票为准") if decision == "accept"
+                         else _("已确认：以您的线上投票为准"))
+    return redirect("governance:vote", vote_id=ballot.vote_id)
 
 
 @login_required

@@ -56,7 +56,8 @@ class Channel:
 
     name: str = ""
 
-    def applies_to(self, user, preference) -> bool:
+    def applies_to(self, user, preference, *, mandatory: bool = False) -> bool:
+        """Whether to try this channel for ``user``; ``mandatory`` ignores his preference."""
         raise NotImplementedError
 
     def send(self, notification, user, *, preference=None) -> Result:
@@ -71,8 +72,8 @@ class EmailChannel(Channel):
     def __init__(self, connection=None) -> None:
         self.connection = connection  # one SMTP connection for a whole batch
 
-    def applies_to(self, user, preference) -> bool:
-        return preference is None or preference.email
+    def applies_to(self, user, preference, *, mandatory: bool = False) -> bool:
+        return mandatory or preference is None or preference.email
 
     def send(self, notification, user, *, preference=None) -> Result:
         address = (user.email or "").strip()
@@ -118,8 +119,10 @@ class ProviderChannel(Channel):
     def masked(self, address: str) -> str:
         raise NotImplementedError
 
-    def applies_to(self, user, preference) -> bool:
-        if not self.enabled or (preference is not None and not preference.wants(self.name)):
+    def applies_to(self, user, preference, *, mandatory: bool = False) -> bool:
+        if not self.enabled:
+            return False
+        if not mandatory and preference is not None and not preference.wants(self.name):
             return False
         return bool(self.address_of(user, preference))
 

@@ -56,14 +56,16 @@ def _recipient_ids(recipients: Iterable[Any]) -> list[int]:
 
 def notify(*, community: Community, recipients: Iterable[User | int], title: str, body: str = "",
            url: str = "", kind: str = NotificationKind.TICKET, obj: Any = None,
-           channels: Iterable[str] | None = None) -> list[Notification]:
+           channels: Iterable[str] | None = None, mandatory: bool = False) -> list[Notification]:
     """Tells each recipient once — 发送通知 — in the inbox now, by e-mail/SMS/WeChat after commit.
 
     Recipients are deduplicated; inactive accounts and people without an active role in the
     community are skipped (they could not see it). ``url`` must be a relative link to the
     object's page. Runs inside the caller's transaction; returns the notifications written.
     ``channels`` limits the channels besides the inbox to those names (``[]``: inbox only);
-    ``None`` means every channel that applies.
+    ``None`` means every channel that applies. ``mandatory`` (security notices: something was
+    done in the recipient's name, e.g. a ballot entered for his unit) ignores the recipient's
+    choice to switch e-mail, SMS or WeChat off: it goes out on every channel he can be reached on.
     """
     if kind not in NotificationKind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
@@ -96,22 +98,24 @@ def notify(*, community: Community, recipients: Iterable[User | int], title: str
         def schedule() -> None:
             from sunlit.notices.tasks import deliver_notifications
 
+            extra = {"mandatory": True} if mandatory else {}
             if only is None:
-                deliver_notifications(notification_ids)
+                deliver_notifications(notification_ids, **extra)
             elif only:
-                deliver_notifications(notification_ids, channels=only)
+                deliver_notifications(notification_ids, channels=only, **extra)
 
         transaction.on_commit(schedule)
     return created
 
 
-def deliver(notification_ids: Iterable[int], *, channels: list | None = None) -> int:
+def deliver(notification_ids: Iterable[int], *, channels: list | None = None,
+            mandatory: bool = False) -> int:
     """Passes notifications on over every channel that applies to each recipient.
 
     Each (notification, channel) gets one ``Delivery`` row; an attempt is claimed with a
     conditional update, so two workers never send the same one twice at once, and what was sent
     or skipped is never sent again. Returns the number of deliveries that failed this time (the
-    task retries those).
+    task retries those). ``mandatory``: the recipients' channel preferences are not asked.
     """
     ids = sorted({int(pk) for pk in notification_ids})
     notifications = list(Notification.objects.filter(pk__in=ids)
@@ -133,7 +137,7 @@ def deliver(notification_ids: Iterable[int], *, channels: list | None = None) ->
                 continue
             preference = preferences.get(user.pk)
             for channel in in_use:
-                if not channel.applies_to(user, preference):
+                if not channel.applies_to(user, preference, mandatory=mandatory):
                     continue
                 failed += _attempt(channel, notification, user, preference)
     finally:

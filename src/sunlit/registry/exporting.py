@@ -8,18 +8,13 @@ recording the export in the audit trail.
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
+from sunlit.core import exports
 from sunlit.core.models import Community
 from sunlit.registry.choices import DeliveryStatus, ResidentKind, UnitUsage
 from sunlit.registry.importing import (
@@ -33,15 +28,12 @@ from sunlit.registry.importing import (
 )
 from sunlit.registry.models import Ownership, Residency, Unit, Vehicle
 
-CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WIDTHS = {Col.BUILDING: 10, Col.ENTRANCE: 6, Col.NUMBER: 10, Col.FLOOR: 6, Col.AREA: 13,
           Col.USAGE: 8, Col.STATUS: 18, Col.OWNER_NAME: 14, Col.OWNER_MOBILE: 14,
           Col.OWNER_ID: 21, Col.SHARE: 9, Col.START: 12, Col.RESIDENT_NAME: 14, Col.MOBILE: 14,
           Col.ID_NUMBER: 21, Col.RESIDENT_KIND: 10, Col.RELATION: 11, Col.MOVED_IN: 12,
           Col.PLATE: 11, Col.DRIVER_NAME: 14, Col.DRIVER_MOBILE: 14, Col.BRAND: 16}
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", start_color="FFF3C4")
-DATE_FORMAT = "yyyy-mm-dd"
+HEADER_FILL = "FFF3C4"
 
 
 @dataclass
@@ -52,38 +44,11 @@ class ExportCounts:
     vehicles: int = 0
 
 
-class _Sheet:
-    """A write-only sheet with a styled header row and safe cells."""
-
-    def __init__(self, workbook: Workbook, table: Table):
-        self.ws = workbook.create_sheet(table.sheet)
-        self.table = table
-        for position, column in enumerate(table.columns, start=1):
-            self.ws.column_dimensions[get_column_letter(position)].width = WIDTHS.get(column, 12)
-        self.ws.freeze_panes = "A2"
-        header = []
-        for column in table.columns:
-            cell = WriteOnlyCell(self.ws, column)
-            cell.font = HEADER_FONT
-            cell.fill = HEADER_FILL
-            cell.alignment = Alignment(horizontal="center")
-            header.append(cell)
-        self.ws.append(header)
-
-    def cell(self, value: Any):
-        if isinstance(value, dt.date):
-            cell = WriteOnlyCell(self.ws, value)
-            cell.number_format = DATE_FORMAT
-            return cell
-        if isinstance(value, str) and value.startswith("="):
-            # openpyxl would write this as a formula; it is text someone typed.
-            cell = WriteOnlyCell(self.ws, value)
-            cell.data_type = "s"
-            return cell
-        return value
-
-    def append(self, values: list[Any]) -> None:
-        self.ws.append([self.cell(v) for v in values])
+def _sheet(writer: exports.XlsxWriter, table: Table) -> exports.XlsxSheet:
+    """A sheet of ``table`` with its styled header (the project's writer: safe cells)."""
+    return writer.sheet(table.sheet, table.columns,
+                        widths=[WIDTHS.get(column, 12) for column in table.columns],
+                        header_fill=HEADER_FILL)
 
 
 def _unit_columns(unit: Unit) -> list[Any]:
@@ -96,11 +61,9 @@ def build_roster_workbook(community: Community) -> tuple[bytes, ExportCounts]:
     """The roster of ``community`` as .xlsx bytes, and how many rows of each kind it holds."""
     today = timezone.localdate()
     counts = ExportCounts()
-    workbook = Workbook(write_only=True)
-    workbook.properties.creator = "阳光物业"
-    workbook.properties.title = f"{community.name} 房屋档案"
+    workbook = exports.XlsxWriter(title=f"{community.name} 房屋档案")
 
-    units_sheet = _Sheet(workbook, UNITS_TABLE)
+    units_sheet = _sheet(workbook, UNITS_TABLE)
     owners = Ownership.objects.filter(not_ended(today)).select_related("person") \
         .order_by("-share", "pk")
     units = (Unit.objects.in_community(community).select_related("building")
@@ -118,7 +81,7 @@ def build_roster_workbook(community: Community) -> tuple[bytes, ExportCounts]:
                                 person.id_number or None, ownership.share.normalize(),
                                 ownership.start])
 
-    residents_sheet = _Sheet(workbook, RESIDENTS_TABLE)
+    residents_sheet = _sheet(workbook, RESIDENTS_TABLE)
     residencies = (Residency.objects.in_community(community).current()
                    .select_related("unit__building", "person")
                    .order_by("unit__building__sort_key", "unit__building__name",
@@ -131,7 +94,7 @@ def build_roster_workbook(community: Community) -> tuple[bytes, ExportCounts]:
                                 chinese_label(ResidentKind, residency.kind),
                                 residency.relation or None, residency.moved_in])
 
-    vehicles_sheet = _Sheet(workbook, VEHICLES_TABLE)
+    vehicles_sheet = _sheet(workbook, VEHICLES_TABLE)
     vehicles = (Vehicle.objects.in_community(community)
                 .select_related("person", "unit__building").order_by("plate"))
     for vehicle in vehicles.iterator(chunk_size=1000):
@@ -143,9 +106,7 @@ def build_roster_workbook(community: Community) -> tuple[bytes, ExportCounts]:
             unit.number if unit else None, vehicle.brand or None,
         ])
 
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue(), counts
+    return workbook.to_bytes(), counts
 
 
 def export_filename(community: Community) -> str:

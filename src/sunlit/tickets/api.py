@@ -373,15 +373,10 @@ def _detail(ticket_id: int, user) -> TicketDetailOut:
     return TicketDetailOut(**data)
 
 
-def _photos(ids: list[int], *, community_id: int, user) -> list[Upload]:
-    """The caller's own uploads, in the order given; anything else is a field error."""
-    if not ids:
-        return []
-    found = {u.pk: u for u in Upload.objects.filter(pk__in=ids, community_id=community_id,
-                                                     uploaded_by=user)}
-    if len(found) != len(set(ids)) or len(ids) != len(set(ids)):
-        raise ValidationError({"photo_ids": ["照片不存在、重复或不是本人在本小区上传的"]})
-    return [found[pk] for pk in ids]
+def _photos(ids: list[int], *, community, user) -> list[Upload]:
+    """The caller's own uploads, in the order given (``core.uploads.resolve_uploads``)."""
+    return uploads.resolve_uploads(user, ids, community=community, purpose=uploads.TICKET_PHOTO,
+                                   field="photo_ids")
 
 
 def _effective_targets(category: Category) -> dict[str, dict]:
@@ -504,7 +499,7 @@ def submit(request, payload: TicketIn, idempotency_key: IdempotencyKeyHeader = N
         if reporter is None:
             errors["reporter_id"] = ["报事人不属于本小区"]
     try:
-        photos = _photos(payload.photo_ids, community_id=community.pk, user=user)
+        photos = _photos(payload.photo_ids, community=community, user=user)
     except ValidationError as exc:
         errors.update(exc.message_dict)
         photos = []
@@ -546,7 +541,7 @@ def _pending_quote(ticket: Ticket):
 
 def _run(action: str, ticket: Ticket, user, payload: ActionIn) -> None:
     def photos():
-        return _photos(payload.photo_ids, community_id=ticket.community_id, user=user)
+        return _photos(payload.photo_ids, community=ticket.community, user=user)
 
     reason = payload.reason or payload.note
     if action == "accept":

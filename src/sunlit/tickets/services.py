@@ -20,7 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sunlit.core import audit, money
+from sunlit.core import audit, money, uploads
 from sunlit.core.choices import STAFF_ROLES, DepartmentKind
 from sunlit.core.models import AuditEvent, Community, Department, Membership, Person, Upload, User
 from sunlit.core.permissions import can, require
@@ -157,22 +157,14 @@ def _actor_name(actor: User | None) -> str:
 # --- photos --------------------------------------------------------------------------------------
 
 def _photo_errors(community_id: int, actor: User, photos: Sequence[Upload]) -> list[str]:
-    """What is wrong with the photos given to one step (``core.uploads`` checked the content)."""
+    """What is wrong with the photos given to one step (``core.uploads`` checked the content
+    and holds the rule of who may attach which upload)."""
     if isinstance(photos, (str, bytes)) or not isinstance(photos, Sequence):
         return [_("照片参数无效")]
     if len(photos) > MAX_PHOTOS:
         return [_("最多上传 %(n)s 张照片") % {"n": MAX_PHOTOS}]
-    ids = [getattr(photo, "pk", None) for photo in photos]
-    if (any(not isinstance(photo, Upload) or photo.pk is None for photo in photos)
-            or len(set(ids)) != len(ids)):
-        return [_("照片参数无效")]
-    for photo in photos:
-        if (photo.community_id != community_id or photo.kind != Upload.Kind.IMAGE
-                or photo.uploaded_by_id != actor.pk):
-            return [_("只能附上本人在本小区上传的图片")]
-    if TicketPhoto.objects.filter(upload_id__in=ids).exists():
-        return [_("照片已用于其他工单")]
-    return []
+    return uploads.attach_errors(actor, photos, community=community_id,
+                                 purpose=uploads.TICKET_PHOTO)
 
 
 def _attach_photos(ticket: Ticket, photos: Sequence[Upload], event: TicketEvent | None) -> None:

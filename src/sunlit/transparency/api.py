@@ -21,7 +21,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from sunlit.core.api import ERRORS
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
-from sunlit.transparency import access, selectors, services
+from sunlit.transparency import access, selectors
 from sunlit.transparency.models import Checkpoint, Log, LogLeaf, WitnessKey, b64
 
 router = Router(tags=["transparency"])
@@ -284,20 +284,29 @@ def list_witnesses(request, community_id: int):
 
 
 @router.post("/logs/{community_id}/witnesses", response={201: WitnessOut, **ERRORS},
-             summary="登记见证人公钥（业委会）")
+             summary="登记见证人公钥（业委会；物业公司请提交管控变更申请）")
 @idempotent
 def register_witness(request, community_id: int, payload: WitnessIn,
                      idempotency_key: IdempotencyKeyHeader = None):
+    from sunlit.governance import controls
+    from sunlit.governance.control_models import ControlKind
+
     log = access.get_log_to_manage_witnesses(request.auth, community_id=community_id)
-    witness = services.register_witness_key(log.community, actor=request.auth,
-                                            vkey=payload.vkey, name=payload.name,
-                                            url=payload.url)
-    return Status(201, _witness_out(witness))
+    change = controls.request_change(log.community, ControlKind.WITNESS_ADD, {
+        "vkey": payload.vkey, "name": payload.name, "url": payload.url}, actor=request.auth,
+        propose=False)
+    return Status(201, _witness_out(change.result))
 
 
 @router.delete("/logs/{community_id}/witnesses/{witness_id}", response={204: None, **ERRORS},
-               summary="撤销见证人（其联署不再随检查点提供）")
+               summary="撤销见证人（业委会；其联署不再随检查点提供）")
 def revoke_witness(request, community_id: int, witness_id: int):
+    from sunlit.governance import controls
+    from sunlit.governance.control_models import ControlKind
+
     log = access.get_log_to_manage_witnesses(request.auth, community_id=community_id)
-    services.revoke_witness_key(access.get_witness_for(log, witness_id), actor=request.auth)
+    witness = access.get_witness_for(log, witness_id)
+    if witness.is_active:
+        controls.request_change(log.community, ControlKind.WITNESS_REVOKE,
+                                {"witness": witness.pk}, actor=request.auth, propose=False)
     return Status(204, None)

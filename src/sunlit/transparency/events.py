@@ -1,19 +1,31 @@
-"""The event-type registry: which facts may go on the log, and the shape of each.
+"""The event-type registry: which facts may go on the log, and what each public field holds.
 
 Every event type is registered once, with a Chinese label, the kind of object it is about
-(``subject``, a model label such as ``registry.unit``) and its fields::
+(``subject``, a model label such as ``finance.payment``) and its fields::
 
     register_event(
-        "finance.bill.issued", label="开具账单", subject="finance.bill",
-        public={"unit": "text", "period": "text", "amount": "money", "due": "date?"},
+        "finance.payment.received", label="收款", subject="finance.payment",
+        public={"number": "ref", "method": "enum", "amount": "amount", "entry": "ref"},
+        private={"unit": "text", "allocations": "json"},
     )
 
-Field kinds: ``text``, ``int``, ``bool``, ``decimal`` (exact, as a string), ``money``
-(``Decimal`` with at most two places, as ``"123.40"``), ``area`` (m², the same rule:
-``"89.50"``), ``date``, ``datetime`` (aware, written in Asia/Shanghai as RFC 3339 with
-``+08:00``), ``text[]`` and ``json`` (nested JSON without floats). A trailing ``?`` makes
-the field optional. ``public`` fields are written in the leaf; ``private`` fields (personal
-data) only as salted commitments.
+**Public fields** are written in the leaf, which every member of the community may read, so
+each says what it holds — a *field kind* from ``FIELD_KINDS`` (``ref``, ``amount``, ``count``,
+``enum``, ``hash``, ``masked_text``, ``staff_name`` …, optional with a trailing ``?``), or for
+nested JSON a shape made of them (``ListOf``, ``Obj``, ``MapOf``, ``Tuple``). ``record()``
+checks every value against its kind (a ``ref`` looks like ``SK-202501-0001``, a ``hash`` is 64
+hex digits …) and masks every ``masked_text`` as the board masks owners' text (ID and phone
+numbers, e-mails, plates, unit numbers and the community's own unit labels, roster names).
+A unit label may appear in clear only in a ``unit_label`` field, and only the roster's
+unit-level events (``UNIT_LEVEL_EVENTS``) have one: a household's own facts (payments,
+refunds, waivers, late fees, reminders …) carry their unit — and any reference that leads to
+it, such as the bills paid — only as commitments. ``tests/transparency/test_event_privacy.py``
+walks the registry and the events the services write; docs/security.md has the policy.
+
+**Private fields** (personal data, a household's facts) are written only as salted
+commitments; they keep the plain JSON types ``text``, ``int``, ``bool``, ``decimal``,
+``money``, ``area``, ``date``, ``datetime`` (aware, written in Asia/Shanghai as RFC 3339 with
+``+08:00``), ``text[]`` and ``json`` (nested JSON without floats).
 
 ``record()`` refuses unknown event types and events that do not match their schema. Apps
 register their own types in their ``AppConfig.ready()``; the first set, for what exists today,
@@ -24,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -47,24 +60,7 @@ def rfc3339(value: dt.datetime) -> str:
     return value.astimezone(SHANGHAI).isoformat(timespec="microseconds")
 
 
-@dataclass(frozen=True)
-class FieldSpec:
-    kind: str
-    required: bool = True
-
-    @classmethod
-    def parse(cls, spec: str | FieldSpec) -> FieldSpec:
-        if isinstance(spec, FieldSpec):
-            return spec
-        kind, required = (spec[:-1], False) if spec.endswith("?") else (spec, True)
-        if kind not in KINDS:
-            raise ImproperlyConfigured(f"unknown field kind {spec!r}; one of {sorted(KINDS)}")
-        return cls(kind, required)
-
-    def clean(self, value: Any) -> Any:
-        """The JSON value written for ``value``; raises ValueError with a Chinese message."""
-        return _CLEANERS[self.kind](value)
-
+# --- JSON types: how a value is written ---------------------------------------------------------
 
 def _text(value):
     if not isinstance(value, str):
@@ -172,6 +168,367 @@ _CLEANERS = {
 }
 
 
+# --- field kinds: what a public value is -----------------------------------------------------------
+# A masker turns free text into its public form (``transparency.privacy.LogMasker``, bound to the
+# community: its roster names and buildings); without one, ``board.masking.mask_text`` alone.
+Masker = Callable[[str], str]
+
+_DIGITS_ONLY_ID = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[0-9Xx]|\d{15})(?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _no_personal_numbers(value: str) -> str | None:
+    if _MOBILE.search(value) or _DIGITS_ONLY_ID.search(value):
+        return "不能包含手机号或身份证号"
+    return None
+
+
+def _matching(pattern: str, what: str, *, max_length: int = 64, digits_are_data: bool = False,
+              ascii_only: bool = True):
+    compiled = re.compile(pattern)
+
+    def check(value) -> str | None:
+        if (not isinstance(value, str) or len(value) > max_length
+                or (ascii_only and not value.isascii()) or not compiled.fullmatch(value)):
+            return f"应为{what}"
+        return None if digits_are_data else _no_personal_numbers(value)
+
+    return check
+
+
+def _short_line(max_length: int, *, lines: bool = False):
+    def check(value) -> str | None:
+        if not isinstance(value, str) or len(value) > max_length or (not lines and "\n" in value):
+            return f"应为不超过 {max_length} 个字的{'文字' if lines else '一行文字'}"
+        return _no_personal_numbers(value)
+
+    return check
+
+
+def _at_least(minimum: int):
+    def check(value) -> str | None:
+        return None if isinstance(value, int) and value >= minimum else f"应为不小于 {minimum} 的整数"
+
+    return check
+
+
+def _setting(value) -> str | None:
+    if value is None or isinstance(value, bool | int):
+        return None
+    return _matching(r"[A-Za-z0-9_.:+\-]{0,40}", "设置值（数字、日期或代码）")(value)
+
+
+def _label(value) -> str | None:
+    # a choice's display name (项目经理, 业委会 — or its translation): no digits, one short line
+    if not isinstance(value, str) or not 0 < len(value) <= 40 or re.search(r"\d|\n", value):
+        return "应为固定列表中的名称（不含数字）"
+    return None
+
+
+def _owner_label(value) -> str | None:
+    # "3号楼业主": a building at most, never a unit (no dash, no room number)
+    if (not isinstance(value, str) or not re.fullmatch(r"[^\s\-－]{0,30}(?:业主|住户)", value)
+            or re.search(r"\d{3,}|单元|室", value)):
+        return "应为“X号楼业主”这样的楼栋级称呼"
+    return None
+
+
+@dataclass(frozen=True)
+class FieldKind:
+    """What a public field holds: its JSON type, a check of the value and whether it is masked."""
+
+    name: str
+    json: str
+    doc: str
+    check: Callable[[Any], str | None] | None = None
+    masked: bool = False
+    unit_level: bool = False  # may name a unit: only in UNIT_LEVEL_EVENTS
+
+
+_REF = _matching(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*", "系统编号（如 SK-202501-0001）", max_length=40)
+_CODE = _matching(r"[A-Za-z0-9_.:+/<>=&| \-]*[A-Za-z0-9][A-Za-z0-9_.:+/<>=&| \-]*",
+                  "代码（字母、数字）")
+_ENUM = _matching(r"[a-z0-9_]*[a-z][a-z0-9_]*", "取值代码（小写字母、数字）", max_length=40)
+_HASH = _matching(r"[0-9a-f]{64}", "SHA-256（64 位十六进制）", digits_are_data=True)
+_VKEY = _matching(r"[^\s+]{1,100}\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*", "签名验证公钥",
+                  max_length=400, digits_are_data=True, ascii_only=False)
+
+FIELD_KINDS: dict[str, FieldKind] = {k.name: k for k in (
+    FieldKind("id", "int", "编号：公开对象（表决、公示、意见）的 id", _at_least(1)),
+    FieldKind("count", "int", "数量：户数、份数、条数", _at_least(0)),
+    FieldKind("number", "int", "其他整数：天数、分钟、楼层、评分、字节数"),
+    FieldKind("amount", "money", "金额（元，两位小数）"),
+    FieldKind("area", "area", "面积（㎡，两位小数）"),
+    FieldKind("decimal", "decimal", "精确数值：单价、费率、份额、读数"),
+    FieldKind("date", "date", "日期"),
+    FieldKind("datetime", "datetime", "时间（北京时间）"),
+    FieldKind("flag", "bool", "是/否"),
+    FieldKind("enum", "text", "代码中固定列表的取值（状态、类型、渠道）", _ENUM),
+    FieldKind("enums", "text[]", "固定列表取值的列表", _ENUM),
+    FieldKind("label", "text", "固定列表的中文名称（角色、身份）", _label),
+    FieldKind("code", "text", "配置的代码：小区代码、收费项目代码、科目、工号、月份、规则", _CODE),
+    FieldKind("ref", "text", "系统生成的单号（工单、账单、收款、凭证……）", _REF),
+    FieldKind("refs", "text[]", "系统单号的列表", _REF),
+    FieldKind("hash", "text", "SHA-256 摘要或承诺值", _HASH),
+    FieldKind("hashes", "text[]", "SHA-256 摘要的列表（文件、照片）", _HASH),
+    FieldKind("public_key", "text", "见证人的公钥（公开）", _VKEY),
+    FieldKind("masked_text", "text", "自由文字：记录前按曝光台规则遮蔽个人信息",
+              _short_line(20_000, lines=True), masked=True),
+    FieldKind("masked_texts", "text[]", "自由文字的列表，逐条遮蔽", _short_line(1000, lines=True),
+              masked=True),
+    FieldKind("staff_name", "text", "履职的物业工作人员姓名（公开责任）", _short_line(50)),
+    FieldKind("staff_names", "text[]", "履职的物业工作人员姓名列表", _short_line(50)),
+    FieldKind("owner_label", "text", "业主的楼栋级称呼（“3号楼业主”）", _owner_label),
+    FieldKind("setting", "json", "一项设置的值（数字、是否、日期或代码）", _setting),
+    FieldKind("unit_label", "text", "房屋编号：只用于房屋档案本身的事件", _short_line(60),
+              unit_level=True),
+    FieldKind("unit_fact", "json", "房屋档案字段的值：只用于房屋档案本身的事件",
+              lambda v: None if v is None or isinstance(v, str | int | bool) else "应为文字或数字",
+              unit_level=True),
+)}
+
+#: The only event types whose public fields may name a unit: the roster of units itself (what
+#: decides fees and vote weights is public by design). Never a household's money or requests.
+UNIT_LEVEL_EVENTS = frozenset({"roster.unit.registered", "roster.unit.changed",
+                               "roster.ownership.registered", "roster.ownership.changed",
+                               "roster.ownership.ended"})
+
+
+# --- shapes: what nested JSON holds -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ListOf:
+    """A list whose items are all of one kind or shape."""
+
+    item: Any
+
+
+@dataclass(frozen=True)
+class Tuple:
+    """A list of a fixed length, item by item."""
+
+    items: tuple
+
+
+@dataclass(frozen=True)
+class MapOf:
+    """An object whose keys (of a field kind) are data, every value of one kind or shape."""
+
+    key: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Obj:
+    """An object with named fields (``"name?"`` optional), each of a kind or shape."""
+
+    fields: tuple[tuple[str, Any], ...]
+
+    def __init__(self, fields: dict | None = None, **named):
+        object.__setattr__(self, "fields", tuple(sorted({**(fields or {}), **named}.items())))
+
+
+SHAPES = (ListOf, Tuple, MapOf, Obj)
+
+
+def _shape_kinds(shape) -> list[str]:
+    """Every field kind a shape uses (to check they are all known)."""
+    if isinstance(shape, str):
+        return [shape.rstrip("?")]
+    if isinstance(shape, ListOf):
+        return _shape_kinds(shape.item)
+    if isinstance(shape, Tuple):
+        return [k for item in shape.items for k in _shape_kinds(item)]
+    if isinstance(shape, MapOf):
+        return [shape.key, *_shape_kinds(shape.value)]
+    if isinstance(shape, Obj):
+        return [k for _name, item in shape.fields for k in _shape_kinds(item)]
+    raise ImproperlyConfigured(f"not a field kind or shape: {shape!r}")
+
+
+def _iso(value, parse) -> bool:
+    try:
+        parse(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _scalar_in_json(kind: FieldKind, value, where: str, mask: Masker):
+    """A kind's check on a value already written as JSON (inside a shape)."""
+    if kind.json == "text[]":
+        raise ValueError(f"{where}：{kind.name} 不能用在嵌套内容中")
+    if kind.json in ("text", "json") or kind.json == "int" or kind.json == "bool":
+        expected = {"text": str, "int": int, "bool": bool}.get(kind.json)
+        if expected is not None and (not isinstance(value, expected)
+                                     or (expected is int and isinstance(value, bool))):
+            raise ValueError(f"{where}：类型不符（{kind.doc}）")
+    elif kind.json == "date":
+        if not isinstance(value, str) or not _iso(value, dt.date.fromisoformat):
+            raise ValueError(f"{where}：应为日期")
+    elif kind.json == "datetime":
+        if not isinstance(value, str) or not _iso(value, dt.datetime.fromisoformat):
+            raise ValueError(f"{where}：应为时间")
+    else:  # money, area, decimal: exact numbers written as text
+        try:
+            ok = isinstance(value, str) and _CLEANERS[kind.json](value) == value
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"{where}：应为{kind.doc}")
+    return _checked(kind, value, where, mask)
+
+
+def _checked(kind: FieldKind, value, where: str, mask: Masker):
+    if kind.masked and isinstance(value, str):
+        value = mask(value)
+    problem = kind.check(value) if kind.check is not None else None
+    if problem:
+        raise ValueError(f"{where}：{problem}")
+    return value
+
+
+def _check_shape(shape, value, where: str, mask: Masker):
+    """``value`` (plain JSON) checked against ``shape``, with masked text masked."""
+    if isinstance(shape, str):
+        optional = shape.endswith("?")
+        if value is None:
+            if optional:
+                return None
+            raise ValueError(f"{where}：此项为必填项")
+        return _scalar_in_json(FIELD_KINDS[shape.rstrip("?")], value, where, mask)
+    if isinstance(shape, ListOf):
+        if not isinstance(value, list):
+            raise ValueError(f"{where}：应为列表")
+        return [_check_shape(shape.item, item, f"{where}[{i}]", mask) for i, item in enumerate(value)]
+    if isinstance(shape, Tuple):
+        if not isinstance(value, list) or len(value) != len(shape.items):
+            raise ValueError(f"{where}：应为 {len(shape.items)} 项的列表")
+        return [_check_shape(s, item, f"{where}[{i}]", mask)
+                for i, (s, item) in enumerate(zip(shape.items, value, strict=True))]
+    if isinstance(shape, MapOf):
+        if not isinstance(value, dict):
+            raise ValueError(f"{where}：应为对象")
+        key_kind = FIELD_KINDS[shape.key]
+        out = {}
+        for key, item in value.items():
+            problem = key_kind.check(key) if key_kind.check is not None else None
+            if problem or key_kind.masked:
+                raise ValueError(f"{where}：键 {key!r} {problem or '不能是自由文字'}")
+            out[key] = _check_shape(shape.value, item, f"{where}.{key}", mask)
+        return out
+    if isinstance(shape, Obj):
+        if not isinstance(value, dict):
+            raise ValueError(f"{where}：应为对象")
+        fields = {name.rstrip("?"): (name, item) for name, item in shape.fields}
+        unknown = sorted(set(value) - set(fields))
+        if unknown:
+            raise ValueError(f"{where}：没有字段 {unknown[0]}")
+        out = {}
+        for key, (name, item) in fields.items():
+            if key not in value:
+                if name.endswith("?"):
+                    continue
+                raise ValueError(f"{where}.{key}：此项为必填项")
+            out[key] = _check_shape(item, value[key], f"{where}.{key}", mask)
+        return out
+    raise ValueError(f"{where}：无法识别的结构")
+
+
+def _plain_mask(text: str) -> str:
+    from sunlit.board.masking import mask_text, normalize
+
+    masked = mask_text(text)
+    return text if masked == normalize(text) else masked
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of an event type: its JSON type (``kind``), whether it is required, and for a
+    public field what it holds (``what``: a field kind or a shape)."""
+
+    kind: str
+    required: bool = True
+    what: Any = None
+
+    @classmethod
+    def parse(cls, spec: str | FieldSpec) -> FieldSpec:
+        """A private field's spec: a JSON type, optional with ``?``."""
+        if isinstance(spec, FieldSpec):
+            return spec
+        kind, required = (spec[:-1], False) if spec.endswith("?") else (spec, True)
+        if kind not in KINDS:
+            raise ImproperlyConfigured(f"unknown field kind {spec!r}; one of {sorted(KINDS)}")
+        return cls(kind, required)
+
+    @classmethod
+    def parse_public(cls, spec) -> FieldSpec:
+        """A public field's spec: a field kind (``"amount"``, ``"ref?"``) or a shape
+        (``ListOf(...)``; ``opt(shape)`` when optional)."""
+        if isinstance(spec, FieldSpec):
+            return spec
+        if isinstance(spec, _Optional):
+            return cls("json", False, spec.shape)
+        if isinstance(spec, SHAPES):
+            for name in _shape_kinds(spec):
+                if name not in FIELD_KINDS:
+                    raise ImproperlyConfigured(f"unknown field kind {name!r} in {spec!r}")
+            return cls("json", True, spec)
+        if not isinstance(spec, str):
+            raise ImproperlyConfigured(f"not a field kind or shape: {spec!r}")
+        name, required = (spec[:-1], False) if spec.endswith("?") else (spec, True)
+        if name not in FIELD_KINDS:
+            raise ImproperlyConfigured(
+                f"a public field says what it holds: {spec!r} is not one of {sorted(FIELD_KINDS)}")
+        return cls(FIELD_KINDS[name].json, required, name)
+
+    def clean(self, value: Any, mask: Masker | None = None) -> Any:
+        """The JSON value written for ``value``; raises ValueError with a Chinese message."""
+        cleaned = _CLEANERS[self.kind](value)
+        if self.what is None:
+            return cleaned
+        mask = mask or _plain_mask
+        if isinstance(self.what, str):
+            kind = FIELD_KINDS[self.what]
+            if kind.json == "text[]":
+                return [_checked(kind, item, f"第 {i + 1} 项", mask) for i, item in enumerate(cleaned)]
+            if kind.json == "json":
+                return _scalar_in_json(kind, cleaned, "值", mask)
+            return _checked(kind, cleaned, "值", mask)
+        return _check_shape(self.what, cleaned, "值", mask)
+
+    def check_written(self, value: Any, mask: Masker | None = None) -> Any:
+        """``value`` as a leaf holds it (plain JSON), checked against the field's kind; returns
+        it with its free text masked again — equal to ``value`` when the leaf is as it should
+        be. Used to audit leaves already written (tests/transparency/test_event_privacy.py)."""
+        if self.what is None:
+            return value
+        mask = mask or _plain_mask
+        if isinstance(self.what, str):
+            kind = FIELD_KINDS[self.what]
+            if kind.json == "text[]":
+                if not isinstance(value, list):
+                    raise ValueError("应为列表")
+                return [_checked(kind, item, f"第 {i + 1} 项", mask) for i, item in enumerate(value)]
+            return _scalar_in_json(kind, value, "值", mask)
+        return _check_shape(self.what, value, "值", mask)
+
+    def kinds(self) -> list[str]:
+        """The field kinds this public field uses (itself, or every one in its shape)."""
+        return _shape_kinds(self.what) if self.what is not None else []
+
+
+@dataclass(frozen=True)
+class _Optional:
+    shape: Any
+
+
+def opt(shape) -> _Optional:
+    """An optional nested field (``opt(ListOf(...))``)."""
+    return _Optional(shape)
+
+
 @dataclass(frozen=True)
 class EventType:
     """One kind of material fact: its name, label, subject kind and field schema."""
@@ -182,8 +539,10 @@ class EventType:
     public: dict[str, FieldSpec] = field(default_factory=dict)
     private: dict[str, FieldSpec] = field(default_factory=dict)
 
-    def clean(self, public: dict | None, private: dict | None) -> tuple[dict, dict]:
-        """Validated (public, private) values; raises ValidationError keyed ``public.<field>``."""
+    def clean(self, public: dict | None, private: dict | None,
+              mask: Masker | None = None) -> tuple[dict, dict]:
+        """Validated (public, private) values, public free text masked with ``mask``; raises
+        ValidationError keyed ``public.<field>``."""
         errors: dict[str, list[str]] = {}
         cleaned = []
         for part, schema, given in (("public", self.public, public), ("private", self.private,
@@ -202,7 +561,7 @@ class EventType:
                         errors[f"{part}.{name}"] = ["此项为必填项"]
                     continue
                 try:
-                    out[name] = spec.clean(given[name])
+                    out[name] = spec.clean(given[name], mask)
                 except ValueError as exc:
                     errors[f"{part}.{name}"] = [str(exc)]
             cleaned.append(out)
@@ -216,19 +575,26 @@ REGISTRY: dict[str, EventType] = {}
 
 def register_event(
     name: str, *, label: str, subject: str | None = None,
-    public: dict[str, str | FieldSpec] | None = None,
+    public: dict[str, Any] | None = None,
     private: dict[str, str | FieldSpec] | None = None,
 ) -> EventType:
-    """Registers an event type (idempotent for an identical schema)."""
+    """Registers an event type (idempotent for an identical schema). Every public field says
+    what it holds (``FIELD_KINDS``); a field that may name a unit only in ``UNIT_LEVEL_EVENTS``."""
     if not NAME_RE.match(name):
         raise ImproperlyConfigured(f"event type {name!r} must be dotted lower-case words")
-    public_spec = {k: FieldSpec.parse(v) for k, v in (public or {}).items()}
+    public_spec = {k: FieldSpec.parse_public(v) for k, v in (public or {}).items()}
     private_spec = {k: FieldSpec.parse(v) for k, v in (private or {}).items()}
     for key in (*public_spec, *private_spec):
         if not FIELD_RE.match(key):
             raise ImproperlyConfigured(f"field {key!r} of {name} must be a lower-case identifier")
     if set(public_spec) & set(private_spec):
         raise ImproperlyConfigured(f"{name}: a field cannot be both public and private")
+    if name not in UNIT_LEVEL_EVENTS:
+        for key, spec in public_spec.items():
+            if any(FIELD_KINDS[k].unit_level for k in spec.kinds()):
+                raise ImproperlyConfigured(
+                    f"{name}.{key}: only the roster's unit-level events may name a unit in "
+                    "public; commit it (private) instead")
     event = EventType(name, label, subject, public_spec, private_spec)
     existing = REGISTRY.get(name)
     if existing is not None and existing != event:
@@ -248,19 +614,21 @@ def get_event_type(name: str) -> EventType:
 # Public fields are unit-level facts only: what later decides fees (area × price, delivery)
 # and votes (area, who holds the title). Who the owner is goes in only as commitments.
 
-UNIT_FACTS = {"unit": "text", "building": "text", "floor": "int", "area": "area", "usage": "text",
-              "delivery_status": "text", "delivered_on": "date?"}
+UNIT_FACTS = {"unit": "unit_label", "building": "masked_text", "floor": "number", "area": "area",
+              "usage": "enum", "delivery_status": "enum", "delivered_on": "date?"}
+#: {field: [old, new]} of what changed (as text)
+UNIT_CHANGES = MapOf("enum", ListOf("unit_fact?"))
 
 register_event(
     "community.created", label=gettext_noop("小区建档"), subject="core.community",
-    public={"name": "text", "code": "text", "organization": "text", "city": "text?",
-            "district": "text?", "address": "text?"},
+    public={"name": "masked_text", "code": "code", "organization": "masked_text",
+            "city": "masked_text?", "district": "masked_text?", "address": "masked_text?"},
 )
 # Staff serve the community in public: name, role, department, post and job number.
 register_event(
     "community.staff.appointed", label=gettext_noop("任命服务人员"), subject="core.membership",
-    public={"name": "text", "role": "text", "job_number": "text?", "department": "text?",
-            "post": "text?"},
+    public={"name": "staff_name", "role": "enum", "job_number": "code?",
+            "department": "masked_text?", "post": "masked_text?"},
 )
 register_event(
     "roster.unit.registered", label=gettext_noop("登记房屋"), subject="registry.unit", public=UNIT_FACTS,
@@ -268,93 +636,99 @@ register_event(
 register_event(
     "roster.unit.changed", label=gettext_noop("变更房屋信息"), subject="registry.unit",
     # the unit's facts after the change, and {field: [old, new]} of what changed (as text)
-    public={**UNIT_FACTS, "changes": "json"},
+    public={**UNIT_FACTS, "changes": UNIT_CHANGES},
 )
 register_event(
     "roster.ownership.registered", label=gettext_noop("登记产权"), subject="registry.ownership",
     # share with four places ("0.5000"), as stored; the owner only as commitments
-    public={"unit": "text", "share": "decimal", "start": "date"},
+    public={"unit": "unit_label", "share": "decimal", "start": "date"},
     private={"owner_name": "text", "owner_id_number": "text?"},
 )
 register_event(
     "roster.ownership.changed", label=gettext_noop("变更产权份额"), subject="registry.ownership",
-    public={"unit": "text", "share": "decimal", "changes": "json"},
+    public={"unit": "unit_label", "share": "decimal", "changes": UNIT_CHANGES},
 )
 register_event(
     "roster.ownership.ended", label=gettext_noop("产权终止"), subject="registry.ownership",
-    public={"unit": "text", "end": "date"},
+    public={"unit": "unit_label", "end": "date"},
 )
 register_event(
     "roster.import.committed", label=gettext_noop("档案导入"), subject="registry.rosterimport",
     # the uploaded file by its SHA-256 and size (not its name), its rows per sheet, and
     # {kind: {new, updated, unchanged}} of what it wrote
-    public={"sha256": "text", "size": "int", "rows": "json", "counts": "json"},
+    public={"sha256": "hash", "size": "number", "rows": MapOf("label", "count"),
+            "counts": MapOf("enum", MapOf("enum", "count"))},
 )
 register_event(
     "log.openings.erased", label=gettext_noop("删除个人信息承诺的开启值"), subject=None,
     # PIPL art. 47: the salts of a subject's commitments were deleted; the leaves stay.
-    public={"subject_type": "text", "subject_id": "text", "leaves": "int", "reason": "text"},
+    public={"subject_type": "code", "subject_id": "code", "leaves": "count",
+            "reason": "masked_text"},
 )
 register_event(
     "log.witness.registered", label=gettext_noop("登记见证人"), subject="transparency.witnesskey",
     # who may cosign the log is itself a fact on the log: the witness's name and its C2SP
     # tlog-cosignature verifier key (public by nature; no personal data)
-    public={"name": "text", "vkey": "text"},
+    public={"name": "masked_text", "vkey": "public_key"},
 )
 register_event(
     "log.witness.revoked", label=gettext_noop("撤销见证人"), subject="transparency.witnesskey",
-    public={"name": "text", "vkey": "text"},
+    public={"name": "masked_text", "vkey": "public_key"},
 )
 
 # --- tickets (报修/投诉/建议/咨询): every state change is a fact on the log -----------------------
 # Public: the ticket number, kind, category, states and promised/kept times, and the staff
 # member responsible (name and job number — public responsibility). The reporter and his unit
 # go in only as commitments; descriptions, notes and comments stay off the log, except the
-# public reason of 无法解决.
+# public reason of 无法解决 and a public area's location (both masked).
 
-TICKET_FACTS = {"number": "text", "kind": "text", "category": "text", "priority": "text",
+TICKET_FACTS = {"number": "ref", "kind": "enum", "category": "masked_text", "priority": "enum",
                 "due_accept": "datetime?", "due_arrive": "datetime?", "due_resolve": "datetime?"}
 
 register_event(
     "tickets.ticket.submitted", label=gettext_noop("提交工单"), subject="tickets.ticket",
-    public={**TICKET_FACTS, "status": "text", "channel": "text", "location": "text?",
-            "photos": "text[]?"},
+    public={**TICKET_FACTS, "status": "enum", "channel": "enum", "location": "masked_text?",
+            "photos": "hashes?"},
     private={"reporter_name": "text?", "unit": "text?"},
 )
 register_event(
     "tickets.ticket.transitioned", label=gettext_noop("工单状态变更"), subject="tickets.ticket",
-    public={**TICKET_FACTS, "action": "text", "status_from": "text", "status_to": "text",
-            "assignee": "text?", "assignee_job_number": "text?", "department": "text?",
-            "met_accept": "bool?", "met_arrive": "bool?", "met_resolve": "bool?",
-            "paused_seconds": "int", "reason": "text?", "photos": "text[]?",
-            "materials": "json?", "labor_minutes": "int?"},
+    public={**TICKET_FACTS, "action": "enum", "status_from": "enum", "status_to": "enum",
+            "assignee": "staff_name?", "assignee_job_number": "code?",
+            "department": "masked_text?", "met_accept": "flag?", "met_arrive": "flag?",
+            "met_resolve": "flag?", "paused_seconds": "number", "reason": "masked_text?",
+            "photos": "hashes?",
+            # [name, quantity, unit] of each material used
+            "materials": opt(ListOf(Tuple(("masked_text", "decimal", "masked_text")))),
+            "labor_minutes": "number?"},
 )
 register_event(
     "tickets.quote.proposed", label=gettext_noop("工单报价"), subject="tickets.ticket",
-    public={"number": "text", "category": "text", "amount": "money", "items": "json?"},
+    public={"number": "ref", "category": "masked_text", "amount": "amount",
+            "items": opt(ListOf(Obj(name="masked_text", amount="amount")))},
 )
 register_event(
     "tickets.quote.decided", label=gettext_noop("业主确认报价"), subject="tickets.ticket",
-    public={"number": "text", "amount": "money", "decision": "text"},
+    public={"number": "ref", "amount": "amount", "decision": "enum"},
 )
 register_event(
     "tickets.ticket.escalated", label=gettext_noop("工单超时升级"), subject="tickets.ticket",
-    public={"number": "text", "kind": "text", "category": "text", "step": "text",
-            "level": "text", "due": "datetime", "assignee": "text?",
-            "assignee_job_number": "text?", "department": "text?"},
+    public={"number": "ref", "kind": "enum", "category": "masked_text", "step": "enum",
+            "level": "enum", "due": "datetime", "assignee": "staff_name?",
+            "assignee_job_number": "code?", "department": "masked_text?"},
 )
 register_event(
     "tickets.ticket.rated", label=gettext_noop("工单评价"), subject="tickets.ticket",
-    public={"number": "text", "kind": "text", "category": "text", "rating": "int"},
+    public={"number": "ref", "kind": "enum", "category": "masked_text", "rating": "number"},
     private={"comment": "text?"},
 )
 # Promised times are public: a changed (or reset to default) SLA target of a category.
 register_event(
     "tickets.category.sla_set", label=gettext_noop("服务时限调整"), subject="tickets.category",
-    public={"category": "text", "kind": "text", "priority": "text", "defaults": "bool",
-            "accept_minutes": "int?", "accept_calendar": "text?",
-            "arrive_minutes": "int?", "arrive_calendar": "text?",
-            "resolve_minutes": "int?", "resolve_calendar": "text?"},
+    public={"category": "masked_text", "kind": "enum", "priority": "enum", "defaults": "flag",
+            "accept_minutes": "number?", "accept_calendar": "enum?",
+            "arrive_minutes": "number?", "arrive_calendar": "enum?",
+            "resolve_minutes": "number?", "resolve_calendar": "enum?"},
 )
 
 # --- governance (Civil Code art. 278 votes) ------------------------------------------------------
@@ -365,42 +739,116 @@ register_event(
 
 register_event(
     "governance.vote.announced", label=gettext_noop("表决公告"), subject="governance.vote",
-    public={"title": "text", "matter": "text", "scope": "text", "opens_at": "datetime",
-            "closes_at": "datetime", "notice_days": "int", "text_sha256": "text",
-            "documents": "text[]"},
+    public={"title": "masked_text", "matter": "enum", "scope": "enum", "opens_at": "datetime",
+            "closes_at": "datetime", "notice_days": "number", "text_sha256": "hash",
+            "documents": "hashes"},
 )
 register_event(
     "governance.vote.opened", label=gettext_noop("开始投票"), subject="governance.vote",
-    public={"title": "text", "electorate_sha256": "text", "units": "int", "area": "area",
-            "owners": "int"},
+    public={"title": "masked_text", "electorate_sha256": "hash", "units": "count",
+            "area": "area", "owners": "count"},
 )
 register_event(
     "governance.ballot.cast", label=gettext_noop("投票（承诺值）"), subject="governance.ballot",
-    public={"vote": "int", "ballot": "text", "channel": "text", "commitment": "text",
-            "entered_by": "text?", "confirmed_by": "text?"},
-    private={"voter_name": "text?"},
+    # entered ballots: who entered (a staff member by name, a committee member as “业委会委员”)
+    # and who confirmed (always a committee member, by role); owners' names only as commitments
+    public={"vote": "id", "ballot": "ref", "channel": "enum", "commitment": "hash",
+            "entered_by": "staff_name?", "confirmed_by": "label?", "accepted_by_owner": "flag?"},
+    private={"voter_name": "text?", "entered_by_name": "text?", "confirmer_name": "text?"},
+)
+# Entered (paper/proxy) ballots: the entry itself, with the SHA-256 of the scan and of the
+# authorisation, the time the ballot was received and who entered it; never the choice.
+register_event(
+    "governance.ballot.entered", label=gettext_noop("录入纸质/委托表决票"),
+    subject="governance.ballot",
+    public={"vote": "id", "ballot": "ref", "channel": "enum", "received_at": "datetime",
+            "scan_sha256": "hash", "authorisation_sha256": "hash?", "entered_by": "staff_name"},
+    private={"voter_name": "text?", "proxy_name": "text?", "entered_by_name": "text?"},
+)
+register_event(
+    "governance.ballot.held", label=gettext_noop("录入的表决票与业主线上投票冲突，待业主确认"),
+    subject="governance.ballot",
+    public={"vote": "id", "ballot": "ref", "channel": "enum", "online_ballot": "ref",
+            "confirmed_by": "label"},
+    private={"confirmer_name": "text?"},
+)
+register_event(
+    "governance.ballot.rejected", label=gettext_noop("录入的表决票未计入"),
+    subject="governance.ballot",
+    # by: “业委会委员” (a review that found the entry wrong) or “业主” (the owner kept his
+    # online ballot); the reason is masked like the board's texts
+    public={"vote": "id", "ballot": "ref", "channel": "enum", "by": "label",
+            "reason": "masked_text"},
+    private={"by_name": "text?"},
 )
 register_event(
     "governance.vote.closed", label=gettext_noop("投票截止"), subject="governance.vote",
-    public={"title": "text", "ballots": "int", "ballots_sha256": "text"},
+    public={"title": "masked_text", "ballots": "count", "ballots_sha256": "hash"},
 )
 register_event(
     "governance.vote.published", label=gettext_noop("公布表决结果"), subject="governance.vote",
-    public={"title": "text", "matter": "text", "rule": "text", "passed": "bool",
-            "participation_met": "bool", "approval_met": "bool",
-            "total_area": "area", "total_owners": "int",
-            "participating_area": "area", "participating_owners": "int",
-            "yes_area": "area", "yes_owners": "int", "no_area": "area", "no_owners": "int",
-            "abstain_area": "area", "abstain_owners": "int", "mixed_owners": "int",
-            "ballots": "int", "electorate_sha256": "text", "ballots_sha256": "text"},
+    public={"title": "masked_text", "matter": "enum", "rule": "code", "passed": "flag",
+            "participation_met": "flag", "approval_met": "flag",
+            "total_area": "area", "total_owners": "count",
+            "participating_area": "area", "participating_owners": "count",
+            "yes_area": "area", "yes_owners": "count", "no_area": "area", "no_owners": "count",
+            "abstain_area": "area", "abstain_owners": "count", "mixed_owners": "count",
+            "ballots": "count", "electorate_sha256": "hash", "ballots_sha256": "hash"},
 )
 register_event(
     "governance.vote.effective", label=gettext_noop("表决事项生效"), subject="governance.vote",
-    public={"title": "text"},
+    public={"title": "masked_text"},
 )
 register_event(
     "governance.vote.cancelled", label=gettext_noop("撤销表决"), subject="governance.vote",
-    public={"title": "text", "status_from": "text", "reason": "text"},
+    public={"title": "masked_text", "status_from": "enum", "reason": "masked_text"},
+)
+register_event(
+    "governance.vote.extended", label=gettext_noop("延长投票期"), subject="governance.vote",
+    public={"title": "masked_text", "closes_at_from": "datetime", "closes_at": "datetime"},
+)
+
+# --- governance: owner-side controls (governance/controls.py) -------------------------------------
+# Every change to a control that protects owners from the company: who proposed it (a side; a
+# company employee by name), who confirmed it (the committee, by role; the member's name only
+# as a commitment), what it changes (the control's own parameters) and the reason (masked).
+
+# What a change of an owners' control holds: the kind of control, a masked summary, its
+# parameters (settings, ids, a masked reason; a witness's name, key and URL are public), and who
+# acted: a company employee by name, a committee member by side only (his name committed).
+CONTROL_PARAMS = Obj({
+    "vote?": "id", "witness?": "id", "reason?": "masked_text", "closes_at?": "setting",
+    "require_cosign?": "flag", "dual_approval_above?": "setting",
+    "receipt_required_above?": "setting", "support_threshold?": "number",
+    "answer_days?": "number", "convene_days?": "number", "interim_counts_area?": "flag",
+    "name?": "masked_text", "vkey?": "public_key", "url?": "masked_text",
+})
+CONTROL_ACTOR = Obj({"side": "enum", "name?": "staff_name"})
+CONTROL_FACTS = {"change": "id", "kind": "code", "summary": "masked_text",
+                 "params": CONTROL_PARAMS, "subject": "masked_text?"}
+register_event(
+    "governance.control.proposed", label=gettext_noop("提请业委会确认管控变更"),
+    subject="governance.controlchange",
+    public={**CONTROL_FACTS, "weakens": "flag", "proposed_by": CONTROL_ACTOR,
+            "reason": "masked_text"},
+)
+register_event(
+    "governance.control.applied", label=gettext_noop("管控变更生效"),
+    subject="governance.controlchange",
+    public={**CONTROL_FACTS, "direct": "flag", "weakens": "flag", "proposed_by": CONTROL_ACTOR,
+            "confirmed_by": CONTROL_ACTOR, "reason": "masked_text?"},
+    private={"confirmer_name": "text?"},
+)
+register_event(
+    "governance.control.rejected", label=gettext_noop("业委会未同意管控变更"),
+    subject="governance.controlchange",
+    public={**CONTROL_FACTS, "by": CONTROL_ACTOR, "reason": "masked_text"},
+    private={"by_name": "text?"},
+)
+register_event(
+    "governance.control.withdrawn", label=gettext_noop("撤回管控变更"),
+    subject="governance.controlchange",
+    public={**CONTROL_FACTS, "by": CONTROL_ACTOR},
 )
 
 # --- governance: proposals (金点子) and interim owners' meeting requests -----------------------------
@@ -411,49 +859,50 @@ register_event(
 
 register_event(
     "governance.proposal.submitted", label=gettext_noop("提出金点子"), subject="governance.proposal",
-    public={"kind": "text", "title": "text", "category": "text", "author": "text",
-            "threshold": "int?", "photos": "text[]?"},
+    public={"kind": "enum", "title": "masked_text", "category": "enum", "author": "owner_label",
+            "threshold": "count?", "photos": "hashes?"},
     private={"author_name": "text?"},
 )
 register_event(
     "governance.proposal.threshold_reached", label=gettext_noop("金点子达到答复门槛"),
     subject="governance.proposal",
-    public={"title": "text", "supporters": "int", "threshold": "int", "answer_due": "datetime"},
+    public={"title": "masked_text", "supporters": "count", "threshold": "count",
+            "answer_due": "datetime"},
 )
 register_event(
     "governance.interim.reached", label=gettext_noop("临时业主大会提议达到法定人数"),
     subject="governance.proposal",
-    public={"title": "text", "signed_owners": "int", "total_owners": "int", "signed_area": "area",
-            "total_area": "area", "rule": "text", "convene_due": "datetime"},
+    public={"title": "masked_text", "signed_owners": "count", "total_owners": "count",
+            "signed_area": "area", "total_area": "area", "rule": "code", "convene_due": "datetime"},
 )
 register_event(
     "governance.proposal.overdue", label=gettext_noop("金点子逾期未答复"), subject="governance.proposal",
-    public={"kind": "text", "title": "text", "answer_due": "datetime"},
+    public={"kind": "enum", "title": "masked_text", "answer_due": "datetime"},
 )
 register_event(
     "governance.proposal.answered", label=gettext_noop("答复金点子"), subject="governance.proposal",
-    public={"kind": "text", "title": "text", "decision": "text", "answer_sha256": "text",
-            "answerer_role": "text", "late_days": "int", "meeting_on": "date?"},
+    public={"kind": "enum", "title": "masked_text", "decision": "enum", "answer_sha256": "hash",
+            "answerer_role": "label", "late_days": "number", "meeting_on": "date?"},
     private={"answerer": "text"},
 )
 register_event(
     "governance.proposal.converted", label=gettext_noop("金点子转为表决或工单"),
     subject="governance.proposal",
-    public={"title": "text", "target": "text", "vote": "int?", "ticket": "text?"},
+    public={"title": "masked_text", "target": "enum", "vote": "id?", "ticket": "ref?"},
 )
 register_event(
     "governance.proposal.withdrawn", label=gettext_noop("撤回金点子"), subject="governance.proposal",
-    public={"kind": "text", "title": "text"},
+    public={"kind": "enum", "title": "masked_text"},
 )
 register_event(
     "governance.proposal.closed", label=gettext_noop("金点子办结"), subject="governance.proposal",
-    public={"kind": "text", "title": "text", "note": "text"},
+    public={"kind": "enum", "title": "masked_text", "note": "masked_text"},
 )
 register_event(
     "governance.policy.changed", label=gettext_noop("变更议事规则设置"),
     subject="governance.governancepolicy",
-    public={"support_threshold": "int", "answer_days": "int", "convene_days": "int",
-            "interim_counts_area": "bool", "changes": "json"},
+    public={"support_threshold": "count", "answer_days": "number", "convene_days": "number",
+            "interim_counts_area": "flag", "changes": MapOf("enum", ListOf("setting?"))},
 )
 
 # --- governance: meetings (议事会) and public comment (公示/征求意见) -------------------------------
@@ -467,101 +916,121 @@ register_event(
 
 register_event(
     "governance.meeting.announced", label=gettext_noop("会议通知"), subject="governance.meeting",
-    public={"title": "text", "kind": "text", "organiser": "text", "starts_at": "datetime",
-            "place": "text", "online": "bool", "agenda": "text[]", "agenda_sha256": "text",
-            "notice_days": "int"},
+    public={"title": "masked_text", "kind": "enum", "organiser": "enum", "starts_at": "datetime",
+            "place": "masked_text", "online": "flag", "agenda": "masked_texts",
+            "agenda_sha256": "hash", "notice_days": "number"},
 )
 register_event(
     "governance.meeting.held", label=gettext_noop("会议召开"), subject="governance.meeting",
-    public={"title": "text", "held_at": "datetime", "signed_in": "int"},
+    public={"title": "masked_text", "held_at": "datetime", "signed_in": "count"},
 )
 register_event(
     "governance.meeting.minutes", label=gettext_noop("公布会议纪要"), subject="governance.meeting",
-    public={"title": "text", "minutes_sha256": "text", "document_sha256": "text?",
-            "decisions": "json", "committee_attended": "int", "staff": "text[]",
-            "owners_registered": "int", "owners_attended": "int", "attended": "int"},
+    public={"title": "masked_text", "minutes_sha256": "hash", "document_sha256": "hash?",
+            "decisions": ListOf(Obj(position="number", text="masked_text", votes=ListOf("id"),
+                                    tickets=ListOf("ref"), entries=ListOf("ref"))),
+            "committee_attended": "count", "staff": "staff_names",
+            "owners_registered": "count", "owners_attended": "count", "attended": "count"},
     private={"committee": "text"},
 )
 register_event(
     "governance.meeting.cancelled", label=gettext_noop("取消会议"), subject="governance.meeting",
-    public={"title": "text", "reason": "text"},
+    public={"title": "masked_text", "reason": "masked_text"},
 )
 register_event(
     "governance.consultation.published", label=gettext_noop("发布公示/征求意见"),
     subject="governance.consultation",
-    public={"title": "text", "kind": "text", "topic": "text", "starts_at": "datetime",
-            "ends_at": "datetime", "text_sha256": "text", "documents": "text[]"},
+    public={"title": "masked_text", "kind": "enum", "topic": "enum", "starts_at": "datetime",
+            "ends_at": "datetime", "text_sha256": "hash", "documents": "hashes"},
 )
 register_event(
     "governance.consultation.commented", label=gettext_noop("业主意见"),
     subject="governance.comment",
-    public={"consultation": "int", "comment": "int", "author": "text", "text_sha256": "text"},
+    public={"consultation": "id", "comment": "id", "author": "owner_label", "text_sha256": "hash"},
     private={"author_name": "text"},
 )
 register_event(
     "governance.consultation.answered", label=gettext_noop("答复业主意见"),
     subject="governance.answer",
-    public={"consultation": "int", "comment": "int", "answer": "text", "answerer": "text?",
-            "answerer_role": "text"},
+    public={"consultation": "id", "comment": "id", "answer": "masked_text",
+            "answerer": "staff_name?", "answerer_role": "label"},
     private={"answerer_name": "text?"},
 )
 register_event(
     "governance.consultation.closed", label=gettext_noop("公示/征求意见结束"),
     subject="governance.consultation",
-    public={"title": "text", "comments": "int", "answered": "int", "summary": "text",
-            "summary_sha256": "text", "vote": "int?"},
+    public={"title": "masked_text", "comments": "count", "answered": "count",
+            "summary": "masked_text", "summary_sha256": "hash", "vote": "id?"},
 )
 
 # --- finance (收费与账务): the books, tariffs, billing runs, payments ---------------------------------
-# Amounts, accounts and unit-level references are public; no personal data. A billing run is
-# one event with the Merkle root over its bills (see finance/billing.py), not one per bill.
+# Amounts, accounts and community-level references are public. A household's money — its bills
+# charged one by one, payments, refunds, late fees, waivers, reminders — is public as amounts,
+# counts and record numbers; its unit and the bills it concerns (a bill number leads to its unit:
+# bills are numbered in unit order) only as commitments. A journal entry shows the lines of
+# households summed per account (with how many households), never one line per household. A
+# billing run is one event with the Merkle root over its bills (see finance/billing.py), not one
+# per bill.
 
 register_event(
     "finance.books.opened", label=gettext_noop("开设账簿"), subject="core.community",
-    public={"accounts": "json"},
+    public={"accounts": ListOf(Obj(code="code", name="masked_text", kind="enum"))},
 )
 register_event(
     "finance.entry.posted", label=gettext_noop("记账凭证"), subject="finance.journalentry",
-    public={"number": "text", "date": "date", "source": "text", "memo": "text", "total": "money",
-            "lines": "json", "reverses": "text?"},
+    public={"number": "ref", "date": "date", "source": "enum", "memo": "masked_text",
+            "total": "amount",
+            "lines": ListOf(Obj({"account": "code", "name": "masked_text", "debit": "amount",
+                                 "credit": "amount", "households?": "count"})),
+            "reverses": "ref?"},
 )
 register_event(
     "finance.fee_item.created", label=gettext_noop("新增收费项目"), subject="finance.feeitem",
-    public={"code": "text", "name": "text", "kind": "text", "cycle": "text", "applies_to": "text[]",
-            "account": "text"},
+    public={"code": "code", "name": "masked_text", "kind": "enum", "cycle": "enum",
+            "applies_to": "enums", "account": "code"},
 )
 register_event(
     "finance.tariff.set", label=gettext_noop("设定收费标准"), subject="finance.tariff",
-    public={"fee_item": "text", "name": "text", "price": "decimal", "effective_from": "date",
-            "effective_to": "date?", "notice_published_on": "date?", "notice_ref": "text?",
-            "tiers": "json?", "replaces": "json?"},
+    public={"fee_item": "code", "name": "masked_text", "price": "decimal",
+            "effective_from": "date", "effective_to": "date?", "notice_published_on": "date?",
+            "notice_ref": "masked_text?",
+            "tiers": opt(ListOf(Obj(upto="decimal?", price="decimal"))),
+            "replaces": opt(Obj({"price": "decimal", "from": "date"}))},
 )
 register_event(
     "finance.policy.changed", label=gettext_noop("变更收费约定"), subject="finance.financepolicy",
-    public={"terms": "json", "changes": "json"},
+    public={"terms": MapOf("enum", "setting?"), "changes": MapOf("enum", ListOf("setting?"))},
 )
 register_event(
     "finance.run.committed", label=gettext_noop("批量计费"), subject="finance.billingrun",
-    public={"period_start": "date", "period_end": "date", "bills": "int", "lines": "int",
-            "total": "money", "by_fee_item": "json", "bills_root": "text", "entry": "text?",
-            "offsets": "json"},
+    public={"period_start": "date", "period_end": "date", "bills": "count", "lines": "count",
+            "total": "amount",
+            "by_fee_item": MapOf("code", Obj(name="masked_text", account="code?", lines="count",
+                                             total="amount")),
+            "bills_root": "hash", "entry": "ref?",
+            # prepaid balances offset against the new bills: households and total only
+            "offsets": Obj({"units": "count", "total": "amount", "entry?": "ref"})},
 )
 register_event(
     "finance.bill.issued", label=gettext_noop("开具账单"), subject="finance.bill",
-    public={"number": "text", "unit": "text", "amount": "money", "fee_item": "text",
-            "digest": "text", "entry": "text"},
+    # a bill charged to one unit (deposit, one-time fee): the unit and the bill's digest (which
+    # could be recomputed for every unit to find the one) only as commitments
+    public={"number": "ref", "amount": "amount", "fee_item": "code", "entry": "ref"},
+    private={"unit": "text", "digest": "text"},
 )
 register_event(
     "finance.payment.received", label=gettext_noop("收款"), subject="finance.payment",
-    public={"number": "text", "unit": "text", "method": "text", "amount": "money",
-            "allocations": "json", "to_prepaid": "money", "entry": "text",
+    public={"number": "ref", "method": "enum", "amount": "amount", "bills": "count",
+            "to_prepaid": "amount", "entry": "ref",
             # online payments (finance.online): the provider, its transaction id, our order number
-            "provider": "text?", "transaction_id": "text?", "order": "text?"},
+            "provider": "enum?", "transaction_id": "code?", "order": "code?"},
+    private={"unit": "text", "allocations": "json"},
 )
 register_event(
     "finance.payment.refunded", label=gettext_noop("退款"), subject="finance.refund",
-    public={"number": "text", "payment": "text", "unit": "text", "amount": "money",
-            "reason": "text", "reopened": "json", "entry": "text"},
+    public={"number": "ref", "payment": "ref", "amount": "amount", "reason": "masked_text",
+            "reopened": "count", "entry": "ref"},
+    private={"unit": "text", "reopened_bills": "json"},
 )
 
 # --- finance, online payments (finance.online) -------------------------------------------------------
@@ -572,8 +1041,8 @@ register_event(
 
 register_event(
     "finance.callback.refused", label=gettext_noop("拒收支付回调"), subject="finance.callbackrefusal",
-    public={"provider": "text", "reason": "text", "order": "text?", "amount_seen": "money?",
-            "body_sha256": "text"},
+    public={"provider": "enum", "reason": "enum", "order": "code?", "amount_seen": "amount?",
+            "body_sha256": "hash"},
 )
 
 # --- public money (task `fund`): public income, expenses, the maintenance fund --------------------
@@ -582,40 +1051,45 @@ register_event(
 # receipts and documents by the SHA-256 of the stored file. A fund movement is one event with
 # the Merkle root over its per-unit split (finance/fund.py), not one event per household.
 
+APPROVER = Obj({"role": "label", "side": "enum", "at": "datetime", "name?": "staff_name"})
+
 register_event(
     "finance.public_income.recorded", label=gettext_noop("公共收益入账"),
     subject="finance.publicincome",
-    public={"number": "text", "category": "text", "payer": "text", "amount": "money",
-            "received_on": "date", "receipts": "text[]", "entry": "text"},
+    public={"number": "ref", "category": "enum", "payer": "masked_text", "amount": "amount",
+            "received_on": "date", "receipts": "hashes", "entry": "ref"},
 )
 register_event(
     "finance.expense.approved", label=gettext_noop("支出审批通过"), subject="finance.expense",
-    public={"number": "text", "category": "text", "account": "text", "payee": "text",
-            "amount": "money", "approvers": "json", "receipts": "text[]"},
+    public={"number": "ref", "category": "label", "account": "code", "payee": "masked_text",
+            "amount": "amount", "approvers": ListOf(APPROVER), "receipts": "hashes"},
     private={"committee_approver": "text?"},
 )
 register_event(
     "finance.expense.rejected", label=gettext_noop("支出被驳回"), subject="finance.expense",
-    public={"number": "text", "payee": "text", "amount": "money", "by": "json", "reason": "text"},
+    public={"number": "ref", "payee": "masked_text", "amount": "amount", "by": APPROVER,
+            "reason": "masked_text"},
     private={"committee_member": "text?"},
 )
 register_event(
     "finance.expense.posted", label=gettext_noop("支出支付入账"), subject="finance.expense",
-    public={"number": "text", "category": "text", "account": "text", "payee": "text",
-            "amount": "money", "approvers": "json", "receipts": "text[]", "entry": "text"},
+    public={"number": "ref", "category": "label", "account": "code", "payee": "masked_text",
+            "amount": "amount", "approvers": ListOf(APPROVER), "receipts": "hashes",
+            "entry": "ref"},
     private={"committee_approver": "text?"},
 )
 register_event(
     "finance.fund.deposited", label=gettext_noop("维修资金归集"), subject="finance.funddeposit",
-    public={"number": "text", "kind": "text", "date": "date", "rate": "decimal?", "units": "int",
-            "total": "money", "split_root": "text", "entries": "text[]"},
+    public={"number": "ref", "kind": "enum", "date": "date", "rate": "decimal?", "units": "count",
+            "total": "amount", "split_root": "hash", "entries": "refs"},
 )
 register_event(
     "finance.fund.used", label=gettext_noop("维修资金使用"), subject="finance.funduse",
-    public={"number": "text", "title": "text", "contractor": "text", "basis": "text",
-            "vote": "int?", "vote_title": "text?", "emergency_reason": "text?",
-            "approvers": "json?", "documents": "text[]", "total": "money", "beneficiaries": "int",
-            "area_total": "area", "split_root": "text", "entries": "text[]"},
+    public={"number": "ref", "title": "masked_text", "contractor": "masked_text", "basis": "enum",
+            "vote": "id?", "vote_title": "masked_text?", "emergency_reason": "masked_text?",
+            "approvers": opt(ListOf(APPROVER)), "documents": "hashes", "total": "amount",
+            "beneficiaries": "count", "area_total": "area", "split_root": "hash",
+            "entries": "refs"},
     private={"committee_approver": "text?"},
 )
 
@@ -625,96 +1099,107 @@ register_event(
 
 register_event(
     "finance.report.published", label=gettext_noop("发布阳光账本月报"), subject="finance.monthlyreport",
-    public={"month": "text", "income": "money", "costs": "money", "public_income": "money",
-            "fund_closing": "money", "content_sha256": "text", "note": "text?"},
+    public={"month": "code", "income": "amount", "costs": "amount", "public_income": "amount",
+            "fund_closing": "amount", "content_sha256": "hash", "note": "masked_text?"},
 )
 register_event(
     "finance.entry.queried", label=gettext_noop("业主质询账目"), subject="finance.entryquery",
-    public={"entry": "text", "entry_date": "date", "ticket": "text"},
+    public={"entry": "ref", "entry_date": "date", "ticket": "ref"},
 )
 
 # --- finance charges: late fees collected, waivers (减免), meter-reading imports ----------------------
-# Late fees: per payment, each bill's fee with the terms it was computed from. Waivers: the bill,
-# amount, reason category and the approver's name and role (public responsibility); the free-text
-# reason only as a commitment (it may describe a household's circumstances); no owner data.
+# Late fees: per payment, the total with the terms it was computed from and how many bills; each
+# bill's fee only as a commitment. Waivers: amount, reason category and the approver's name and
+# role (public responsibility); the unit, the bill and the free-text reason only as commitments
+# (it may describe a household's circumstances).
 
 register_event(
     "finance.late_fee.collected", label=gettext_noop("收取滞纳金"), subject="finance.payment",
-    public={"payment": "text", "unit": "text", "as_of": "date", "total": "money", "rate": "decimal",
-            "grace_days": "int", "cap_percent": "decimal", "bills": "json", "entry": "text"},
+    public={"payment": "ref", "as_of": "date", "total": "amount", "rate": "decimal",
+            "grace_days": "number", "cap_percent": "decimal", "bill_count": "count",
+            "entry": "ref"},
+    private={"unit": "text", "bills": "json"},
 )
 register_event(
     "finance.waiver.approved", label=gettext_noop("批准减免"), subject="finance.waiver",
-    public={"number": "text", "bill": "text", "unit": "text", "target": "text", "amount": "money",
-            "reason_category": "text", "requested_by": "text", "approver": "text",
-            "approver_role": "text", "effective_on": "date", "entry": "text?"},
-    private={"reason": "text"},
+    public={"number": "ref", "target": "enum", "amount": "amount", "reason_category": "enum",
+            "requested_by": "staff_name", "approver": "staff_name", "approver_role": "label",
+            "effective_on": "date", "entry": "ref?"},
+    private={"reason": "text", "unit": "text", "bill": "text"},
 )
 register_event(
     "finance.waiver.rejected", label=gettext_noop("驳回减免"), subject="finance.waiver",
-    public={"number": "text", "bill": "text", "unit": "text", "target": "text",
-            "requested_amount": "money?", "whole": "bool", "reason_category": "text",
-            "requested_by": "text", "approver": "text", "approver_role": "text"},
-    private={"reason": "text", "note": "text?"},
+    public={"number": "ref", "target": "enum", "requested_amount": "amount?", "whole": "flag",
+            "reason_category": "enum", "requested_by": "staff_name", "approver": "staff_name",
+            "approver_role": "label"},
+    private={"reason": "text", "note": "text?", "unit": "text", "bill": "text"},
 )
 register_event(
     "finance.readings.imported", label=gettext_noop("导入抄表读数"), subject="finance.meterimport",
     # the file by its SHA-256 and size, the month and meter kind, how many readings and new meters
-    public={"period_start": "date", "kind": "text", "sha256": "text", "size": "int",
-            "readings": "int", "meters_created": "int", "usage_total": "decimal"},
+    public={"period_start": "date", "kind": "enum", "sha256": "hash", "size": "number",
+            "readings": "count", "meters_created": "count", "usage_total": "decimal"},
 )
 
 # --- finance: arrears reminders (催缴) ------------------------------------------------------------
-# Templates and rules are public configuration; a scheduled batch is one event listing the units
-# (unit-level references only) and amounts; a manual reminder is one event. No names, no phones.
+# Templates and rules are public configuration; a scheduled batch is one event with how many
+# units were reminded and the total (the list of units and amounts only as a commitment); a
+# manual reminder is one event with its unit only as a commitment. No names, no phones.
 
 register_event(
     "finance.reminder_template.saved", label=gettext_noop("保存催缴模板"), subject="finance.remindertemplate",
-    public={"name": "text", "body": "text", "body_sha256": "text"},
+    public={"name": "masked_text", "body": "masked_text", "body_sha256": "hash"},
 )
 register_event(
     "finance.reminder_rule.saved", label=gettext_noop("保存催缴规则"), subject="finance.reminderrule",
-    public={"name": "text", "days_after_due": "int", "channel": "text", "template": "text",
-            "min_amount": "money", "quiet_from": "text", "quiet_to": "text", "active": "bool"},
+    public={"name": "masked_text", "days_after_due": "number", "channel": "enum",
+            "template": "masked_text", "min_amount": "amount", "quiet_from": "code",
+            "quiet_to": "code", "active": "flag"},
 )
 register_event(
     "finance.reminders.sent", label=gettext_noop("按规则催缴"), subject="finance.reminderrule",
-    public={"rule": "text", "days_after_due": "int", "channel": "text", "units": "int", "total": "money",
-            "reminded": "json"},
+    public={"rule": "masked_text", "days_after_due": "number", "channel": "enum",
+            "units": "count", "total": "amount"},
+    private={"reminded": "json"},
 )
 register_event(
     "finance.reminder.sent", label=gettext_noop("人工催缴"), subject="finance.reminder",
-    public={"unit": "text", "amount": "money", "bills": "int", "period": "date", "channel": "text"},
+    public={"amount": "amount", "bills": "count", "period": "date", "channel": "enum"},
+    private={"unit": "text"},
 )
 
 # --- board (每周曝光台): publications, co-signatures, contests and answers ---------------------------
 # The published board itself is off the log; its RFC 8785 canonical content is hashed
 # (content_sha256) so anyone can check the board they see against this leaf. Texts are masked.
+# The committee member who co-signs or contests is an owner: his role in public, his name only
+# as a commitment.
 
 register_event(
     "board.weekly.published", label=gettext_noop("发布每周曝光台"), subject="board.weeklyboard",
-    public={"week": "date", "items": "int", "new": "int", "carried": "int", "by_status": "json",
-            "untrue": "int", "content_sha256": "text"},
+    public={"week": "date", "items": "count", "new": "count", "carried": "count",
+            "by_status": MapOf("enum", "count"), "untrue": "count", "content_sha256": "hash"},
 )
 register_event(
     "board.weekly.cosigned", label=gettext_noop("业委会会签曝光台"), subject="board.weeklyboard",
-    public={"week": "date", "cosigner": "text"},
+    public={"week": "date", "cosigner_role": "enum"},
+    private={"cosigner": "text"},
 )
 register_event(
     "board.item.contested", label=gettext_noop("业委会质疑曝光条目"), subject="board.boardcontest",
-    public={"week": "date", "number": "text", "text": "text", "by": "text"},
+    public={"week": "date", "number": "ref?", "text": "masked_text", "by_role": "enum"},
+    private={"by": "text"},
 )
 register_event(
     "board.contest.answered", label=gettext_noop("答复曝光条目质疑"), subject="board.boardcontest",
-    public={"week": "date", "number": "text", "answer": "text", "by": "text"},
+    public={"week": "date", "number": "ref?", "answer": "masked_text", "by": "staff_name"},
 )
 register_event(
     "board.settings.changed", label=gettext_noop("曝光台会签设置"), subject="board.boardsettings",
-    public={"require_cosign": "bool"},
+    public={"require_cosign": "flag"},
 )
 
 # --- notices: announcements to the whole community -------------------------------------------------
 register_event(
     "notices.announcement.published", label=gettext_noop("发布公告"), subject="notices.announcement",
-    public={"title": "text", "kind": "text", "body_sha256": "text", "corrects": "int?"},
+    public={"title": "masked_text", "kind": "enum", "body_sha256": "hash", "corrects": "id?"},
 )

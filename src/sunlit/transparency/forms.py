@@ -17,6 +17,9 @@ class WitnessKeyForm(forms.Form):
                           widget=forms.TextInput(attrs=INPUT | {"inputmode": "url"}),
                           help_text=_("运行 sunlit witness serve 时填写，日志签发后会主动请求联署"))
 
+    reason = forms.CharField(label=_("理由（物业公司提请业委会确认时必填）"), max_length=200,
+                             required=False, widget=forms.TextInput(attrs=INPUT))
+
     def apply_errors(self, exc) -> None:
         """Puts a service's ValidationError messages beside the matching fields."""
         for field, messages in exc.message_dict.items():

@@ -245,3 +245,21 @@ def proof_statuses(objects: Iterable[models.Model]) -> dict[tuple[str, str], Pro
             verifier_key=vkeys[log.pk], log_path=log.path,
         )
     return statuses
+
+
+def openings(leaf: LogLeaf) -> dict[str, dict]:
+    """The openings of ``leaf``'s commitments — {field: {"value", "salt" (hex)}} — each checked
+    against the commitment in the leaf. Personal data: the caller decides who may see them (the
+    household its own, ``person.reveal`` …); erased openings are simply absent."""
+    import json
+
+    from sunlit.transparency import entry
+    from sunlit.transparency.models import LeafSalt
+
+    commitments = json.loads(leaf.data).get("commitments", {})
+    out = {}
+    for row in LeafSalt.objects.filter(leaf=leaf).order_by("field"):
+        canonical = row.value.encode("utf-8")
+        if entry.commitment_of(bytes(row.salt), canonical) == commitments.get(row.field):
+            out[row.field] = {"value": json.loads(canonical), "salt": bytes(row.salt).hex()}
+    return out

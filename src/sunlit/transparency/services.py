@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sunlit.core import audit
+from sunlit.core import audit, outbound, sides
 from sunlit.core.bulk import bulk_insert
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
@@ -41,6 +41,7 @@ from sunlit.transparency.models import (
     TreeNode,
     WitnessKey,
 )
+from sunlit.transparency.privacy import LogMasker
 
 logger = logging.getLogger(__name__)
 BATCH = 1000
@@ -116,7 +117,7 @@ def _subject_ref(subject: Any) -> tuple[str, str]:
     raise ValidationError({"subject": [_("记录对象应为模型实例或（类型, 编号）")]})
 
 
-def _prepare(community: Community, event: Event) -> _Prepared:
+def _prepare(community: Community, event: Event, masker: LogMasker) -> _Prepared:
     kind = get_event_type(event.event_type)
     subject_type, subject_id = _subject_ref(event.subject)
     if kind.subject and subject_type != kind.subject:
@@ -130,7 +131,7 @@ def _prepare(community: Community, event: Event) -> _Prepared:
             raise ValidationError({"subject": [_("记录对象不属于该小区")]})
     if len(subject_type) > 60 or len(subject_id) > 40:
         raise ValidationError({"subject": [_("对象类型或编号过长")]})
-    public, private = kind.clean(event.public, event.private)
+    public, private = kind.clean(event.public, event.private, mask=masker)
     when = event.time or timezone.now()
     if timezone.is_naive(when):
         raise ValidationError({"time": [_("时间必须带时区")]})
@@ -172,7 +173,8 @@ def record_many(community: Community, events: Iterable[Event]) -> list[LogLeaf]:
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError(
             "record() must run inside the caller's transaction.atomic() block")
-    prepared = [_prepare(community, e) for e in events]
+    masker = LogMasker(community)  # free text of public fields, masked (privacy.py)
+    prepared = [_prepare(community, e, masker) for e in events]
     if not prepared:
         return []
     log = _locked_log(community)
@@ -318,38 +320,33 @@ class CosignatureRejected(Exception):
         self.status = status
 
 
-@transaction.atomic
-def register_witness_key(community: Community, *, actor: User, vkey: str, name: str,
-                         url: str = "") -> WitnessKey:
-    """WitnessKey — 见证人公钥: the committee registers a witness whose cosignatures count.
-
-    The registration is recorded on the log (``log.witness.registered``: name and key) in the
-    same transaction, and audited.
-
-    ``vkey`` is the witness's C2SP tlog-cosignature verifier key (``sunlit witness init``
-    prints it); ``url``, optional, is its tlog-witness submission prefix for push mode.
-    """
-    require(actor, "log.manage_witnesses", community=community)
+def clean_witness(community: Community, *, vkey: str, name: str,
+                  url: str = "") -> tuple[cosignature.CosignatureVerifier, str, str]:
+    """The witness's verifier, name and URL, or a ValidationError per field."""
     errors: dict[str, list[str]] = {}
-    name = (name or "").strip()
+    name = (name or "").strip() if isinstance(name, str) else ""
     if not name:
         errors["name"] = [_("请填写见证人名称")]
     elif len(name) > 60:
         errors["name"] = [_("名称最多 60 个字符")]
     try:
-        verifier = cosignature.CosignatureVerifier.parse(vkey or "")
+        verifier = cosignature.CosignatureVerifier.parse(vkey if isinstance(vkey, str) else "")
     except note.NoteError as exc:
         errors["vkey"] = [_("见证人公钥无效：%(error)s") % {"error": exc}]
         verifier = None
-    url = (url or "").strip()
+    url = (url or "").strip() if isinstance(url, str) else ""
     if url:
         try:
+            # the server will call it: never an address inside the operator's network
+            outbound.check_url(url, resolve=False)
             URLValidator(schemes=["http", "https"])(url)
         except ValidationError:
             errors["url"] = [_("请填写以 http:// 或 https:// 开头的地址")]
+        except outbound.OutboundRefused as exc:
+            errors["url"] = [str(exc)]
     if errors:
         raise ValidationError(errors)
-    log = _locked_log(community)
+    log = get_or_create_log(community)
     if verifier.public_key == keys.log_verifier(log.origin).public_key:
         raise ValidationError({"vkey": [_("这是日志自己的签名公钥，不能作为见证人")]})
     active = WitnessKey.objects.active().filter(log=log)
@@ -359,6 +356,29 @@ def register_witness_key(community: Community, *, actor: User, vkey: str, name: 
         raise ValidationError({"vkey": [_("该密钥名与密钥 ID 已登记")]})
     if active.count() >= MAX_WITNESSES:
         raise ValidationError({"vkey": [_("每个日志最多登记 %(n)d 个见证人") % {"n": MAX_WITNESSES}]})
+    return verifier, name, url
+
+
+@transaction.atomic
+def register_witness_key(community: Community, *, actor: User, vkey: str, name: str,
+                         url: str = "") -> WitnessKey:
+    """WitnessKey — 见证人公钥: the committee registers a witness whose cosignatures count.
+
+    The witnesses are the owners' check on the log, so the list is an owner-side control: only
+    a committee member who holds no company role registers (or revokes) one; the manager or the
+    company proposes it through ``governance.controls`` and it takes effect when the committee
+    confirms (a witness the company chose could vouch for a log the company rewrote).
+
+    The registration is recorded on the log (``log.witness.registered``: name and key) in the
+    same transaction, and audited.
+
+    ``vkey`` is the witness's C2SP tlog-cosignature verifier key (``sunlit witness init``
+    prints it); ``url``, optional, is its tlog-witness submission prefix for push mode.
+    """
+    require(actor, "log.manage_witnesses", community=community)
+    sides.require_committee(actor, community, _("登记见证人"))
+    log = _locked_log(community)  # one registration at a time: the checks below hold
+    verifier, name, url = clean_witness(community, vkey=vkey, name=name, url=url)
     witness = WitnessKey.objects.create(
         community=community, log=log, name=name, key_name=verifier.name, key_id=verifier.key_id,
         public_key=verifier.public_key, vkey=verifier.vkey, url=url, registered_by=actor,
@@ -374,9 +394,12 @@ def register_witness_key(community: Community, *, actor: User, vkey: str, name: 
 def revoke_witness_key(witness: WitnessKey, *, actor: User) -> WitnessKey:
     """Stops counting a witness: its cosignatures are no longer served. The row stays.
 
-    Recorded on the log (``log.witness.revoked``) in the same transaction, and audited.
+    Only a committee member who holds no company role (a company proposal takes effect when the
+    committee confirms it). Recorded on the log (``log.witness.revoked``) in the same
+    transaction, and audited.
     """
     require(actor, "log.manage_witnesses", community=witness.community_id)
+    sides.require_committee(actor, witness.community_id, _("撤销见证人"))
     witness = WitnessKey.objects.select_for_update().get(pk=witness.pk)
     if not witness.is_active:
         return witness
@@ -387,6 +410,52 @@ def revoke_witness_key(witness: WitnessKey, *, actor: User) -> WitnessKey:
     audit.record(AuditEvent.Action.DELETE, witness, actor=actor,
                  summary=f"撤销见证人 {witness.name}（{witness.key_name}）")
     return witness
+
+
+def plan_witness_add(community: Community, params: dict, *, now=None):
+    """``governance.controls``: registering a witness (always the owner side's)."""
+    from sunlit.governance.controls import Plan
+
+    unknown = set(params) - {"name", "vkey", "url"}
+    if unknown:
+        raise ValidationError({key: [_("不支持此项")] for key in sorted(unknown)})
+    verifier, name, url = clean_witness(community, vkey=params.get("vkey", ""),
+                                        name=params.get("name", ""), url=params.get("url", ""))
+    return Plan(params={"name": name, "vkey": verifier.vkey, "url": url}, weakens=True,
+                subject_label=name[:120],
+                summary=_("登记见证人 %(name)s（%(key)s）") % {"name": name, "key": verifier.name})
+
+
+def apply_witness_add(community: Community, params: dict, *, actor: User, now=None):
+    return register_witness_key(community, actor=actor, vkey=params["vkey"],
+                                name=params["name"], url=params.get("url", ""))
+
+
+def _witness_param(community: Community, params: dict) -> WitnessKey:
+    witness_id = params.get("witness")
+    found = None
+    if isinstance(witness_id, int) and not isinstance(witness_id, bool):
+        found = WitnessKey.objects.in_community(community).active().filter(pk=witness_id).first()
+    if found is None:
+        raise ValidationError({"witness": [_("请选择本小区日志的一个有效见证人")]})
+    return found
+
+
+def plan_witness_revoke(community: Community, params: dict, *, now=None):
+    """``governance.controls``: revoking a witness (always the owner side's)."""
+    from sunlit.governance.controls import Plan
+
+    if set(params) != {"witness"}:
+        raise ValidationError({"witness": [_("请选择本小区日志的一个有效见证人")]})
+    witness = _witness_param(community, params)
+    return Plan(params={"witness": witness.pk}, weakens=True, subject=witness,
+                subject_label=witness.name[:120],
+                summary=_("撤销见证人 %(name)s（%(key)s）") % {"name": witness.name,
+                                                          "key": witness.key_name})
+
+
+def apply_witness_revoke(community: Community, params: dict, *, actor: User, now=None):
+    return revoke_witness_key(_witness_param(community, params), actor=actor)
 
 
 def accept_cosignatures(log: Log, message: str | bytes, *,
@@ -451,7 +520,9 @@ def request_cosignatures(checkpoint: Checkpoint) -> list[Cosignature]:
         try:
             lines = _ask_witness(witness, checkpoint)
             stored += accept_cosignatures(checkpoint.log, checkpoint.note + lines)
-        except (witness_client.WitnessFailure, CosignatureRejected) as exc:
+        except (witness_client.WitnessFailure, CosignatureRejected, outbound.OutboundRefused,
+                outbound.OutboundFailure) as exc:
+            # the reason only (status, refusal, time-out): never what the witness answered
             logger.warning("witness %s did not cosign %s@%d: %s", witness.key_name,
                            checkpoint.log.origin, checkpoint.size, exc)
     return stored
@@ -465,8 +536,10 @@ def _ask_witness(witness: WitnessKey, checkpoint: Checkpoint) -> str:
     url = witness.url.rstrip("/") + "/add-checkpoint"
     for _attempt in range(2):
         proof = selectors.consistency_proof(log, old, checkpoint.size) if old else []
-        got = witness_client.http(url, timeout=PUSH_TIMEOUT, data=witness_client.add_checkpoint_body(
-            old, proof, checkpoint.note))
+        # core.outbound: no loopback/private targets (unless allowed by name), bounded times
+        got = outbound.request(url, method="POST", data=witness_client.add_checkpoint_body(
+            old, proof, checkpoint.note), content_type="text/plain; charset=utf-8",
+            read_timeout=PUSH_TIMEOUT, total_timeout=PUSH_TIMEOUT, max_body=witness_client.MAX_BODY)
         text = got.body.decode("utf-8", "replace")
         if got.status == 200:
             return text
@@ -476,5 +549,5 @@ def _ask_witness(witness: WitnessKey, checkpoint: Checkpoint) -> str:
                 break
             old = int(known)
             continue
-        raise witness_client.WitnessFailure(f"HTTP {got.status}: {text.strip()[:200]}")
-    raise witness_client.WitnessFailure(f"the witness answered 409 ({text.strip()[:40]})")
+        raise witness_client.WitnessFailure(f"HTTP {got.status}")
+    raise witness_client.WitnessFailure("the witness answered 409 with a size it cannot be proved from")

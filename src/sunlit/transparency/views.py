@@ -84,7 +84,23 @@ def _render_log_page(request, log: Log, form: WitnessKeyForm | None = None):
         "witnesses": selectors.witness_overview(log, latest),
         "can_manage_witnesses": can_manage,
         "witness_form": (form or WitnessKeyForm()) if can_manage else None,
+        **_witness_controls(request, log),
     })
+
+
+def _witness_controls(request, log: Log) -> dict:
+    """Who may change the witness list at once (the committee), and its recent changes."""
+    from sunlit.core import sides
+    from sunlit.governance import controls
+    from sunlit.governance.control_models import ControlKind
+
+    if not request.user.is_authenticated or not can(request.user, "governance.controls.view",
+                                                     community=log.community_id):
+        return {}
+    changes = [c for c in controls.history(log.community, limit=10)
+               if c.kind in (ControlKind.WITNESS_ADD, ControlKind.WITNESS_REVOKE)][:5]
+    return {"witness_is_committee": sides.is_committee_member(request.user, log.community_id),
+            "control_changes": changes}
 
 
 @require_safe
@@ -120,16 +136,22 @@ def cosign(request, log_path: str):
 @login_required
 @require_POST
 def witness_register(request, log_path: str):
+    """The witness list is the owners' check on the log: a committee member registers at once;
+    the manager or the company proposes, and it takes effect when the committee confirms."""
+    from sunlit.governance.control_models import ControlKind
+    from sunlit.governance.control_views import request_from_page
+
     log = access.get_log_to_manage_witnesses(request.user, path=log_path)
     form = WitnessKeyForm(request.POST)
     if form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("reason", "")
         try:
-            witness = services.register_witness_key(log.community, actor=request.user,
-                                                    **form.cleaned_data)
+            request_from_page(request, log.community, ControlKind.WITNESS_ADD, data,
+                              reason=reason, done=_("已登记见证人 %(name)s") % {"name": data["name"]})
         except ValidationError as exc:
             form.apply_errors(exc)
         else:
-            messages.success(request, _("已登记见证人 %(name)s") % {"name": witness.name})
             return redirect("transparency:log", log_path=log.path)
     return _render_log_page(request, log, form)
 
@@ -137,10 +159,18 @@ def witness_register(request, log_path: str):
 @login_required
 @require_POST
 def witness_revoke(request, log_path: str, witness_id: int):
+    from sunlit.governance.control_models import ControlKind
+    from sunlit.governance.control_views import request_from_page
+
     log = access.get_log_to_manage_witnesses(request.user, path=log_path)
-    witness = services.revoke_witness_key(access.get_witness_for(log, witness_id),
-                                          actor=request.user)
-    messages.success(request, _("已撤销见证人 %(name)s") % {"name": witness.name})
+    witness = access.get_witness_for(log, witness_id)
+    try:
+        request_from_page(request, log.community, ControlKind.WITNESS_REVOKE,
+                          {"witness": witness.pk}, reason=request.POST.get("reason", ""),
+                          done=_("已撤销见证人 %(name)s") % {"name": witness.name})
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
     return redirect("transparency:log", log_path=log.path)
 
 

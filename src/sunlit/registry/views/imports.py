@@ -8,13 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
+from sunlit.core import exports
 from sunlit.core.masking import mask_id_number, mask_mobile, mask_name
 from sunlit.core.permissions import can, require
 from sunlit.registry import exporting, importing, services
@@ -178,8 +177,6 @@ def preview(request, import_id: int):
 def export(request):
     community = _community_for(request, "roster.export")
     data = services.export_roster(community, actor=request.user)
-    response = HttpResponse(data, content_type=exporting.CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=exporting.export_filename(community))
+    response = exports.xlsx_response(exporting.export_filename(community), data)
     response["Cache-Control"] = "no-store"
     return response

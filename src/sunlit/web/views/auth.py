@@ -9,6 +9,7 @@ from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core import throttle
@@ -68,9 +69,11 @@ def locked_out(request, credentials=None, *args, **kwargs):
     return response
 
 
+# Lazy: a module-level text is read per request, in the language the user chose.
 THROTTLED_TEXTS = {
-    "login.address": (_("登录失败次数过多"),
-                      _("此网络地址的登录失败次数过多，登录已暂停 %(minutes)s 分钟，请稍后再试。")),
+    "login.address": (gettext_lazy("登录失败次数过多"),
+                      gettext_lazy("此网络地址的登录失败次数过多，"
+                                   "登录已暂停 %(minutes)s 分钟，请稍后再试。")),
 }
 
 
