@@ -44,6 +44,7 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Error
 def file_answer(media_type: str) -> dict:
     """``openapi_extra`` of an operation whose 200 is a file (declared ``200: None``): the
     schema names its media type, so that clients (and the schema fuzz run) expect it."""
+    media_type = media_type.split(";")[0].strip()
     body = {"type": "string"} if media_type.startswith("text/") else {"type": "string", "format": "binary"}
     return {"responses": {200: {"content": {media_type: {"schema": body}}}}}
 

@@ -210,7 +210,7 @@ def figure_entries(request, community_id: int, month: str, key: str, page: int =
 
 
 @router.get("/communities/{community_id}/reports/{month}/csv", response={200: None, **ERRORS},
-            openapi_extra=file_answer("text/csv"), summary="阳光账本月报 CSV（UTF-8 BOM）")
+            openapi_extra=file_answer(exports.CSV_CONTENT_TYPE), summary="阳光账本月报 CSV（UTF-8 BOM）")
 def report_csv(request, community_id: int, month: str):
     from sunlit.finance.report_views import report_csv_rows
 
