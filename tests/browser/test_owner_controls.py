@@ -56,7 +56,7 @@ def test_committee_confirms_on_the_phone_and_owner_resolves_a_held_ballot(
     services.cast_ballot(vote, estate.units.u102, actor=neighbour, choice="no")
     scan = Upload.objects.create(community=vote.community, storage_key="test/scan.jpg",
                                  content_type="image/jpeg", size=10, sha256="ab" * 32,
-                                 original_name="scan.jpg")
+                                 original_name="scan.jpg", uploaded_by=service)
     paper = services.enter_ballot(vote, estate.units.u102, actor=service, choice="yes",
                                   received_at=timezone.now() - dt.timedelta(minutes=5),
                                   scan=scan)

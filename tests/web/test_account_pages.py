@@ -13,8 +13,8 @@ from django.utils import timezone
 from sunlit.core.choices import Role
 from sunlit.core.models import ActivationCode, ApiToken, AuditEvent, Membership, Person, User
 from sunlit.core.services import create_api_token, issue_activation_codes
+from sunlit.core.tenancy import SESSION_KEY
 from sunlit.notices.models import Notification
-from sunlit.web.community import SESSION_KEY
 from tests.conftest import PASSWORD
 from tests.factories import OwnershipFactory, UnitFactory
 

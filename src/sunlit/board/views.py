@@ -21,7 +21,7 @@ from sunlit.board.generation import last_complete_week
 from sunlit.board.models import WeeklyBoard
 from sunlit.core import exports
 from sunlit.core.permissions import can, require
-from sunlit.web.community import current_community
+from sunlit.core.tenancy import current_community
 
 
 def _community(request, action: str = "board.view"):

@@ -13,9 +13,10 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
+from sunlit.core import tenancy
 from sunlit.core.choices import Role
 from sunlit.core.models import ApiToken, Community
-from sunlit.core.permissions import require, role_map
+from sunlit.core.permissions import role_map
 from sunlit.core.services import create_api_token, revoke_api_token
 
 router = Router(tags=["core"])
@@ -50,10 +51,9 @@ def file_answer(media_type: str) -> dict:
 
 
 def community_for(request, community_id: int, action: str) -> Community:
-    """The community in the path: 404 if the caller has no role there, 403 if not ``action``."""
-    community = get_object_or_404(Community.objects.visible_to(request.auth), pk=community_id)
-    require(request.auth, action, community=community)
-    return community
+    """The community in the path: 404 if the caller has no role there, 403 if not ``action``
+    (``core.tenancy.community_for``, the rule pages share)."""
+    return tenancy.community_for(request.auth, community_id, action)
 
 
 class MembershipOut(Schema):

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from sunlit.core import exports
 from sunlit.core.permissions import can, require
+from sunlit.core.tenancy import page_community
 from sunlit.finance import access, arrears, money, reminders
 from sunlit.finance.arrears_forms import (
     AgingFilter,
@@ -33,14 +34,7 @@ from sunlit.finance.arrears_forms import (
 from sunlit.finance.models import Reminder, ReminderRule, ReminderTemplate
 from sunlit.notices.choices import DeliveryChannel, DeliveryStatus
 from sunlit.registry.forms import apply_errors
-from sunlit.web.community import current_community
 from sunlit.web.rendering import paginate
-
-
-def _community_for(request, action: str):
-    community = current_community(request)
-    require(request.user, action, community=community)
-    return community
 
 
 def csv_response(filename: str, header: list[str], rows) -> StreamingHttpResponse:
@@ -58,7 +52,7 @@ def _pct(value) -> str:
 @login_required
 def aging(request):
     """欠费账龄: unpaid amounts as of a date per bucket, building, fee item; the largest debtors."""
-    community = _community_for(request, "finance.view")
+    community = page_community(request, "finance.view")
     form = AgingFilter(request.GET or None, community=community, initial={"as_of": timezone.localdate()})
     values = form.values()
     if request.GET.get("format") == "csv":
@@ -100,7 +94,7 @@ def aging(request):
 @login_required
 def collection(request):
     """收缴率: by building and month, with a chart, the year's rate and 清欠率."""
-    community = _community_for(request, "finance.view")
+    community = page_community(request, "finance.view")
     today = timezone.localdate()
     form = CollectionFilter(request.GET or None, community=community,
                             initial={"as_of": today, "year": today.year})
@@ -163,7 +157,7 @@ def collection(request):
 @require_http_methods(["GET", "POST"])
 def reminder_home(request):
     """催缴: templates, rules and the reminders sent (with what each channel delivered)."""
-    community = _community_for(request, "finance.view")
+    community = page_community(request, "finance.view")
     can_manage = can(request.user, "finance.manage", community=community)
     template_form = ReminderTemplateForm(
         request.POST if request.POST.get("form") == "template" else None, prefix="t"
@@ -215,7 +209,7 @@ def reminder_home(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def reminder_template_edit(request, template_id: int):
-    community = _community_for(request, "finance.manage")
+    community = page_community(request, "finance.manage")
     template = get_object_or_404(ReminderTemplate.objects.in_community(community), pk=template_id)
     form = ReminderTemplateForm(request.POST or None, initial={"name": template.name, "body": template.body})
     if request.method == "POST" and form.is_valid():
@@ -237,7 +231,7 @@ def reminder_template_edit(request, template_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def reminder_rule_edit(request, rule_id: int):
-    community = _community_for(request, "finance.manage")
+    community = page_community(request, "finance.manage")
     rule = get_object_or_404(ReminderRule.objects.in_community(community), pk=rule_id)
     initial = {
         "name": rule.name,

@@ -21,9 +21,9 @@ from django.views.decorators.http import require_POST
 from sunlit.core import exports
 from sunlit.core.permissions import can, require
 from sunlit.core.redirects import safe_next
+from sunlit.core.tenancy import current_community
 from sunlit.finance import calc, documents, money, report, report_access, report_services
 from sunlit.finance.models import MonthlyReport
-from sunlit.web.community import current_community
 
 SECTIONS = (("income", gettext_lazy("收入（按类别）")), ("costs", gettext_lazy("支出（按类别）")),
             ("receivables", gettext_lazy("应收账款（业主欠费合计）")),

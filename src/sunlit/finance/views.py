@@ -15,21 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core.permissions import can, require
+from sunlit.core.tenancy import current_community, page_community
 from sunlit.finance import access, ledger, money, payments, receipts, selectors, services
 from sunlit.finance.choices import BillStatus, RunStatus
 from sunlit.finance.forms import FeeItemForm, PaymentForm, RefundForm, RunForm, TariffForm, UnitSearchForm
 from sunlit.finance.models import Bill, BillingRun, JournalEntry
 from sunlit.registry.forms import apply_errors
 from sunlit.registry.models import Unit
-from sunlit.web.community import current_community
 from sunlit.web.rendering import paginate, render_list
-
-
-def _community_for(request, action: str):
-    community = current_community(request)
-    require(request.user, action, community=community)
-    return community
-
 
 # --- overview ---------------------------------------------------------------------------------
 
@@ -54,7 +47,7 @@ def home(request):
 @login_required
 @require_POST
 def open_books(request):
-    community = _community_for(request, "finance.manage")
+    community = page_community(request, "finance.manage")
     added = ledger.open_books(community, actor=request.user)
     messages.success(request, _("已开设账簿，新增科目 %(n)d 个") % {"n": len(added)})
     return redirect("finance:home")
@@ -66,7 +59,7 @@ def open_books(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def fee_item_list(request):
-    community = _community_for(request, "finance.view")
+    community = page_community(request, "finance.view")
     can_manage = can(request.user, "finance.manage", community=community)
     form = FeeItemForm(request.POST or None)
     if request.method == "POST":
@@ -115,7 +108,7 @@ def fee_item_detail(request, item_id: int):
 
 @login_required
 def run_list(request):
-    community = _community_for(request, "finance.view")
+    community = page_community(request, "finance.view")
     form = RunForm(request.GET or None)
     plan = error = None
     if request.GET.get("period") and form.is_valid():
@@ -135,7 +128,7 @@ def run_list(request):
 @login_required
 @require_POST
 def run_start(request):
-    community = _community_for(request, "finance.bill")
+    community = page_community(request, "finance.bill")
     form = RunForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择账期"))
@@ -164,7 +157,7 @@ def run_detail(request, run_id: int):
 @login_required
 def counter(request):
     """柜台收费: find a unit by building and number."""
-    community = _community_for(request, "finance.collect")
+    community = page_community(request, "finance.collect")
     form = UnitSearchForm(request.GET or None)
     units = Unit.objects.none()
     if form.is_valid() and form.cleaned_data["q"]:
@@ -250,7 +243,7 @@ def _late_fee_context(payment) -> dict:
 @login_required
 def books(request):
     """账簿: balances per account and the journal, newest first."""
-    community = _community_for(request, "finance.view")
+    community = page_community(request, "finance.view")
     entries = (JournalEntry.objects.in_community(community).select_related("posted_by")
                .prefetch_related("lines__account"))
     return render_list(request, "finance/books.html", {

@@ -15,20 +15,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sunlit.core import exports
 from sunlit.core.permissions import can, require
 from sunlit.core.redirects import safe_next
+from sunlit.core.tenancy import page_community
 from sunlit.finance import access, meter_import, selectors, services, waivers
 from sunlit.finance.choices import ImportStatus, MeterKind, WaiverStatus, WaiverTarget
 from sunlit.finance.forms import LateFeeCollectionForm, MeterImportForm, WaiverDecisionForm, WaiverForm
 from sunlit.finance.models import LateFeeCharge, MeterImport, Waiver
 from sunlit.registry.forms import apply_errors
-from sunlit.web.community import current_community
 from sunlit.web.rendering import paginate
-
-
-def _community_for(request, action: str):
-    community = current_community(request)
-    require(request.user, action, community=community)
-    return community
-
 
 # --- late fees ---------------------------------------------------------------------------------
 
@@ -37,7 +30,7 @@ def _community_for(request, action: str):
 @require_http_methods(["GET", "POST"])
 def late_fees(request):
     """滞纳金: the terms, the collection switch, and the late fees collected lately."""
-    community = _community_for(request, "finance.view")
+    community = page_community(request, "finance.view")
     policy = selectors.policy_of(community)
     can_manage = can(request.user, "finance.manage", community=community)
     form = LateFeeCollectionForm(request.POST if request.method == "POST" else None,
@@ -92,7 +85,7 @@ def waiver_new(request, bill_id: int):
 @login_required
 def waiver_list(request):
     """减免审批: the queue (pending) for approvers, and the history (approved and rejected)."""
-    community = _community_for(request, "finance.view")
+    community = page_community(request, "finance.view")
     status = request.GET.get("status") or WaiverStatus.PENDING
     if status not in WaiverStatus.values and status != "all":
         status = WaiverStatus.PENDING
@@ -134,7 +127,7 @@ def waiver_decide(request, waiver_id: int):
 @require_http_methods(["GET", "POST"])
 def meter_import_new(request):
     """抄表导入: upload a file of readings (or first download the template)."""
-    community = _community_for(request, "finance.bill")
+    community = page_community(request, "finance.bill")
     form = MeterImportForm(request.POST or None, request.FILES or None,
                            initial={"kind": MeterKind.WATER, "period": timezone.localdate().replace(day=1)})
     if request.method == "POST" and form.is_valid():
@@ -186,7 +179,7 @@ def meter_import_detail(request, import_id: int):
 @login_required
 def meter_import_template(request):
     """The template: the community's meters of a kind with their last reading."""
-    community = _community_for(request, "finance.bill")
+    community = page_community(request, "finance.bill")
     kind = request.GET.get("kind") if request.GET.get("kind") in MeterKind.values else MeterKind.WATER
     return exports.xlsx_response(f"meter-readings-{kind}.xlsx",
                                  meter_import.template_workbook(community, kind))

@@ -8,7 +8,7 @@ import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from sunlit.core import sides, uploads
 from sunlit.core.permissions import can, require, roles_in
+from sunlit.core.tenancy import current_community, page_community
 from sunlit.finance import access, access_money, expenses, fund
 from sunlit.finance.choices import ExpenseStatus, FundScope, FundUseStatus
 from sunlit.finance.forms_money import (
@@ -35,16 +36,7 @@ from sunlit.governance.control_models import ControlKind
 from sunlit.governance.control_views import request_from_page
 from sunlit.registry.forms import apply_errors
 from sunlit.registry.models import Building, Unit
-from sunlit.web.community import current_community
 from sunlit.web.rendering import paginate, render_list
-
-
-def _community_for(request, action: str):
-    community = current_community(request)
-    if community is None:
-        raise PermissionDenied
-    require(request.user, action, community=community)
-    return community
 
 
 def _store(form, request, community, field: str):
@@ -73,7 +65,7 @@ def _key():
 @require_http_methods(["GET", "POST"])
 def income_list(request):
     """公共收益: what the common parts earned, with the form to record more."""
-    community = _community_for(request, "finance.money.view")
+    community = page_community(request, "finance.money.view")
     can_record = can(request.user, "finance.money.record", community=community)
     form = IncomeForm(
         request.POST or None, request.FILES or None, initial={**_key(), "received_on": timezone.localdate()}
@@ -122,7 +114,7 @@ def income_list(request):
 @require_http_methods(["GET", "POST"])
 def expense_list(request):
     """支出: every expense by status, and the community's two thresholds."""
-    community = _community_for(request, "finance.money.view")
+    community = page_community(request, "finance.money.view")
     policy = expenses.policy_of(community)
     can_policy = can(request.user, "finance.money.policy", community=community)
     policy_form = PolicyForm(
@@ -170,7 +162,7 @@ def expense_list(request):
 @require_http_methods(["GET", "POST"])
 def expense_new(request):
     """登记支出 with its receipt images; submitted for approval at once unless unticked."""
-    community = _community_for(request, "finance.money.record")
+    community = page_community(request, "finance.money.record")
     policy = expenses.policy_of(community)
     form = ExpenseForm(
         request.POST or None,
@@ -281,7 +273,7 @@ def expense_detail(request, expense_id: int):
 @login_required
 def approvals(request):
     """审批: what waits for this user's side — the manager's, or the committee's."""
-    community = _community_for(request, "finance.money.approve")
+    community = page_community(request, "finance.money.approve")
     roles = roles_in(request.user, community)
     company = bool(roles & expenses.COMPANY_ROLES)
     waiting = (
@@ -383,7 +375,7 @@ def fund_home(request):
 @require_http_methods(["GET", "POST"])
 def fund_use_new(request):
     """登记维修资金使用: by a passed vote, or by the emergency procedure."""
-    community = _community_for(request, "finance.money.record")
+    community = page_community(request, "finance.money.record")
     buildings = Building.objects.in_community(community).order_by("name")
     votes = list(fund.eligible_votes(community))
     form = FundUseForm(

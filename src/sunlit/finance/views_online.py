@@ -17,11 +17,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core.permissions import require
+from sunlit.core.tenancy import current_community
 from sunlit.finance import access, online, receipts
 from sunlit.finance.choices import OrderStatus, RefusalReason
 from sunlit.finance.gateways import local_sandbox_enabled
 from sunlit.finance.models import CallbackRefusal, PaymentOrder
-from sunlit.web.community import current_community
 from sunlit.web.rendering import paginate, render_list
 
 

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from sunlit.core import sides
 from sunlit.core.permissions import can, require
+from sunlit.core.tenancy import current_community
 from sunlit.governance import access, controls
 from sunlit.governance.control_models import ControlChange, ControlKind, ControlStatus
-from sunlit.web.community import current_community
 from sunlit.web.rendering import paginate, render_list
 
 

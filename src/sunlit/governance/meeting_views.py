@@ -21,6 +21,7 @@ from sunlit.core import uploads
 from sunlit.core.choices import STAFF_ROLES, Role
 from sunlit.core.models import Membership, User
 from sunlit.core.permissions import can
+from sunlit.core.tenancy import page_community
 from sunlit.governance import access, consultations, meetings, services
 from sunlit.governance.meeting_access import (
     get_attendee_for,
@@ -46,7 +47,7 @@ from sunlit.governance.meeting_models import (
     MeetingStatus,
 )
 from sunlit.governance.models import Vote
-from sunlit.governance.views import _community_for, _json
+from sunlit.governance.views import _json
 from sunlit.registry.forms import apply_errors
 from sunlit.web.rendering import paginate, render_list
 
@@ -60,7 +61,7 @@ def _errors(request, exc: ValidationError) -> None:
 
 @login_required
 def meeting_list(request):
-    community = _community_for(request, "meetings.view")
+    community = page_community(request, "meetings.view")
     manages = can(request.user, "meetings.manage", community=community)
     items = Meeting.objects.in_community(community)
     if not manages:
@@ -93,7 +94,7 @@ def meeting_detail(request, meeting_id: int):
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request, meeting_id: int | None = None):
     if meeting_id is None:
-        community, meeting = _community_for(request, "meetings.manage"), None
+        community, meeting = page_community(request, "meetings.manage"), None
         initial = {}
     else:
         meeting = get_meeting_for(request.user, meeting_id, for_write=True)
@@ -279,7 +280,7 @@ def meeting_minutes_file(request, meeting_id: int):
 
 @login_required
 def consultation_list(request):
-    community = _community_for(request, "consultations.view")
+    community = page_community(request, "consultations.view")
     manages = can(request.user, "consultations.manage", community=community)
     items = Consultation.objects.in_community(community)
     if not manages:
@@ -314,7 +315,7 @@ def consultation_detail(request, consultation_id: int):
 @require_http_methods(["GET", "POST"])
 def consultation_edit(request, consultation_id: int | None = None):
     if consultation_id is None:
-        community, item, initial = _community_for(request, "consultations.manage"), None, {}
+        community, item, initial = page_community(request, "consultations.manage"), None, {}
     else:
         item = get_consultation_for(request.user, consultation_id, for_write=True)
         community = item.community

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core import exports, sides, uploads
 from sunlit.core.permissions import can, require
+from sunlit.core.tenancy import page_community
 from sunlit.governance import access, controls, proposals
 from sunlit.governance import proposal_selectors as select
 from sunlit.governance.control_models import ControlKind
@@ -24,21 +25,12 @@ from sunlit.governance.proposal_choices import ProposalFilter, ProposalKind, Pro
 from sunlit.governance.proposal_forms import AnswerForm, CloseForm, PolicyForm, ProposalForm
 from sunlit.governance.proposal_models import Proposal
 from sunlit.registry.forms import apply_errors
-from sunlit.web.community import current_community
 from sunlit.web.rendering import paginate, render_list
-
-
-def _community_for(request, action: str):
-    community = current_community(request)
-    if community is None:
-        raise Http404
-    require(request.user, action, community=community)
-    return community
 
 
 @login_required
 def proposal_list(request):
-    community = _community_for(request, "governance.view")
+    community = page_community(request, "governance.view")
     now = timezone.now()
     show = request.GET.get("show", "")
     kind = request.GET.get("kind", "")
@@ -105,7 +97,7 @@ def proposal_detail(request, proposal_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_create(request):
-    community = _community_for(request, "governance.propose")
+    community = page_community(request, "governance.propose")
     initial = {"kind": request.GET.get("kind")} if request.GET.get("kind") in ProposalKind.values \
         else {}
     form = ProposalForm(request.POST or None, request.FILES or None, initial=initial)
@@ -194,7 +186,7 @@ def answer(request, proposal_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def policy(request):
-    community = _community_for(request, "governance.view")
+    community = page_community(request, "governance.view")
     current = select.policy_for(community)
     editable = can(request.user, "governance.policy", community=community)
     form = PolicyForm(request.POST or None, initial={

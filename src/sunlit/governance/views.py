@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sunlit.core import sides, uploads
 from sunlit.core.models import Person
 from sunlit.core.permissions import can, require
+from sunlit.core.tenancy import page_community
 from sunlit.governance import access, controls, selectors, services
 from sunlit.governance.choices import (
     PUBLIC_STATUSES,
@@ -31,7 +32,6 @@ from sunlit.governance.models import Ballot, Vote, VoteUnit
 from sunlit.registry.forms import apply_errors
 from sunlit.registry.models import Building, Unit
 from sunlit.transparency.entry import canonical
-from sunlit.web.community import current_community
 from sunlit.web.rendering import paginate, render_list
 
 # Lazy: a module-level text is read per request, in the language the user chose.
@@ -43,17 +43,10 @@ ACTIONS = {
 }
 
 
-def _community_for(request, action: str):
-    community = current_community(request)
-    if community is None:
-        raise Http404
-    require(request.user, action, community=community)
-    return community
-
 
 @login_required
 def vote_list(request):
-    community = _community_for(request, "governance.view")
+    community = page_community(request, "governance.view")
     votes = Vote.objects.in_community(community)
     manages = can(request.user, "governance.manage", community=community)
     if not manages:
@@ -149,7 +142,7 @@ def _units_from_labels(community, labels: list[str]) -> tuple[list[Unit], list[s
 @require_http_methods(["GET", "POST"])
 def vote_edit(request, vote_id: int | None = None):
     if vote_id is None:
-        community, vote = _community_for(request, "governance.manage"), None
+        community, vote = page_community(request, "governance.manage"), None
     else:
         vote = access.get_vote_for(request.user, vote_id, for_write=True)
         community = vote.community

@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core.permissions import can, require, role_map
+from sunlit.core.tenancy import current_community
 from sunlit.notices import access, selectors, services
 from sunlit.notices.choices import AnnouncementKind
 from sunlit.notices.models import Announcement, NotificationPreference
 from sunlit.notices.services import is_safe_relative_url
-from sunlit.web.community import current_community
 from sunlit.web.rendering import paginate, render_list
 
 PAGE_SIZE = 20

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sunlit.core.choices import Role
 from sunlit.core.permissions import can, roles_in
-from sunlit.web.community import current_community
+from sunlit.core.tenancy import current_community
 
 
 def navigation(request) -> dict:

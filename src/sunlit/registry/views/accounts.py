@@ -18,25 +18,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from sunlit.core.models import ActivationCode, Person
-from sunlit.core.permissions import require
+from sunlit.core.tenancy import page_community
 from sunlit.registry import selectors, services
 from sunlit.registry.models import Building, Ownership
-from sunlit.web.community import current_community
 from sunlit.web.rendering import paginate
 
 BATCH_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
-def _community_for(request):
-    community = current_community(request)
-    require(request.user, "accounts.issue", community=community)
-    return community
-
 
 @login_required
 @require_GET
 def activation_list(request):
-    community = _community_for(request)
+    community = page_community(request, "accounts.issue")
     now = timezone.now()
     building = None
     if request.GET.get("building", "").isdigit():
@@ -77,7 +71,7 @@ def activation_list(request):
 @login_required
 @require_POST
 def issue(request):
-    community = _community_for(request)
+    community = page_community(request, "accounts.issue")
     building = None
     building_id = request.POST.get("building", "")
     if building_id:
@@ -100,7 +94,7 @@ def _qr_svg(url: str) -> str:
 @login_required
 @require_GET
 def batch_print(request, batch: str):
-    community = _community_for(request)
+    community = page_community(request, "accounts.issue")
     if not BATCH_RE.match(batch):
         raise Http404
     codes = services.reveal_activation_batch(community, batch, actor=request.user)

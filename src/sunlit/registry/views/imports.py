@@ -15,12 +15,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from sunlit.core import exports
 from sunlit.core.masking import mask_id_number, mask_mobile, mask_name
-from sunlit.core.permissions import can, require
+from sunlit.core.permissions import can
+from sunlit.core.tenancy import current_community, page_community
 from sunlit.registry import exporting, importing, services
 from sunlit.registry.choices import DeliveryStatus, ImportStatus, ResidentKind, UnitUsage
 from sunlit.registry.importing import unit_label
 from sunlit.registry.models import RosterImport
-from sunlit.web.community import current_community
 
 PREVIEW_ROWS = 50
 RECENT_IMPORTS = 10
@@ -47,11 +47,6 @@ class UploadLimitHandler(FileUploadHandler):
         return None
 
 
-def _community_for(request, action: str):
-    community = current_community(request)
-    require(request.user, action, community=community)
-    return community
-
 
 def _get_import_for(user, import_id: int) -> RosterImport:
     """An import of one of the user's communities where he may import; 404 otherwise."""
@@ -73,7 +68,7 @@ def upload(request):
 @csrf_protect
 @require_http_methods(["GET", "POST"])
 def _upload(request, limiter: UploadLimitHandler):
-    community = _community_for(request, "roster.import")
+    community = page_community(request, "roster.import")
     error = None
     if request.method == "POST":
         upload_file = request.FILES.get("file")
@@ -175,7 +170,7 @@ def preview(request, import_id: int):
 @login_required
 @require_GET
 def export(request):
-    community = _community_for(request, "roster.export")
+    community = page_community(request, "roster.export")
     data = services.export_roster(community, actor=request.user)
     response = exports.xlsx_response(exporting.export_filename(community), data)
     response["Cache-Control"] = "no-store"

@@ -12,25 +12,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core.models import AuditEvent, Person
-from sunlit.core.permissions import can, require
+from sunlit.core.permissions import can
 from sunlit.core.services import reveal_person, update_person
+from sunlit.core.tenancy import page_community
 from sunlit.registry import access, selectors, services
 from sunlit.registry.filters import PersonFilter, UnitFilter, VehicleFilter
 from sunlit.registry.forms import PersonForm, UnitForm, VehicleForm, apply_errors
 from sunlit.registry.models import Ownership, Unit, Vehicle
-from sunlit.web.community import current_community
 from sunlit.web.rendering import paginate, render_list
-
-
-def _community_for(request, action: str):
-    community = current_community(request)
-    require(request.user, action, community=community)
-    return community
 
 
 @login_required
 def unit_list(request):
-    community = _community_for(request, "roster.view")
+    community = page_community(request, "roster.view")
     units = (Unit.objects.in_community(community).select_related("building")
              .prefetch_related(Prefetch("ownerships",
                                         queryset=Ownership.objects.current()
@@ -80,7 +74,7 @@ def unit_edit(request, unit_id: int):
 
 @login_required
 def person_list(request):
-    community = _community_for(request, "roster.view")
+    community = page_community(request, "roster.view")
     people = (Person.objects.in_community(community)
               .prefetch_related("ownerships__unit__building").order_by("name", "pk"))
     filterset = PersonFilter(request.GET, queryset=people)
@@ -161,7 +155,7 @@ def vehicle_add(request, person_id: int):
 
 @login_required
 def vehicle_list(request):
-    community = _community_for(request, "roster.view")
+    community = page_community(request, "roster.view")
     vehicles = (Vehicle.objects.in_community(community)
                 .select_related("person", "unit__building").order_by("plate"))
     filterset = VehicleFilter(request.GET, queryset=vehicles)

@@ -17,12 +17,12 @@ from django.views.decorators.http import require_http_methods
 
 from sunlit.core.choices import STAFF_ROLES, Role
 from sunlit.core.permissions import can, require, roles_in
+from sunlit.core.tenancy import current_community
 from sunlit.registry.filters import UnitFilter
 from sunlit.registry.models import Ownership, Residency, Unit
 from sunlit.tickets import access, services
 from sunlit.tickets.choices import TicketKind, TicketStatus
 from sunlit.tickets.forms import COMMON, HOME, TicketForm, apply_errors
-from sunlit.web.community import current_community
 from sunlit.web.rendering import paginate, render_list
 
 S = TicketStatus

@@ -27,6 +27,7 @@ from sunlit.core.choices import Role
 from sunlit.core.models import Department, Membership
 from sunlit.core.permissions import can, require, roles_in
 from sunlit.core.redirects import safe_next
+from sunlit.core.tenancy import current_community
 from sunlit.tickets import configuration, selectors, services, sla, workflow
 from sunlit.tickets.choices import (
     CLOSED_STATUSES,
@@ -39,7 +40,6 @@ from sunlit.tickets.choices import (
 )
 from sunlit.tickets.filters import TicketFilter
 from sunlit.tickets.models import Category, Shift, Skill
-from sunlit.web.community import current_community
 from sunlit.web.rendering import paginate, render_list
 
 STATUS_COLORS = {

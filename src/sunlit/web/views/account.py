@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sunlit.core import services, throttle
 from sunlit.core.context import client_address
 from sunlit.core.models import ApiToken
-from sunlit.web.community import switch_community
+from sunlit.core.tenancy import switch_community
 from sunlit.web.forms import ApiTokenForm, BindHomeForm
 from sunlit.web.views.auth import throttled
 

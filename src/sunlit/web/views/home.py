@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from sunlit.core.models import AuditEvent, WorkerHeartbeat
 from sunlit.core.permissions import can, require
+from sunlit.core.tenancy import current_community, switch_community
 from sunlit.registry import selectors as roster
-from sunlit.web.community import current_community, switch_community
 
 
 @login_required
