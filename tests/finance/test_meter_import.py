@@ -234,3 +234,26 @@ def test_api_stage_commit_and_another_community(client, finance, meters, communi
     assert done.status_code == 200 and done.json()["status"] == "committed"
     template = client.get(f"/api/v1/finance/communities/{community.pk}/meter-imports/template?kind=water")
     assert template.status_code == 200 and template.content.startswith(b"PK")
+
+
+def test_api_stage_with_an_idempotency_key_stages_once(client, finance, meters, community):
+    """A multipart upload with an Idempotency-Key (found by tests/api/test_schema_fuzz.py: the
+    fingerprint read the request body after Ninja had parsed the form, and answered 500)."""
+    client.force_login(finance)
+    url = f"/api/v1/finance/communities/{community.pk}/meter-imports"
+
+    def send(content: bytes, key: str = "k-1"):
+        return client.post(url, {"kind": "water", "period": "2026-02",
+                                 "file": SimpleUploadedFile("feb.csv", content)},
+                           HTTP_IDEMPOTENCY_KEY=key)
+
+    first = send(csv_file("W-101,,130,2026-02-28,"))
+    assert first.status_code == 201
+    again = send(csv_file("W-101,,130,2026-02-28,"))
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json() and MeterImport.objects.count() == 1
+    other_file = send(csv_file("W-101,,131,2026-02-28,"))
+    assert other_file.status_code == 422 and other_file.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert MeterImport.objects.count() == 1
+    assert send(csv_file("W-101,,131,2026-02-28,"), key="k-2").status_code == 201
+    assert MeterImport.objects.count() == 2

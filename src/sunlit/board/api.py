@@ -95,11 +95,11 @@ class UntrueIn(Schema):
     reason: str = Field(..., description="经核实不属实的说明（公开）")
 
 
-class TextIn(Schema):
+class ContestIn(Schema):
     text: str = Field(..., description="质疑内容")
 
 
-class AnswerIn(Schema):
+class ContestAnswerIn(Schema):
     answer: str = Field(..., description="答复内容（公开）")
 
 
@@ -200,7 +200,7 @@ def clear_untrue(request, item_id: int):
 @router.post("/board-items/{item_id}/contests", response={201: ContestOut, **ERRORS},
              summary="业委会对一条提出质疑")
 @idempotent
-def contest(request, item_id: int, payload: TextIn, idempotency_key: IdempotencyKeyHeader = None):
+def contest(request, item_id: int, payload: ContestIn, idempotency_key: IdempotencyKeyHeader = None):
     item = access.get_item_for(request.auth, item_id)
     if not item.board.is_published:
         raise Http404
@@ -210,7 +210,7 @@ def contest(request, item_id: int, payload: TextIn, idempotency_key: Idempotency
 
 @router.post("/board-contests/{contest_id}/answer", response={200: ContestOut, **ERRORS},
              summary="物业答复质疑")
-def answer(request, contest_id: int, payload: AnswerIn):
+def answer(request, contest_id: int, payload: ContestAnswerIn):
     item_contest = access.get_contest_for(request.auth, contest_id)
     return services.answer_contest(item_contest, payload.answer, actor=request.auth)
 

@@ -34,8 +34,20 @@ class ErrorOut(Schema):
     errors: list[FieldError] = []
 
 
-# Documented error answers, to merge into ``response=``.
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+# The largest ``offset`` of a list: beyond it nothing is left, and the databases cannot take
+# numbers past 64 bits (an unbounded offset answered 500).
+MAX_OFFSET = 1_000_000_000
+
+# Documented error answers, to merge into ``response=``; 400 is a body that is not valid JSON.
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+def file_answer(media_type: str) -> dict:
+    """``openapi_extra`` of an operation whose 200 is a file (declared ``200: None``): the
+    schema names its media type, so that clients (and the schema fuzz run) expect it."""
+    media_type = media_type.split(";")[0].strip()
+    body = {"type": "string"} if media_type.startswith("text/") else {"type": "string", "format": "binary"}
+    return {"responses": {200: {"content": {media_type: {"schema": body}}}}}
 
 
 def community_for(request, community_id: int, action: str) -> Community:

@@ -27,6 +27,7 @@ from typing import Annotated, Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseBase
+from django.http.request import RawPostDataException
 from django.utils import timezone
 from ninja import Header
 from ninja.errors import HttpError
@@ -50,9 +51,27 @@ IdempotencyKeyHeader = Annotated[
 ]
 
 
+def _multipart_content(request) -> bytes:
+    """A parsed multipart body: its fields, and each file by name, size and SHA-256."""
+    parts = [json.dumps(sorted(request.POST.lists()), ensure_ascii=False).encode("utf-8")]
+    for field, files in sorted(request.FILES.lists()):
+        for upload in files:
+            digest = hashlib.sha256()
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+            parts.append(json.dumps([field, upload.name, upload.size, digest.hexdigest()],
+                                    ensure_ascii=False).encode("utf-8"))
+    return b"\n".join(parts)
+
+
 def request_fingerprint(request) -> str:
-    """SHA-256 of method, path with query and body; JSON bodies are compared by content."""
-    body = request.body
+    """SHA-256 of method, path with query and body; JSON bodies are compared by content,
+    multipart bodies (read from the stream by Ninja before the view runs) by fields and files."""
+    try:
+        body = request.body
+    except RawPostDataException:
+        body = _multipart_content(request)
     with contextlib.suppress(ValueError):
         body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"),
                           ensure_ascii=False).encode("utf-8")

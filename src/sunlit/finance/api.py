@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from sunlit.core.api import ERRORS, community_for
+from sunlit.core.api import ERRORS, community_for, file_answer
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.finance import access, billing, ledger, money, online, payments, receipts, selectors, services
 from sunlit.finance.choices import BillStatus, Cycle, FeeKind, OrderStatus, PaymentMethod, Provider, RunStatus
@@ -391,7 +391,7 @@ class PaymentOrderOut(Schema):
     pay: PayActionOut | None
 
 
-class ReceiptOut(Schema):
+class PaymentReceiptOut(Schema):
     payment_id: int
     number: str = Field(..., description="收据号")
     community: str
@@ -458,7 +458,7 @@ def get_payment_order(request, order_id: int):
     return _order_out(online.refresh_order(access.get_order_for(request.auth, order_id)))
 
 
-@router.get("/payments/{payment_id}/receipt", response={200: ReceiptOut, **ERRORS},
+@router.get("/payments/{payment_id}/receipt", response={200: PaymentReceiptOut, **ERRORS},
             summary="电子收据（含大写金额与日志证明）")
 def get_receipt(request, payment_id: int):
     payment = access.get_payment_for(request.auth, payment_id)
@@ -476,7 +476,8 @@ def get_receipt(request, payment_id: int):
 
 
 @router.get("/payments/{payment_id}/receipt.pdf", response={200: None, **ERRORS},
-            url_name="finance_receipt_pdf", summary="电子收据 PDF")
+            openapi_extra=file_answer("application/pdf"), url_name="finance_receipt_pdf",
+            summary="电子收据 PDF")
 def get_receipt_pdf(request, payment_id: int):
     from sunlit.finance.views_online import base_url
 
@@ -497,13 +498,8 @@ def list_refusals(request, community_id: int, limit: int = 100):
              "detail": r.detail, "out_trade_no": r.out_trade_no, "order_id": r.order_id,
              "amount_seen": money.text(r.amount_seen) if r.amount_seen is not None else None,
              "body_sha256": r.body_sha256, "received_at": r.received_at} for r in rows]
-# --- public money (task `fund`): public income, expenses, the maintenance fund ----------------------
-from sunlit.finance.api_money import router as money_router  # noqa: E402
-
-router.add_router("", money_router)
-# --- 阳光账本 (finance/report_api.py): monthly reports, drill-down, queries ------------------------------
-from sunlit.finance.report_api import router as report_router  # noqa: E402
-
-router.add_router("", report_router)
+# Public money (api_money.py) and 阳光账本 (report_api.py) have routers of their own, mounted beside
+# this one under /v1/finance/ in sunlit/api.py (a router nested with add_router("") was published in
+# the schema as /apiv1/finance/...).
 # charges: late fees, waivers, meter-reading imports register their endpoints on this router
 from sunlit.finance import api_charges  # noqa: E402,F401

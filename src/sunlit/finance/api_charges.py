@@ -14,7 +14,7 @@ from ninja import Field, File, Form, Schema, Status
 from ninja.files import UploadedFile
 
 from sunlit.core import exports
-from sunlit.core.api import ERRORS, community_for
+from sunlit.core.api import ERRORS, community_for, file_answer
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.permissions import require
 from sunlit.finance import access, meter_import, money, selectors, services, waivers
@@ -63,7 +63,7 @@ class WaiverIn(Schema):
     reason: str = Field(..., min_length=1, max_length=500)
 
 
-class DecisionIn(Schema):
+class WaiverDecisionIn(Schema):
     note: str = Field("", max_length=500)
 
 
@@ -189,13 +189,13 @@ def get_waiver(request, waiver_id: int):
 
 @router.post("/waivers/{waiver_id}/approve", response={200: WaiverOut, **ERRORS},
              summary="批准减免（申请人以外的经理或公司管理员；重复批准不重复记账）")
-def approve_waiver(request, waiver_id: int, payload: DecisionIn):
+def approve_waiver(request, waiver_id: int, payload: WaiverDecisionIn):
     waiver = access.get_waiver_for(request.auth, waiver_id)
     return _waiver_out(waivers.approve_waiver(waiver, actor=request.auth, note=payload.note))
 
 
 @router.post("/waivers/{waiver_id}/reject", response={200: WaiverOut, **ERRORS}, summary="驳回减免")
-def reject_waiver(request, waiver_id: int, payload: DecisionIn):
+def reject_waiver(request, waiver_id: int, payload: WaiverDecisionIn):
     waiver = access.get_waiver_for(request.auth, waiver_id)
     return _waiver_out(waivers.reject_waiver(waiver, actor=request.auth, note=payload.note))
 
@@ -235,7 +235,8 @@ def commit_import(request, import_id: int):
 
 
 @router.get("/communities/{community_id}/meter-imports/template", summary="抄表模板（.xlsx）",
-            response={200: None, **ERRORS})
+            response={200: None, **ERRORS},
+            openapi_extra=file_answer(exports.XLSX_CONTENT_TYPE))
 def import_template(request, community_id: int, kind: MeterKind = MeterKind.WATER):
     community = community_for(request, community_id, "finance.bill")
     return exports.xlsx_response(f"meter-readings-{kind}.xlsx",

@@ -39,7 +39,7 @@ router = Router(tags=["finance: public money"])
 Money = str
 
 
-class ReceiptOut(Schema):
+class MoneyReceiptOut(Schema):
     id: int
     sha256: str
     url: str
@@ -66,7 +66,7 @@ class IncomeOut(Schema):
     method: str
     description: str
     entry: str
-    receipts: list[ReceiptOut]
+    receipts: list[MoneyReceiptOut]
 
 
 class ExpenseIn(Schema):
@@ -102,15 +102,15 @@ class ExpenseOut(Schema):
     needs_committee: bool
     reject_reason: str
     entry: str | None
-    receipts: list[ReceiptOut]
+    receipts: list[MoneyReceiptOut]
     steps: list[StepOut]
 
 
-class NoteIn(Schema):
+class ExpenseApprovalIn(Schema):
     note: str = Field("", max_length=200)
 
 
-class ReasonIn(Schema):
+class ExpenseReasonIn(Schema):
     reason: str = Field(..., max_length=200)
 
 
@@ -191,7 +191,7 @@ class FundUseOut(Schema):
     split_root: str
     approvers: list[dict]
     entries: list[str]
-    documents: list[ReceiptOut]
+    documents: list[MoneyReceiptOut]
     split: list[dict] = Field([], description="每户分摊（仅对有查看权限者）")
 
 
@@ -296,7 +296,7 @@ def _use_out(use: FundUse, *, with_split: bool = False) -> dict:
 # --- receipts ----------------------------------------------------------------------------------------
 
 
-@router.post("/money/receipts", response={201: list[ReceiptOut], **ERRORS},
+@router.post("/money/receipts", response={201: list[MoneyReceiptOut], **ERRORS},
              summary="上传票据图片（multipart，最多 9 张）")
 def upload_receipts(request, community_id: Form[int], files: File[list[UploadedFile]]):
     """Checked by content, EXIF/GPS stripped, stored; the ids go into ``receipt_ids`` /
@@ -379,13 +379,13 @@ def submit_expense(request, expense_id: int):
 
 @router.post("/expenses/{expense_id}/approve", response={200: ExpenseOut, **ERRORS},
              summary="审批同意（项目经理或业委会委员）")
-def approve_expense(request, expense_id: int, payload: NoteIn):
+def approve_expense(request, expense_id: int, payload: ExpenseApprovalIn):
     expense = access_money.get_expense_for(request.auth, expense_id, action="finance.money.approve")
     return _expense_out(expenses.approve_expense(expense, actor=request.auth, note=payload.note))
 
 
 @router.post("/expenses/{expense_id}/reject", response={200: ExpenseOut, **ERRORS}, summary="驳回")
-def reject_expense(request, expense_id: int, payload: ReasonIn):
+def reject_expense(request, expense_id: int, payload: ExpenseReasonIn):
     expense = access_money.get_expense_for(request.auth, expense_id, action="finance.money.approve")
     return _expense_out(expenses.reject_expense(expense, actor=request.auth, reason=payload.reason))
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
 from sunlit.core import exports
-from sunlit.core.api import ERRORS, community_for
+from sunlit.core.api import ERRORS, community_for, file_answer
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.finance import documents, money, report, report_access, report_services
 from sunlit.finance.models import MonthlyReport
@@ -52,7 +52,7 @@ class PublishIn(Schema):
     note: str = Field("", max_length=500)
 
 
-class DocumentOut(Schema):
+class ReportDocumentOut(Schema):
     label: str
     url: str
     kind: str
@@ -82,7 +82,7 @@ class EntryOut(Schema):
     amount: str = Field(..., description="该凭证在本项合计中的金额")
     reverses: str | None
     household: bool
-    documents: list[DocumentOut]
+    documents: list[ReportDocumentOut]
     queries: list[QueryOut]
     proof_url: str
 
@@ -209,8 +209,8 @@ def figure_entries(request, community_id: int, month: str, key: str, page: int =
     }
 
 
-@router.get("/communities/{community_id}/reports/{month}/csv", response={200: str, **ERRORS},
-            summary="阳光账本月报 CSV（UTF-8 BOM）")
+@router.get("/communities/{community_id}/reports/{month}/csv", response={200: None, **ERRORS},
+            openapi_extra=file_answer(exports.CSV_CONTENT_TYPE), summary="阳光账本月报 CSV（UTF-8 BOM）")
 def report_csv(request, community_id: int, month: str):
     from sunlit.finance.report_views import report_csv_rows
 
@@ -220,7 +220,8 @@ def report_csv(request, community_id: int, month: str):
                                 report_csv_rows(content))
 
 
-@router.get("/communities/{community_id}/reports/{month}/pdf", response={200: str, **ERRORS},
+@router.get("/communities/{community_id}/reports/{month}/pdf", response={200: None, **ERRORS},
+            openapi_extra=file_answer("application/pdf"),
             summary="阳光账本月报 PDF（含在线页面二维码与存证）")
 def report_pdf(request, community_id: int, month: str):
     from sunlit.finance import report_pdf as pdf

@@ -183,7 +183,7 @@ class EnterIn(Schema):
     proxy_name: str = Field("", max_length=50)
 
 
-class ReasonIn(Schema):
+class VoteReasonIn(Schema):
     reason: str = Field(..., max_length=200)
 
 
@@ -201,7 +201,7 @@ class ReceiptIn(Schema):
     receipt: str = Field(..., max_length=40)
 
 
-class ReceiptOut(Schema):
+class BallotReceiptOut(Schema):
     ballot: str
     unit: str
     choice: Choice
@@ -366,7 +366,7 @@ def announce_vote(request, vote_id: int):
 
 @router.post("/votes/{vote_id}/cancel", response={200: VoteDetailOut, **ERRORS},
              summary="撤销表决（已公告的：业委会；物业公司请提交管控变更申请）")
-def cancel_vote(request, vote_id: int, payload: ReasonIn):
+def cancel_vote(request, vote_id: int, payload: VoteReasonIn):
     vote = access.get_vote_for(request.auth, vote_id, for_write=True)
     return _detail(request, _control(request, vote, ControlKind.VOTE_CANCEL,
                                      {"vote": vote.pk, "reason": payload.reason}, payload.reason))
@@ -431,7 +431,7 @@ def confirm_ballot(request, ballot_id: int):
 
 @router.post("/ballots/{ballot_id}/reject", response={200: BallotOut, **ERRORS},
              summary="复核退回（业委会委员）")
-def reject_ballot(request, ballot_id: int, payload: ReasonIn):
+def reject_ballot(request, ballot_id: int, payload: VoteReasonIn):
     ballot = access.get_ballot_for(request.auth, ballot_id, for_write=True)
     return _ballot_out(services.reject_ballot(ballot, actor=request.auth, reason=payload.reason),
                        receipt=False)
@@ -446,7 +446,7 @@ def resolve_ballot(request, ballot_id: int, payload: ResolveIn):
     return _ballot_out(ballot, receipt=ballot.status == "valid")
 
 
-@router.post("/votes/{vote_id}/verify-receipt", response={200: ReceiptOut, **ERRORS},
+@router.post("/votes/{vote_id}/verify-receipt", response={200: BallotReceiptOut, **ERRORS},
              summary="核对回执")
 def verify_receipt(request, vote_id: int, payload: ReceiptIn):
     vote = access.get_vote_for(request.auth, vote_id)

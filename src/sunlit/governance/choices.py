@@ -52,10 +52,15 @@ class Choice(models.TextChoices):
     ABSTAIN = "abstain", _("弃权")
 
 
-class Channel(models.TextChoices):
+# How a ballot reached the vote. The class name is its name in the OpenAPI schema, which keeps one
+# component per name: tickets have a TicketChannel (tests/api/test_schema.py).
+class BallotChannel(models.TextChoices):
     ONLINE = "online", _("线上投票")
     PAPER = "paper", _("纸质表决票")
     PROXY = "proxy", _("委托投票")
+
+
+Channel = BallotChannel
 
 
 #: Channels that are entered (by staff or the committee) and confirmed by a committee member.

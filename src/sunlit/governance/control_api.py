@@ -49,7 +49,7 @@ class ControlChangeIn(Schema):
     reason: str = Field("", max_length=200, description="理由（提请业委会确认时必填）")
 
 
-class NoteIn(Schema):
+class ControlConfirmIn(Schema):
     note: str = Field("", max_length=200)
 
 
@@ -108,7 +108,7 @@ def get_change(request, change_id: int):
 
 @router.post("/control-changes/{change_id}/confirm", response={200: ControlChangeOut, **ERRORS},
              summary="业委会委员确认（立即生效）")
-def confirm_change(request, change_id: int, payload: NoteIn):
+def confirm_change(request, change_id: int, payload: ControlConfirmIn):
     change = access.get_control_change_for(request.auth, change_id)
     return change_out(controls.confirm_change(change, actor=request.auth, note=payload.note))
 

@@ -42,7 +42,7 @@ router = Router(tags=["meetings"])
 
 # --- schemas -------------------------------------------------------------------------------------
 
-class UploadOut(Schema):
+class DocumentUploadOut(Schema):
     id: int
     kind: str
     content_type: str
@@ -131,7 +131,7 @@ class MeetingOut(Schema):
     decisions: list[DecisionOut]
 
 
-class DecisionIn(Schema):
+class MeetingDecisionIn(Schema):
     text: str = Field(..., max_length=2000)
     vote_ids: list[int] = []
     ticket_numbers: list[str] = []
@@ -143,7 +143,7 @@ class MinutesIn(Schema):
     document_id: int | None = Field(None, description="PDF 纪要（上传文件 id）")
 
 
-class ReasonIn(Schema):
+class MeetingReasonIn(Schema):
     reason: str = Field(..., max_length=200)
 
 
@@ -183,7 +183,7 @@ class CommentOut(Schema):
     answers: list[AnswerOut]
 
 
-class DocumentOut(Schema):
+class ConsultationDocumentOut(Schema):
     id: int
     title: str
     kind: str
@@ -205,15 +205,15 @@ class ConsultationOut(Schema):
     summary: str
     summary_sha256: str
     vote_id: int | None
-    documents: list[DocumentOut]
+    documents: list[ConsultationDocumentOut]
     comments: list[CommentOut]
 
 
-class TextIn(Schema):
+class CommentIn(Schema):
     text: str = Field(..., max_length=5000)
 
 
-class CloseIn(Schema):
+class ConsultationCloseIn(Schema):
     summary: str = Field(..., max_length=5000)
     vote_id: int | None = None
 
@@ -277,13 +277,13 @@ def _values(data: dict) -> dict:
 
 # --- documents -----------------------------------------------------------------------------------
 
-@router.post("/communities/{community_id}/documents", response={201: UploadOut, **ERRORS},
+@router.post("/communities/{community_id}/documents", response={201: DocumentUploadOut, **ERRORS},
              summary="上传文件（PDF 或图片，multipart；按内容检查）")
 def upload_document(request, community_id: int, file: File[UploadedFile]):
     community = community_for(request, community_id, "uploads.create")
     upload = uploads.store_file(file, community=community, actor=request.auth,
                                 original_name=file.name or "")
-    return Status(201, UploadOut.from_orm(upload))
+    return Status(201, DocumentUploadOut.from_orm(upload))
 
 
 # --- meetings ------------------------------------------------------------------------------------
@@ -339,7 +339,7 @@ def hold_meeting(request, meeting_id: int):
 
 @router.post("/meetings/{meeting_id}/cancel", response={200: MeetingOut, **ERRORS},
              summary="取消会议")
-def cancel_meeting(request, meeting_id: int, payload: ReasonIn):
+def cancel_meeting(request, meeting_id: int, payload: MeetingReasonIn):
     meeting = get_meeting_for(request.auth, meeting_id, for_write=True)
     return _meeting_out(meetings.cancel_meeting(meeting, actor=request.auth,
                                                 reason=payload.reason))
@@ -380,7 +380,7 @@ def sign_in(request, attendee_id: int):
 @router.post("/meetings/{meeting_id}/decisions", response={201: MeetingOut, **ERRORS},
              summary="记录会议决定（关联表决、工单、记账凭证）")
 @idempotent
-def add_decision(request, meeting_id: int, payload: DecisionIn,
+def add_decision(request, meeting_id: int, payload: MeetingDecisionIn,
                  idempotency_key: IdempotencyKeyHeader = None):
     meeting = get_meeting_for(request.auth, meeting_id, for_write=True)
     votes, tickets, entries = meetings.resolve_links(meeting.community,
@@ -463,7 +463,7 @@ def publish_consultation(request, consultation_id: int):
 @router.post("/consultations/{consultation_id}/comments", response={201: CommentOut, **ERRORS},
              summary="业主发表意见（征求意见期间）")
 @idempotent
-def add_comment(request, consultation_id: int, payload: TextIn,
+def add_comment(request, consultation_id: int, payload: CommentIn,
                 idempotency_key: IdempotencyKeyHeader = None):
     item = get_consultation_for(request.auth, consultation_id)
     c = consultations.comment(item, actor=request.auth, text=payload.text)
@@ -475,7 +475,7 @@ def add_comment(request, consultation_id: int, payload: TextIn,
 @router.post("/comments/{comment_id}/answers", response={201: AnswerOut, **ERRORS},
              summary="公开答复业主意见")
 @idempotent
-def add_answer(request, comment_id: int, payload: TextIn,
+def add_answer(request, comment_id: int, payload: CommentIn,
                idempotency_key: IdempotencyKeyHeader = None):
     a = consultations.answer(get_comment_for(request.auth, comment_id), actor=request.auth,
                              text=payload.text)
@@ -486,7 +486,7 @@ def add_answer(request, comment_id: int, payload: TextIn,
 
 @router.post("/consultations/{consultation_id}/close",
              response={200: ConsultationOut, **ERRORS}, summary="结束并公布结果说明")
-def close_consultation(request, consultation_id: int, payload: CloseIn):
+def close_consultation(request, consultation_id: int, payload: ConsultationCloseIn):
     item = get_consultation_for(request.auth, consultation_id, for_write=True)
     vote = None
     if payload.vote_id is not None:

@@ -93,7 +93,7 @@ class SupportOut(Schema):
     status: str
 
 
-class AnswerIn(Schema):
+class ProposalAnswerIn(Schema):
     decision: Decision
     answer: str = Field(..., max_length=5000)
     meeting_on: dt.date | None = Field(None, description="临时业主大会召开日期（组织召开时）")
@@ -102,7 +102,7 @@ class AnswerIn(Schema):
     closes_at: dt.datetime | None = Field(None, description="转为表决时：投票截止")
 
 
-class CloseIn(Schema):
+class ProposalCloseIn(Schema):
     note: str = Field(..., max_length=200)
 
 
@@ -221,7 +221,7 @@ def withdraw(request, proposal_id: int):
 
 @router.post("/proposals/{proposal_id}/answer", response={200: ProposalDetailOut, **ERRORS},
              summary="业委会公开答复（可转为表决或工单）")
-def answer(request, proposal_id: int, payload: AnswerIn):
+def answer(request, proposal_id: int, payload: ProposalAnswerIn):
     proposal = get_proposal_for(request.auth, proposal_id)
     vote_fields = {"matter": payload.matter.value if payload.matter else None,
                    "opens_at": payload.opens_at, "closes_at": payload.closes_at}
@@ -233,7 +233,7 @@ def answer(request, proposal_id: int, payload: AnswerIn):
 
 @router.post("/proposals/{proposal_id}/close", response={200: ProposalDetailOut, **ERRORS},
              summary="办结")
-def close(request, proposal_id: int, payload: CloseIn):
+def close(request, proposal_id: int, payload: ProposalCloseIn):
     proposal = proposals.close_proposal(get_proposal_for(request.auth, proposal_id),
                                         actor=request.auth, note=payload.note)
     return _detail(request, proposal)

@@ -10,7 +10,7 @@ import datetime as dt
 
 from ninja import Field, Query, Router, Schema
 
-from sunlit.core.api import ERRORS
+from sunlit.core.api import ERRORS, MAX_OFFSET
 from sunlit.notices import access, selectors, services
 from sunlit.notices.choices import NotificationKind
 
@@ -53,7 +53,7 @@ class NotificationQuery(Schema):
     unread: bool = Field(False, description="只看未读")
     community_id: int | None = Field(None, description="只看一个小区")
     limit: int = Field(20, ge=1, le=MAX_PAGE, description=f"每页条数，最多 {MAX_PAGE}")
-    offset: int = Field(0, ge=0, description="跳过的条数")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="跳过的条数")
 
 
 class ReadAllIn(Schema):

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
 from ninja import Field, Query, Router, Schema, Status
 
-from sunlit.core.api import ERRORS, community_for
+from sunlit.core.api import ERRORS, MAX_OFFSET, community_for
 from sunlit.core.choices import PersonKind, Role
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.models import Person
@@ -278,7 +278,7 @@ class VehiclePage(Schema):
 
 class PageQuery(Schema):
     limit: int = Field(50, ge=1, le=MAX_PAGE, description=f"每页条数，最多 {MAX_PAGE}")
-    offset: int = Field(0, ge=0, description="跳过的条数")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="跳过的条数")
 
 
 class UnitQuery(PageQuery):

@@ -25,7 +25,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from sunlit.core import uploads
-from sunlit.core.api import ERRORS, community_for
+from sunlit.core.api import ERRORS, MAX_OFFSET, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.masking import mask_name
 from sunlit.core.models import Person, Upload
@@ -186,7 +186,7 @@ class TicketPage(Schema):
     items: list[TicketOut]
 
 
-class UploadOut(Schema):
+class TicketPhotoOut(Schema):
     id: int
     sha256: str
     width: int | None
@@ -203,7 +203,7 @@ ScopeChoice = Enum("ScopeChoice", {value: value for value, _label in SCOPES}, ty
 
 class TicketQuery(Schema):
     limit: int = Field(50, ge=1, le=MAX_PAGE, description=f"每页条数，最多 {MAX_PAGE}")
-    offset: int = Field(0, ge=0, description="跳过的条数")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="跳过的条数")
     community: int | None = Field(None, description="只看某个小区（id）")
     q: str | None = Field(None, description="工单号或标题")
     scope: ScopeChoice | None = Field(None, description="open 未关闭 / closed 已关闭 / all")
@@ -458,7 +458,7 @@ def get_ticket(request, ticket_id: int):
 # --- submit and photos ----------------------------------------------------------------------
 
 
-@router.post("/tickets/photos", response={201: list[UploadOut], **ERRORS},
+@router.post("/tickets/photos", response={201: list[TicketPhotoOut], **ERRORS},
              summary="上传照片（multipart，最多 9 张）")
 def upload_photos(request, community_id: Form[int], photos: File[list[UploadedFile]]):
     """Checks each file by its content (JPG/PNG/WebP), strips EXIF/GPS and stores it. The
@@ -467,7 +467,7 @@ def upload_photos(request, community_id: Form[int], photos: File[list[UploadedFi
     community = community_for(request, community_id, "uploads.create")
     stored = uploads.store_images(photos, community=community, actor=request.auth,
                                   limit=MAX_PHOTOS, field="photos")
-    return Status(201, [UploadOut.from_orm(u) for u in stored])
+    return Status(201, [TicketPhotoOut.from_orm(u) for u in stored])
 
 
 SUBMIT_FIELDS = {"category": "category_id", "unit": "unit_id", "building": "building_id",

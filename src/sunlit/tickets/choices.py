@@ -53,11 +53,16 @@ class Priority(models.TextChoices):
     LOW = "low", _("较低")
 
 
-class Channel(models.TextChoices):
+# Where a ticket was registered. The class name is its name in the OpenAPI schema, which keeps one
+# component per name: ballots have a BallotChannel (tests/api/test_schema.py).
+class TicketChannel(models.TextChoices):
     APP = "app", _("业主端")
     PHONE = "phone", _("电话")
     COUNTER = "counter", _("前台")
     API = "api", _("接口")
+
+
+Channel = TicketChannel
 
 
 class SlaCalendar(models.TextChoices):
