@@ -34,7 +34,7 @@ def table() -> str:
 
     lines = ["| type | label | subject | public (field: kind) | committed only |",
              "|---|---|---|---|---|"]
-    for name, event in REGISTRY.items():
+    for name, event in sorted(REGISTRY.items()):  # by name: not by which app registers first
         public = ", ".join(f"{key}: {shape(spec.what)}{'' if spec.required else '?'}"
                            for key, spec in event.public.items())
         private = ", ".join(key + ("" if spec.required else "?")

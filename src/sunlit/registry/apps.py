@@ -7,4 +7,5 @@ class RegistryConfig(AppConfig):
     verbose_name = "房屋档案"
 
     def ready(self) -> None:
-        from sunlit.registry import access  # noqa: F401  (registers object-level grants)
+        # object-level grants; the app's event types on the log
+        from sunlit.registry import access, events  # noqa: F401

@@ -7,4 +7,5 @@ class TicketsConfig(AppConfig):
     verbose_name = "报修与投诉"
 
     def ready(self) -> None:
-        from sunlit.tickets import access  # noqa: F401  (registers object-level grants)
+        # object-level grants; the app's event types on the log
+        from sunlit.tickets import access, events  # noqa: F401

@@ -610,55 +610,9 @@ def get_event_type(name: str) -> EventType:
         raise ValidationError({"event_type": [f"未登记的事件类型：{name}"]}) from None
 
 
-# --- the event types of what exists today ----------------------------------------------------
-# Public fields are unit-level facts only: what later decides fees (area × price, delivery)
-# and votes (area, who holds the title). Who the owner is goes in only as commitments.
+# --- the transparency app's own event types -------------------------------------------------------
+# Every other app registers its own in ``<app>/events.py`` from its ``AppConfig.ready``.
 
-UNIT_FACTS = {"unit": "unit_label", "building": "masked_text", "floor": "number", "area": "area",
-              "usage": "enum", "delivery_status": "enum", "delivered_on": "date?"}
-#: {field: [old, new]} of what changed (as text)
-UNIT_CHANGES = MapOf("enum", ListOf("unit_fact?"))
-
-register_event(
-    "community.created", label=gettext_noop("小区建档"), subject="core.community",
-    public={"name": "masked_text", "code": "code", "organization": "masked_text",
-            "city": "masked_text?", "district": "masked_text?", "address": "masked_text?"},
-)
-# Staff serve the community in public: name, role, department, post and job number.
-register_event(
-    "community.staff.appointed", label=gettext_noop("任命服务人员"), subject="core.membership",
-    public={"name": "staff_name", "role": "enum", "job_number": "code?",
-            "department": "masked_text?", "post": "masked_text?"},
-)
-register_event(
-    "roster.unit.registered", label=gettext_noop("登记房屋"), subject="registry.unit", public=UNIT_FACTS,
-)
-register_event(
-    "roster.unit.changed", label=gettext_noop("变更房屋信息"), subject="registry.unit",
-    # the unit's facts after the change, and {field: [old, new]} of what changed (as text)
-    public={**UNIT_FACTS, "changes": UNIT_CHANGES},
-)
-register_event(
-    "roster.ownership.registered", label=gettext_noop("登记产权"), subject="registry.ownership",
-    # share with four places ("0.5000"), as stored; the owner only as commitments
-    public={"unit": "unit_label", "share": "decimal", "start": "date"},
-    private={"owner_name": "text", "owner_id_number": "text?"},
-)
-register_event(
-    "roster.ownership.changed", label=gettext_noop("变更产权份额"), subject="registry.ownership",
-    public={"unit": "unit_label", "share": "decimal", "changes": UNIT_CHANGES},
-)
-register_event(
-    "roster.ownership.ended", label=gettext_noop("产权终止"), subject="registry.ownership",
-    public={"unit": "unit_label", "end": "date"},
-)
-register_event(
-    "roster.import.committed", label=gettext_noop("档案导入"), subject="registry.rosterimport",
-    # the uploaded file by its SHA-256 and size (not its name), its rows per sheet, and
-    # {kind: {new, updated, unchanged}} of what it wrote
-    public={"sha256": "hash", "size": "number", "rows": MapOf("label", "count"),
-            "counts": MapOf("enum", MapOf("enum", "count"))},
-)
 register_event(
     "log.openings.erased", label=gettext_noop("删除个人信息承诺的开启值"), subject=None,
     # PIPL art. 47: the salts of a subject's commitments were deleted; the leaves stay.
@@ -674,61 +628,6 @@ register_event(
 register_event(
     "log.witness.revoked", label=gettext_noop("撤销见证人"), subject="transparency.witnesskey",
     public={"name": "masked_text", "vkey": "public_key"},
-)
-
-# --- tickets (报修/投诉/建议/咨询): every state change is a fact on the log -----------------------
-# Public: the ticket number, kind, category, states and promised/kept times, and the staff
-# member responsible (name and job number — public responsibility). The reporter and his unit
-# go in only as commitments; descriptions, notes and comments stay off the log, except the
-# public reason of 无法解决 and a public area's location (both masked).
-
-TICKET_FACTS = {"number": "ref", "kind": "enum", "category": "masked_text", "priority": "enum",
-                "due_accept": "datetime?", "due_arrive": "datetime?", "due_resolve": "datetime?"}
-
-register_event(
-    "tickets.ticket.submitted", label=gettext_noop("提交工单"), subject="tickets.ticket",
-    public={**TICKET_FACTS, "status": "enum", "channel": "enum", "location": "masked_text?",
-            "photos": "hashes?"},
-    private={"reporter_name": "text?", "unit": "text?"},
-)
-register_event(
-    "tickets.ticket.transitioned", label=gettext_noop("工单状态变更"), subject="tickets.ticket",
-    public={**TICKET_FACTS, "action": "enum", "status_from": "enum", "status_to": "enum",
-            "assignee": "staff_name?", "assignee_job_number": "code?",
-            "department": "masked_text?", "met_accept": "flag?", "met_arrive": "flag?",
-            "met_resolve": "flag?", "paused_seconds": "number", "reason": "masked_text?",
-            "photos": "hashes?",
-            # [name, quantity, unit] of each material used
-            "materials": opt(ListOf(Tuple(("masked_text", "decimal", "masked_text")))),
-            "labor_minutes": "number?"},
-)
-register_event(
-    "tickets.quote.proposed", label=gettext_noop("工单报价"), subject="tickets.ticket",
-    public={"number": "ref", "category": "masked_text", "amount": "amount",
-            "items": opt(ListOf(Obj(name="masked_text", amount="amount")))},
-)
-register_event(
-    "tickets.quote.decided", label=gettext_noop("业主确认报价"), subject="tickets.ticket",
-    public={"number": "ref", "amount": "amount", "decision": "enum"},
-)
-register_event(
-    "tickets.ticket.escalated", label=gettext_noop("工单超时升级"), subject="tickets.ticket",
-    public={"number": "ref", "kind": "enum", "category": "masked_text", "step": "enum",
-            "level": "enum", "due": "datetime", "assignee": "staff_name?",
-            "assignee_job_number": "code?", "department": "masked_text?"},
-)
-register_event(
-    "tickets.ticket.rated", label=gettext_noop("工单评价"), subject="tickets.ticket",
-    public={"number": "ref", "kind": "enum", "category": "masked_text", "rating": "number"},
-    private={"comment": "text?"},
-)
-# Promised times are public: a changed (or reset to default) SLA target of a category.
-register_event(
-    "tickets.category.sla_set", label=gettext_noop("服务时限调整"), subject="tickets.category",
-    public={"category": "masked_text", "kind": "enum", "priority": "enum", "defaults": "flag",
-            "accept_minutes": "number?", "accept_calendar": "enum?",
-            "arrive_minutes": "number?", "arrive_calendar": "enum?",
-            "resolve_minutes": "number?", "resolve_calendar": "enum?"},
 )
 
 # --- governance (Civil Code art. 278 votes) ------------------------------------------------------
@@ -1166,40 +1065,4 @@ register_event(
     "finance.reminder.sent", label=gettext_noop("人工催缴"), subject="finance.reminder",
     public={"amount": "amount", "bills": "count", "period": "date", "channel": "enum"},
     private={"unit": "text"},
-)
-
-# --- board (每周曝光台): publications, co-signatures, contests and answers ---------------------------
-# The published board itself is off the log; its RFC 8785 canonical content is hashed
-# (content_sha256) so anyone can check the board they see against this leaf. Texts are masked.
-# The committee member who co-signs or contests is an owner: his role in public, his name only
-# as a commitment.
-
-register_event(
-    "board.weekly.published", label=gettext_noop("发布每周曝光台"), subject="board.weeklyboard",
-    public={"week": "date", "items": "count", "new": "count", "carried": "count",
-            "by_status": MapOf("enum", "count"), "untrue": "count", "content_sha256": "hash"},
-)
-register_event(
-    "board.weekly.cosigned", label=gettext_noop("业委会会签曝光台"), subject="board.weeklyboard",
-    public={"week": "date", "cosigner_role": "enum"},
-    private={"cosigner": "text"},
-)
-register_event(
-    "board.item.contested", label=gettext_noop("业委会质疑曝光条目"), subject="board.boardcontest",
-    public={"week": "date", "number": "ref?", "text": "masked_text", "by_role": "enum"},
-    private={"by": "text"},
-)
-register_event(
-    "board.contest.answered", label=gettext_noop("答复曝光条目质疑"), subject="board.boardcontest",
-    public={"week": "date", "number": "ref?", "answer": "masked_text", "by": "staff_name"},
-)
-register_event(
-    "board.settings.changed", label=gettext_noop("曝光台会签设置"), subject="board.boardsettings",
-    public={"require_cosign": "flag"},
-)
-
-# --- notices: announcements to the whole community -------------------------------------------------
-register_event(
-    "notices.announcement.published", label=gettext_noop("发布公告"), subject="notices.announcement",
-    public={"title": "masked_text", "kind": "enum", "body_sha256": "hash", "corrects": "id?"},
 )

@@ -1,0 +1,21 @@
+"""The core app's event types on the log: a community opened, its staff appointed.
+
+Registered from ``CoreConfig.ready``; the machinery is ``sunlit.transparency.events``."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_noop
+
+from sunlit.transparency.events import register_event
+
+register_event(
+    "community.created", label=gettext_noop("小区建档"), subject="core.community",
+    public={"name": "masked_text", "code": "code", "organization": "masked_text",
+            "city": "masked_text?", "district": "masked_text?", "address": "masked_text?"},
+)
+# Staff serve the community in public: name, role, department, post and job number.
+register_event(
+    "community.staff.appointed", label=gettext_noop("任命服务人员"), subject="core.membership",
+    public={"name": "staff_name", "role": "enum", "job_number": "code?",
+            "department": "masked_text?", "post": "masked_text?"},
+)
