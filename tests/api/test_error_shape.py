@@ -105,3 +105,48 @@ def test_an_optional_body_may_be_null_or_left_out(client, bearer, community):
         response = client.post(f"{API}/persons/{person.pk}/reveal", data=data, headers=bearer,
                                content_type="application/json")
         assert response.status_code == 200 and response.json()["name"] == "张三"
+
+
+# --- NUL characters: no text field can hold one (PostgreSQL refuses it with a server error) ----
+
+def test_a_nul_in_a_json_body_is_a_422_naming_the_field(client, bearer, community):
+    """Found by the schema fuzz run on PostgreSQL: a reveal reason holding "\\u0000" answered
+    500. Nothing is revealed and nothing is audited."""
+    person = PersonFactory(community=community)
+    before = AuditEvent.objects.count()
+    response = client.post(f"{API}/persons/{person.pk}/reveal", headers=bearer,
+                           data={"reason": "核对\x00身份"}, content_type="application/json")
+    assert (response.status_code, response.json()) == (422, {
+        "detail": "请求数据不正确", "errors": [{"field": "reason", "message": "不能包含空字符"}]})
+    assert AuditEvent.objects.count() == before
+
+
+def test_a_nul_deep_in_a_body_names_its_path(client, bearer, community, owner):
+    token = {"Authorization": f"Bearer {create_api_token(owner, name='手机')}"}
+    body = {"title": "北门加装雨棚", "text": "下雨天", "tags": [{"x": "a\x00"}]}
+    response = client.post(f"{API}/communities/{community.pk}/proposals", headers=token, data=body,
+                           content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "tags.0.x", "message": "不能包含空字符"}]
+    assert not Proposal.objects.exists()
+
+
+def test_a_nul_in_a_query_string_is_a_422(client, bearer):
+    response = client.get(f"{API}/tickets?q=%E6%BC%8F%00%E6%B0%B4", headers=bearer)
+    assert (response.status_code, response.json()) == (422, {
+        "detail": "请求数据不正确", "errors": [{"field": "q", "message": "不能包含空字符"}]})
+
+
+def test_a_page_refuses_a_nul_with_its_chinese_400(client, manager, community):
+    client.force_login(manager)
+    response = client.get("/tickets/?q=a%00b")
+    assert response.status_code == 400
+    assert "请求无效" in response.content.decode()
+    client.logout()
+    response = client.post("/login/", "username=demo%00&password=x",
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400 and "请求无效" in response.content.decode()
+    # a multipart form is left to its fields: Django's CharField refuses the NUL
+    response = client.post("/login/", {"username": "demo\x00", "password": "x"})
+    assert response.status_code in (200, 400) and "_auth_user_id" not in client.session
+    assert "空字符" in response.content.decode() or "Null characters" in response.content.decode()

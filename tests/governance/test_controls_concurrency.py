@@ -50,7 +50,7 @@ def test_an_entered_ballot_is_reviewed_once(transactional_db, open_vote, estate,
     vote = open_vote()
     member2 = make_member(Role.COMMITTEE, username="committee2")
     ballot = services.enter_ballot(vote, estate.units.u102, actor=service, choice="yes",
-                                   received_at=DURING, scan=upload(),
+                                   received_at=DURING, scan=upload(by=service),
                                    now=DURING + dt.timedelta(hours=1))
     later = DURING + dt.timedelta(hours=2)
     steps = [lambda: services.confirm_ballot(ballot, actor=committee, now=later),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -73,3 +74,44 @@ class ApiErrorShapeMiddleware:
                 uniform["Allow"] = response["Allow"]
             return uniform
         return response
+
+
+NUL = "\x00"
+
+
+def first_nul(data) -> str | None:
+    """The name of the first field of a ``QueryDict`` whose value holds a NUL character."""
+    for key, values in data.lists():
+        if NUL in key or any(isinstance(v, str) and NUL in v for v in values):
+            return key.replace(NUL, "")
+    return None
+
+
+class NulCharacterMiddleware:
+    """Refuses a query string or form holding a NUL character, before any view reads it.
+
+    No text field can hold one (PostgreSQL refuses it, with a server error), and no person types
+    one. The API answers its uniform 422 (JSON bodies are checked by its parser, sunlit/api.py);
+    a page answers 400 with the Chinese error page. Multipart forms are left to their fields
+    (Django's CharField refuses a NUL).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        field = first_nul(request.GET)
+        # multipart bodies are left to the view: reading them here would fix their upload
+        # handlers before the view can set its own (the roster import streams to a temp file)
+        if (field is None and request.method == "POST"
+                and request.content_type == "application/x-www-form-urlencoded"):
+            field = first_nul(request.POST)
+        if field is None:
+            return self.get_response(request)
+        if request.path_info.startswith(ApiErrorShapeMiddleware.PREFIX):
+            from sunlit.api import api
+
+            return api.create_response(request, {
+                "detail": gettext("请求数据不正确"),
+                "errors": [{"field": field, "message": gettext("不能包含空字符")}]}, status=422)
+        raise BadRequest(gettext("请求含有空字符"))
