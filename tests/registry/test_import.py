@@ -17,12 +17,14 @@ from django.db.models.functions import Cast
 from django.urls import reverse
 from openpyxl import Workbook
 
+from sunlit.core import sheets
 from sunlit.core.choices import Role
 from sunlit.core.models import AuditEvent, Person
+from sunlit.core.sheets import SheetFileError
 from sunlit.core.validators import make_id_number
-from sunlit.registry import importing, services
+from sunlit.registry import services
 from sunlit.registry.choices import DeliveryStatus, ImportStatus, ResidentKind, VehicleKind
-from sunlit.registry.importing import RESIDENTS_TABLE, UNITS_TABLE, VEHICLES_TABLE, RosterFileError
+from sunlit.registry.importing import RESIDENTS_TABLE, UNITS_TABLE, VEHICLES_TABLE
 from sunlit.registry.models import Building, Ownership, Residency, RosterImport, Unit, Vehicle
 from sunlit.registry.services import RosterImportError
 from tests.factories import OwnershipFactory, PersonFactory, UnitFactory, VehicleFactory
@@ -368,7 +370,7 @@ def test_unit_already_owned_by_someone_else_is_a_conflict(community, manager):
 
 def test_file_over_the_limit_is_refused_before_reading(community, manager):
     huge = b"PK\x03\x04" + b"\0" * (50 * 1024 * 1024)
-    with pytest.raises(RosterFileError) as refused:
+    with pytest.raises(SheetFileError) as refused:
         services.stage_roster_import(community, actor=manager, filename="big.xlsx", data=huge)
     assert refused.value.messages == ["文件过大（上限 10 MB）"]
     assert not RosterImport.objects.exists()
@@ -380,7 +382,7 @@ def test_file_over_the_limit_is_refused_before_reading(community, manager):
     b"PK\x03\x04garbage-that-is-not-a-zip",
 ])
 def test_non_excel_bytes_named_xlsx_are_refused(community, manager, data):
-    with pytest.raises(RosterFileError) as refused:
+    with pytest.raises(SheetFileError) as refused:
         services.stage_roster_import(community, actor=manager, filename="roster.xlsx", data=data)
     assert refused.value.messages == ["文件不是有效的 Excel 文件"]
     assert not RosterImport.objects.exists()
@@ -390,7 +392,7 @@ def test_a_zip_that_is_not_a_workbook_is_refused(community, manager):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("hello.txt", "hi")
-    with pytest.raises(RosterFileError, match="不是有效的 Excel"):
+    with pytest.raises(SheetFileError, match="不是有效的 Excel"):
         services.stage_roster_import(community, actor=manager, filename="r.xlsx",
                                      data=buffer.getvalue())
 
@@ -402,21 +404,21 @@ def test_zip_bomb_is_refused(community, manager):
         block = b"\0" * (1024 * 1024)
         for _ in range(300):
             member.write(block)
-    assert len(buffer.getvalue()) < importing.max_upload_bytes()
-    with pytest.raises(RosterFileError, match="解压后过大"):
+    assert len(buffer.getvalue()) < sheets.max_upload_bytes()
+    with pytest.raises(SheetFileError, match="解压后过大"):
         services.stage_roster_import(community, actor=manager, filename="r.xlsx",
                                      data=buffer.getvalue())
 
 
 def test_too_many_rows_are_refused(community, manager):
-    rows = "".join(f"1号楼,{n},1,80\n" for n in range(importing.MAX_ROWS + 1))
+    rows = "".join(f"1号楼,{n},1,80\n" for n in range(sheets.MAX_ROWS + 1))
     data = ("楼栋,房号,楼层,专有面积(㎡)\n" + rows).encode()
-    with pytest.raises(RosterFileError, match="行数超过上限"):
+    with pytest.raises(SheetFileError, match="行数超过上限"):
         services.stage_roster_import(community, actor=manager, filename="r.csv", data=data)
 
 
 def test_other_extensions_are_refused(community, manager):
-    with pytest.raises(RosterFileError, match=r"\.xlsx"):
+    with pytest.raises(SheetFileError, match=r"\.xlsx"):
         services.stage_roster_import(community, actor=manager, filename="roster.xls",
                                      data=b"\xd0\xcf\x11\xe0")
 

@@ -31,13 +31,12 @@ from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from sunlit.core import audit
+from sunlit.core import audit, sheets
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
 from sunlit.finance import billing, calc, money, services
 from sunlit.finance.choices import ImportStatus, MeterKind
 from sunlit.finance.models import Meter, MeterImport, MeterReading
-from sunlit.registry import importing as sheets
 from sunlit.registry.models import Unit
 from sunlit.transparency import services as log
 
@@ -76,16 +75,17 @@ def read_file(filename: str, data: bytes) -> list[dict]:
         sheets.check_size(len(data))
         extension = PurePath(filename or "").suffix.lower()
         if extension == ".xlsx":
-            raw = sheets._read_xlsx(data)
+            raw = sheets.read_xlsx(data)
         elif extension == ".csv":
-            raw = sheets._read_csv(data, PurePath(filename).stem)
+            raw = sheets.read_csv(data, PurePath(filename).stem)
         else:
             raise ValidationError(_("只支持 .xlsx（Excel）和 .csv 格式的抄表文件"))
     except ValidationError as exc:
         raise ValidationError({"file": exc.messages}) from None
     for sheet in raw:
         for index, (_number, values) in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
-            headers = [sheets._key(sheets._text(v)) if v is not sheets.FORMULA else "" for v in values]
+            headers = [sheets.header_key(sheets.cell_text(v)) if v is not sheets.FORMULA else ""
+                       for v in values]
             if C.CURRENT in headers and (C.NUMBER in headers or C.UNIT in headers):
                 return _rows(sheet, index, headers)
     raise ValidationError({"file": [_("没有找到表头：第一行应包含「本期读数」和「表号」或「房号」，"
@@ -137,7 +137,7 @@ def _cell(row: dict, column: str) -> str:
     value = row.get(column)
     if value is sheets.FORMULA:
         return "\0formula"
-    return sheets._text(value)
+    return sheets.cell_text(value)
 
 
 def _reading(value, what: str) -> Decimal:
@@ -174,7 +174,7 @@ class _Context:
         for pk, building, entrance, number in Unit.objects.in_community(community).values_list(
                 "id", "building__name", "entrance", "number"):
             label = "-".join([building, f"{entrance}单元", number] if entrance else [building, number])
-            self.units[sheets._key(label)] = pk
+            self.units[sheets.header_key(label)] = pk
         ids = [m.pk for m in meters if m.kind == kind]
         self.read_now = set(MeterReading.objects.filter(meter__community=community, meter__kind=kind,
                                                         period_start=period_start)
@@ -221,7 +221,7 @@ def check_rows(community: Community, *, kind: str, period_start: dt.date, rows: 
         elif number:
             meter = ctx.by_number.get(number)
             if meter is None:
-                unit_id = ctx.units.get(sheets._key(unit_text)) if unit_text else None
+                unit_id = ctx.units.get(sheets.header_key(unit_text)) if unit_text else None
                 if not (create_missing and unit_id):
                     out.error(n, C.NUMBER, _("本小区没有表号为 %(n)s 的表") % {"n": number})
                 elif unit_id in ctx.by_unit:
@@ -231,7 +231,7 @@ def check_rows(community: Community, *, kind: str, period_start: dt.date, rows: 
                 out.error(n, C.NUMBER, _("表号 %(n)s 是%(a)s表，不是%(b)s表") % {
                     "n": number, "a": kind_label(meter.kind), "b": label})
         elif unit_text:
-            unit_id = ctx.units.get(sheets._key(unit_text))
+            unit_id = ctx.units.get(sheets.header_key(unit_text))
             if unit_id is None:
                 out.error(n, C.UNIT, _("本小区没有房屋 %(u)s") % {"u": unit_text})
             else:

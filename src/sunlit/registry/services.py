@@ -15,7 +15,7 @@ from django.db.models import Prefetch, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sunlit.core import audit
+from sunlit.core import audit, sheets
 from sunlit.core.models import ActivationCode, AuditEvent, Community, Person, User
 from sunlit.core.permissions import require
 from sunlit.core.services import ACTIVATION_VALID_DAYS, issue_activation_codes
@@ -337,13 +337,13 @@ def stage_roster_import(community: Community, *, actor: User, filename: str,
     """档案导入, step 1: validates an uploaded roster file and keeps it for the preview.
 
     Changes no roster row. A file refused as a whole (too large, not a spreadsheet) raises
-    ``importing.RosterFileError`` and stores nothing; a file with row errors is kept with status
+    ``core.sheets.SheetFileError`` and stores nothing; a file with row errors is kept with status
     ``invalid`` so that the preview can list them by sheet, row and column.
     """
     from sunlit.registry import importing
 
     require(actor, "roster.import", community=community)
-    importing.check_size(len(data))
+    sheets.check_size(len(data))
     filename = _upload_name(filename)
     parsed, plan = importing.validate_roster(community, filename, data)
     status = ImportStatus.INVALID if parsed.errors else ImportStatus.PREVIEW

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from sunlit.core import exports
+from sunlit.core import exports, sheets
 from sunlit.core.masking import mask_id_number, mask_mobile, mask_name
 from sunlit.core.permissions import can
 from sunlit.core.tenancy import current_community, page_community
@@ -34,7 +34,7 @@ class UploadLimitHandler(FileUploadHandler):
 
     def __init__(self, request=None):
         super().__init__(request)
-        self.limit = importing.max_upload_bytes()
+        self.limit = sheets.max_upload_bytes()
         self.too_large = False
 
     def receive_data_chunk(self, raw_data, start):
@@ -73,11 +73,11 @@ def _upload(request, limiter: UploadLimitHandler):
     if request.method == "POST":
         upload_file = request.FILES.get("file")
         if limiter.too_large:
-            error = importing.size_error().messages[0]
+            error = sheets.size_error().messages[0]
         elif upload_file is None:
             error = _("请选择要上传的 .xlsx 或 .csv 文件")
-        elif upload_file.size > importing.max_upload_bytes():
-            error = importing.size_error().messages[0]
+        elif upload_file.size > sheets.max_upload_bytes():
+            error = sheets.size_error().messages[0]
         else:
             try:
                 roster_import = services.stage_roster_import(
@@ -91,7 +91,7 @@ def _upload(request, limiter: UploadLimitHandler):
               .defer("payload")[:RECENT_IMPORTS])
     return render(request, "registry/imports/upload.html", {
         "error": error, "recent": recent,
-        "max_mb": f"{importing.max_upload_bytes() / (1024 * 1024):g}",
+        "max_mb": f"{sheets.max_upload_bytes() / (1024 * 1024):g}",
         "can_export": can(request.user, "roster.export", community=community),
         "tables": importing.TABLES,
     }, status=400 if error else 200)

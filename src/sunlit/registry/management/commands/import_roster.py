@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from sunlit.core import sheets
 from sunlit.core.permissions import require
 from sunlit.registry import importing, services
 from sunlit.registry.management.commands._roster_cli import actor_by_username, community_by_code, table
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"找不到文件 {path}")
         try:
-            importing.check_size(path.stat().st_size)  # before reading a byte of it
+            sheets.check_size(path.stat().st_size)  # before reading a byte of it
             data = path.read_bytes()
             if options["commit"]:
                 self._commit(community, actor, path.name, data)
