@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Write (or --check) the committed OpenAPI schema docs/openapi.json.
 
+The committed schema is what the API serves at ``/api/openapi.json`` (fetched through Django's
+test client, not rebuilt beside it), so the published contract cannot drift from the served one.
 CI runs it with --check so that an API change is always a visible change in review.
 """
 
@@ -19,13 +21,19 @@ def main() -> int:
     import django
 
     django.setup()
-    from sunlit.api import api
+    from django.test import Client
+    from django.test.utils import setup_test_environment
 
-    schema = json.dumps(api.get_openapi_schema(path_prefix="/api"), ensure_ascii=False,
-                        indent=2, sort_keys=True) + "\n"
+    setup_test_environment()  # the test client's host is allowed
+    response = Client().get("/api/openapi.json")
+    if response.status_code != 200:
+        print(f"/api/openapi.json answered {response.status_code}", file=sys.stderr)
+        return 1
+    schema = json.dumps(response.json(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     if "--check" in sys.argv:
         if not TARGET.exists() or TARGET.read_text(encoding="utf-8") != schema:
-            print("docs/openapi.json is out of date: run python scripts/openapi.py", file=sys.stderr)
+            print("docs/openapi.json is not what /api/openapi.json serves: run "
+                  "python scripts/openapi.py and review the diff", file=sys.stderr)
             return 1
         return 0
     TARGET.write_text(schema, encoding="utf-8")
