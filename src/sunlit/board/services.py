@@ -24,6 +24,7 @@ from sunlit.board.masking import mask_text
 from sunlit.board.models import BoardContest, BoardItem, BoardSettings, WeeklyBoard
 from sunlit.core import audit, sides
 from sunlit.core.choices import OWNER_SIDE_ROLES
+from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Community, Membership, User
 from sunlit.core.permissions import require
 from sunlit.transparency import services as log
@@ -91,10 +92,6 @@ def _week(week_start) -> dt.date:
     return generation.monday_of(week_start)
 
 
-def _locked(board: WeeklyBoard) -> WeeklyBoard:
-    return WeeklyBoard.objects.select_for_update().get(pk=board.pk)
-
-
 def _refuse_published(board: WeeklyBoard) -> None:
     if board.is_published:
         raise ValidationError({"board": [_("曝光台已发布，内容不可更改")]})
@@ -125,7 +122,7 @@ def generate_board(community: Community, week_start, *, actor: User | None,
                                                    generated_at=now)
         except IntegrityError:  # generated at the same moment by another worker
             board = WeeklyBoard.objects.get(community=community, week_start=week)
-    board = _locked(board)
+    board = locked(board)
     if board.is_published:
         return board
     built = generation.build(community, week)
@@ -149,7 +146,7 @@ def generate_board(community: Community, week_start, *, actor: User | None,
 
 def _draft_item(item: BoardItem, actor: User) -> BoardItem:
     require(actor, "board.prepare", item)
-    board = _locked(item.board)
+    board = locked(item.board)
     _refuse_published(board)
     return BoardItem.objects.select_for_update().get(pk=item.pk)
 
@@ -203,7 +200,7 @@ def cosign_board(board: WeeklyBoard, *, actor: User, note: str = "",
                  now: dt.datetime | None = None) -> WeeklyBoard:
     """业委会会签: the owners' committee has read the draft and agrees it may be published."""
     require(actor, "board.cosign", board)
-    board = _locked(board)
+    board = locked(board)
     _refuse_published(board)
     if board.cosigned_at is not None:
         raise ValidationError({"board": [_("本期曝光台已会签")]})
@@ -245,7 +242,7 @@ def publish_board(board: WeeklyBoard, *, actor: User | None,
     """
     if actor is not None:
         require(actor, "board.publish", board)
-    board = _locked(board)
+    board = locked(board)
     _refuse_published(board)
     if settings_for(board.community).require_cosign and board.cosigned_at is None:
         raise ValidationError({"board": [_("本小区要求业委会会签后才能发布")]})

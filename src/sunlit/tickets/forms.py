@@ -333,17 +333,3 @@ class QuoteDecisionForm(MarksInvalid, forms.Form):
     note = _textarea(_("说明"), MAX_NOTE, required=False, rows=2)
 
 
-def apply_errors(form: forms.Form, exc: ValidationError, *, aliases: dict | None = None) -> None:
-    """Puts a service's ValidationError messages beside the matching fields.
-
-    ``aliases`` renames service keys to form fields (a reason is the service's ``note``).
-    """
-    aliases = aliases or {}
-    if not hasattr(exc, "error_dict"):
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    for field, messages in exc.message_dict.items():
-        field = aliases.get(field, field)
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)

@@ -19,9 +19,3 @@ class WitnessKeyForm(forms.Form):
 
     reason = forms.CharField(label=_("理由（物业公司提请业委会确认时必填）"), max_length=200,
                              required=False, widget=forms.TextInput(attrs=INPUT))
-
-    def apply_errors(self, exc) -> None:
-        """Puts a service's ValidationError messages beside the matching fields."""
-        for field, messages in exc.message_dict.items():
-            for message in messages:
-                self.add_error(field if field in self.fields else None, message)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
+from sunlit.core.forms import apply_errors
 from sunlit.core.permissions import can
 from sunlit.core.services import authenticate_token
 from sunlit.transparency import access, selectors, services, tiles
@@ -150,7 +151,7 @@ def witness_register(request, log_path: str):
             request_from_page(request, log.community, ControlKind.WITNESS_ADD, data,
                               reason=reason, done=_("已登记见证人 %(name)s") % {"name": data["name"]})
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_errors(form, exc)
         else:
             return redirect("transparency:log", log_path=log.path)
     return _render_log_page(request, log, form)

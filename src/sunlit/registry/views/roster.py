@@ -11,13 +11,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from sunlit.core.forms import apply_errors
 from sunlit.core.models import AuditEvent, Person
 from sunlit.core.permissions import can
 from sunlit.core.services import reveal_person, update_person
 from sunlit.core.tenancy import page_community
 from sunlit.registry import access, selectors, services
 from sunlit.registry.filters import PersonFilter, UnitFilter, VehicleFilter
-from sunlit.registry.forms import PersonForm, UnitForm, VehicleForm, apply_errors
+from sunlit.registry.forms import PersonForm, UnitForm, VehicleForm
 from sunlit.registry.models import Ownership, Unit, Vehicle
 from sunlit.web.rendering import paginate, render_list
 

@@ -103,11 +103,8 @@ def _photo_hashes(photos: Sequence[Upload]) -> list[str] | None:
     return [photo.sha256 for photo in photos] or None
 
 
-def _locked(ticket: Ticket) -> Ticket:
-    # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins below
-    return (Ticket.objects.select_for_update(of=("self",))
-            .select_related("category", "assignee__user", "department", "community")
-            .get(pk=ticket.pk))
+# what a step reads with the locked ticket (read, not locked: core.locking.locked)
+TICKET_RELATED = ("category", "assignee__user", "department", "community")
 
 
 def _clean_note(note: str, *, required: bool, field: str = "note") -> str:

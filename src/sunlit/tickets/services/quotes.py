@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sunlit.core import audit
+from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, User
 from sunlit.core.validators import normalize_text
 from sunlit.tickets import notifications, workflow
@@ -26,7 +27,14 @@ from sunlit.tickets.models import (
     Ticket,
     TicketEvent,
 )
-from sunlit.tickets.services.base import LOW_RATING, MAX_NOTE, RATABLE, _actor_name, _clean_note, _locked
+from sunlit.tickets.services.base import (
+    LOW_RATING,
+    MAX_NOTE,
+    RATABLE,
+    TICKET_RELATED,
+    _actor_name,
+    _clean_note,
+)
 from sunlit.tickets.services.steps import MAX_MATERIALS, latest_quote, parse_amount
 from sunlit.transparency import services as log
 
@@ -59,7 +67,7 @@ def propose_quote(ticket: Ticket, *, actor: User, amount, items: Sequence[dict] 
     """报价: the technician prices a chargeable in-home repair; the owner must accept it before
     the work is finished. A new quote supersedes one still pending."""
     now = now or timezone.now()
-    ticket = _locked(ticket)
+    ticket = locked(ticket, *TICKET_RELATED)
     if not workflow.may_work(actor, ticket):
         raise PermissionDenied(_("您没有执行此操作的权限"))
     if ticket.kind != TicketKind.REPAIR or ticket.unit_id is None:
@@ -94,7 +102,7 @@ def propose_quote(ticket: Ticket, *, actor: User, amount, items: Sequence[dict] 
 
 def _decide_quote(quote: Quote, actor: User, accepted: bool, note: str, now) -> Quote:
     now = now or timezone.now()
-    ticket = _locked(quote.ticket)
+    ticket = locked(quote.ticket, *TICKET_RELATED)
     # a charge is the owner's decision: the company never accepts (or declines) it for him
     if not workflow.is_reporter(actor, ticket):
         raise PermissionDenied(_("只有报事人本人可以确认报价"))
@@ -144,7 +152,7 @@ def rate_ticket(ticket: Ticket, *, actor: User, rating: int, comment: str = "",
                 now: dt.datetime | None = None) -> Ticket:
     """评价: the reporter rates the resolution 1–5; 2 or less goes back to the manager."""
     now = now or timezone.now()
-    ticket = _locked(ticket)
+    ticket = locked(ticket, *TICKET_RELATED)
     # the company never rates its own service for an owner
     if not workflow.is_reporter(actor, ticket):
         raise PermissionDenied(_("只有报事人本人可以评价"))

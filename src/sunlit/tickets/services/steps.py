@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from sunlit.core import audit, money
 from sunlit.core.choices import STAFF_ROLES
+from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Community, Membership, Upload, User
 from sunlit.core.permissions import can, require
 from sunlit.core.validators import normalize_text
@@ -31,13 +32,13 @@ from sunlit.tickets.models import (
     TicketEvent,
 )
 from sunlit.tickets.services.base import (
+    TICKET_RELATED,
     _actor_name,
     _assignee_facts,
     _attach_photos,
     _clean_note,
     _due_times,
     _facts,
-    _locked,
     _met,
     _photo_errors,
     _photo_hashes,
@@ -61,7 +62,7 @@ def _step(ticket: Ticket, actor: User | None, action: str, *, note: str = "",
     raise a ValidationError after the permission check and before anything is written.
     """
     now = now or timezone.now()
-    ticket = _locked(ticket)
+    ticket = locked(ticket, *TICKET_RELATED)
     if actor is None:
         row = _system_row(ticket, action)
     else:
@@ -206,7 +207,7 @@ def auto_dispatch_ticket(ticket: Ticket, *, actor: User | None,
     if actor is not None and not can(actor, "tickets.dispatch", ticket):
         raise PermissionDenied(_("您没有执行此操作的权限"))
     now = now or timezone.now()
-    member = dispatch.choose_assignee(_locked(ticket), at=now)
+    member = dispatch.choose_assignee(locked(ticket, *TICKET_RELATED), at=now)
     if member is None:
         raise ValidationError({"to": [_("没有在岗且具备该类别技能的维修人员，请手动派单")]})
     return _dispatch(ticket, member, actor, _("自动派单") if actor is None else "", now,

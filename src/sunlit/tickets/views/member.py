@@ -16,13 +16,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from sunlit.core.choices import STAFF_ROLES, Role
+from sunlit.core.forms import apply_errors
 from sunlit.core.permissions import can, require, roles_in
 from sunlit.core.tenancy import current_community
 from sunlit.registry.filters import UnitFilter
 from sunlit.registry.models import Ownership, Residency, Unit
 from sunlit.tickets import access, services
 from sunlit.tickets.choices import TicketKind, TicketStatus
-from sunlit.tickets.forms import COMMON, HOME, TicketForm, apply_errors
+from sunlit.tickets.forms import COMMON, HOME, TicketForm
 from sunlit.web.rendering import paginate, render_list
 
 S = TicketStatus

@@ -25,6 +25,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from sunlit.core import uploads
 from sunlit.core.choices import STAFF_ROLES, Role
+from sunlit.core.forms import apply_errors
 from sunlit.core.masking import mask_name
 from sunlit.core.permissions import can, roles_in
 from sunlit.core.redirects import safe_next
@@ -39,7 +40,6 @@ from sunlit.tickets.forms import (
     RateForm,
     ReasonForm,
     ResolveForm,
-    apply_errors,
 )
 from sunlit.tickets.models import MaterialUse, Ticket, TicketPhoto
 
