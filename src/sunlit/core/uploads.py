@@ -11,7 +11,7 @@ time, GPS position of the owner's flat), no XMP, no comments, no ICC profile. A 
 entry that commits to it commits to the very file kept.
 
 Documents (会议纪要, 公示材料, 表决材料) enter through ``store_document``: PDF only, checked by content
-(magic bytes, a complete file that ``pypdf`` parses, no encryption, and nothing active anywhere
+(``core.pdfs``: magic bytes, a complete file that ``pypdf`` parses, no encryption, nothing active anywhere
 in it: no JavaScript, launch, form-submit, import-data or remote go-to actions, no ``file:``
 links, no embedded files or XFA forms — in the catalogue, open action, pages, annotations,
 bookmarks, names tree or form fields, also when their names are hex-escaped), at most
@@ -43,6 +43,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
+from sunlit.core import pdfs
 from sunlit.core.models import Community, Upload, User
 from sunlit.core.permissions import require
 from sunlit.core.storage import get_storage
@@ -289,108 +290,7 @@ def store_images(files: Iterable, *, community: Community, actor: User, limit: i
     return _save_all(community, actor, processed)
 
 
-# --- documents (PDF) ----------------------------------------------------------------------------
-
-PDF_CONTENT_TYPE = "application/pdf"
-PDF_MAGIC = b"%PDF-"
-MAX_PDF_PAGES = 2000
-# Actions that run code, start programs, send or fetch data when the file is opened, a page is
-# shown, a link, a bookmark or a form field is used.
-_ACTIVE_MARKERS = (b"/JavaScript", b"/JS ", b"/JS(", b"/JS<", b"/Launch", b"/EmbeddedFile")
-ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/SubmitForm",
-                            "/RichMediaExecute", "/GoToR", "/GoToE"})
-# Keys that hold scripts or files wherever they appear: a JavaScript action's code, the document's
-# JavaScript name tree, embedded files, XFA forms (which carry scripts).
-ACTIVE_KEYS = frozenset({"/JS", "/JavaScript", "/EmbeddedFiles", "/EmbeddedFile", "/XFA",
-                         "/RichMediaContent"})
-MAX_PDF_OBJECTS = 500_000  # objects walked at most; a 2,000-page document has far fewer
-_LOCAL_URI = ("file:", "\\\\", "smb:", "javascript:", "data:")
-
-
-def is_pdf(data: bytes) -> bool:
-    """Whether the bytes claim to be a PDF (the header may follow up to 1 KB of junk)."""
-    return PDF_MAGIC in data[:1024]
-
-
-def _active_content(reader) -> str | None:
-    """What in the document could run or reach outside it, if anything.
-
-    Walks every object reachable from the trailer — the catalogue and its ``/OpenAction`` and
-    ``/AA``, pages and their ``/AA``, annotations' ``/A`` and ``/AA``, outlines (bookmarks),
-    the names tree, form fields — with their ``/Next`` chains. Names are compared as pypdf
-    decodes them, so ``/J#61vaScript`` is ``/JavaScript``. Returns the offending name."""
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
-
-    seen: set[tuple[int, int]] = set()
-    stack = [reader.trailer]
-    walked = 0
-    while stack:
-        node = stack.pop()
-        if isinstance(node, IndirectObject):
-            key = (node.idnum, node.generation)
-            if key in seen:
-                continue
-            seen.add(key)
-            node = node.get_object()
-        walked += 1
-        if walked > MAX_PDF_OBJECTS:
-            return "too many objects"
-        if isinstance(node, DictionaryObject):
-            for name, value in node.items():
-                if str(name) in ACTIVE_KEYS:
-                    return str(name)
-                stack.append(value)
-            kind = node.get("/S")
-            kind = str(kind.get_object()) if kind is not None else ""
-            if kind in ACTIVE_ACTIONS:
-                return kind
-            if kind == "/URI":
-                uri = str(node.get("/URI", "")).strip().lower()
-                if uri.startswith(_LOCAL_URI):
-                    return "/URI"
-        elif isinstance(node, ArrayObject):
-            stack.extend(node)
-    return None
-
-
-def _check_pdf(data: bytes) -> int:
-    """Checks a PDF by content; returns its page count or raises ``_Refused``."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    not_pdf = _("不是有效的 PDF 文件")
-    active = _("PDF 中含有脚本、启动程序、表单提交或嵌入文件，不予接收；请另存（打印）为普通 PDF 后上传")
-    if not is_pdf(data):
-        raise _Refused(not_pdf)
-    if b"%%EOF" not in data[-2048:]:
-        raise _Refused(_("PDF 文件不完整或已损坏，请重新导出后上传"))
-    if any(marker in data for marker in _ACTIVE_MARKERS):
-        raise _Refused(active)
-    try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            raise _Refused(_("PDF 文件已加密或设有密码，请去除密码后上传"))
-        pages = len(reader.pages)
-        if pages < 1:
-            raise _Refused(not_pdf)
-        if pages > MAX_PDF_PAGES:
-            raise _Refused(_("PDF 最多 %(n)s 页") % {"n": MAX_PDF_PAGES})
-        found = _active_content(reader)
-    except _Refused:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            RecursionError, OSError, AssertionError, UnicodeError, ZeroDivisionError):
-        raise _Refused(_("PDF 文件不完整或已损坏，请重新导出后上传")) from None
-    except Exception:  # pypdf raises many kinds on hostile input; none of them is acceptable
-        logger.info("refusing a PDF pypdf could not read", exc_info=True)
-        raise _Refused(_("PDF 文件不完整或已损坏，请重新导出后上传")) from None
-    if found == "too many objects":
-        raise _Refused(_("PDF 结构过于复杂，请另存（打印）为普通 PDF 后上传"))
-    if found is not None:
-        logger.info("refusing a PDF with %s", found)
-        raise _Refused(active)
-    return pages
-
+# --- documents (PDF: checked by core.pdfs) --------------------------------------------------
 
 def store_document(file, *, community: Community, actor: User, original_name: str = "",
                    field: str = "file") -> Upload:
@@ -403,8 +303,8 @@ def store_document(file, *, community: Community, actor: User, original_name: st
     limit = settings.SUNLIT_MAX_DOCUMENT_BYTES
     try:
         data = _read(file, limit)
-        _check_pdf(data)
-    except _Refused as refused:
+        pdfs.check_pdf(data)
+    except (_Refused, pdfs.PdfRefused) as refused:
         message = str(refused)
         if message == _("不是有效的图片（支持 JPG、PNG、WebP）"):
             message = _("不是有效的 PDF 文件")
@@ -416,12 +316,12 @@ def store_document(file, *, community: Community, actor: User, original_name: st
     storage = get_storage()
     now = timezone.now()
     key = _keys(community.pk, sha256, now)[0][:-4] + ".pdf"
-    storage.save(key, data, content_type=PDF_CONTENT_TYPE)
+    storage.save(key, data, content_type=pdfs.PDF_CONTENT_TYPE)
     try:
         with transaction.atomic():
             return Upload.objects.create(
                 community=community, kind=Upload.Kind.PDF, uploaded_by=actor, storage_key=key,
-                content_type=PDF_CONTENT_TYPE, size=len(data), sha256=sha256,
+                content_type=pdfs.PDF_CONTENT_TYPE, size=len(data), sha256=sha256,
                 original_name=name, created_at=now)
     except BaseException:
         with contextlib.suppress(Exception):
@@ -441,7 +341,7 @@ def store_file(file, *, community: Community, actor: User, original_name: str = 
             file.seek(0)
             head = file.read(1024) or b""
             file.seek(0)
-    if isinstance(head, bytes) and is_pdf(head):
+    if isinstance(head, bytes) and pdfs.is_pdf(head):
         return store_document(file, community=community, actor=actor,
                               original_name=original_name, field=field)
     return store_image(file, community=community, actor=actor, original_name=original_name,
