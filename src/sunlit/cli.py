@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(verify(argv[2:]))
     if len(argv) > 1 and argv[1] == "witness":
         # A witness runs on the committee's own computer: its key and state file, no database.
-        from sunlit.transparency.witness import main as witness
+        from sunlit.transparency.witness_cli import main as witness
 
         sys.exit(witness(argv[2:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sunlit.settings")

@@ -23,7 +23,18 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 
-from sunlit.transparency import keys, merkle, note, offline, selectors, services, tasks, tiles, witness
+from sunlit.transparency import (
+    keys,
+    merkle,
+    note,
+    offline,
+    selectors,
+    services,
+    tasks,
+    tiles,
+    witness,
+    witness_cli,
+)
 from sunlit.transparency.cosignature import CosignatureVerifier, verify_cosignatures
 from sunlit.transparency.models import Checkpoint, Cosignature, Log
 from sunlit.transparency.witness import AddCheckpointError, Witness, add_checkpoint_body
@@ -99,7 +110,7 @@ def cosigns(wit: Witness, message: str, lines: str) -> bool:
 def test_init_creates_a_private_key_file_and_prints_the_vkey(tmp_path):
     path = tmp_path / "state.json"
     out, err = StringIO(), StringIO()
-    assert witness.main(["init", "--name", "committee.example/w1", "--state", str(path)], out, err) == 0
+    assert witness_cli.main(["init", "--name", "committee.example/w1", "--state", str(path)], out, err) == 0
     vkey = out.getvalue().strip().splitlines()[-1]
     assert CosignatureVerifier.parse(vkey).name == "committee.example/w1"
     key_file = tmp_path / "state.key"
@@ -109,9 +120,9 @@ def test_init_creates_a_private_key_file_and_prints_the_vkey(tmp_path):
     assert data["vkey"] == vkey and data["logs"] == {} and data["key_file"] == "state.key"
     assert Witness(path).vkey == vkey
     # never overwritten: the key is the witness's identity
-    assert witness.main(["init", "--name", "x.example/w", "--state", str(path)], out, err) == 1
+    assert witness_cli.main(["init", "--name", "x.example/w", "--state", str(path)], out, err) == 1
     assert "已存在" in err.getvalue() and Witness(path).vkey == vkey
-    assert witness.main(["init", "--name", "bad name", "--state", str(tmp_path / "b.json")],
+    assert witness_cli.main(["init", "--name", "bad name", "--state", str(tmp_path / "b.json")],
                         out, err) == 1
 
 
@@ -119,7 +130,7 @@ def test_init_creates_a_private_key_file_and_prints_the_vkey(tmp_path):
 
 
 def test_200_first_contact_then_a_consistent_growth(wit, memlog, state):
-    app = witness.wsgi_app(wit)
+    app = witness_cli.wsgi_app(wit)
     first = memlog.checkpoint()
     status, _, body = post(app, add_checkpoint_body(0, [], first))
     assert status == 200 and body.startswith("— committee.example/w1 ") and body.endswith("\n")
@@ -138,7 +149,7 @@ def test_200_first_contact_then_a_consistent_growth(wit, memlog, state):
 
 
 def test_409_when_the_old_size_is_not_the_last_cosigned_one(wit, memlog):
-    app = witness.wsgi_app(wit)
+    app = witness_cli.wsgi_app(wit)
     assert post(app, add_checkpoint_body(0, [], memlog.checkpoint()))[0] == 200
     memlog.grow(5)
     for old in (0, 4, 12):
@@ -152,7 +163,7 @@ def test_409_when_the_old_size_is_not_the_last_cosigned_one(wit, memlog):
 
 def test_409_and_refusal_when_one_size_has_two_roots(wit, memlog, state):
     out = StringIO()
-    app = witness.wsgi_app(wit, out)
+    app = witness_cli.wsgi_app(wit, out)
     assert post(app, add_checkpoint_body(0, [], memlog.checkpoint()))[0] == 200
     forked = memlog.checkpoint(root=merkle.leaf_hash(b"another history"))
     status, headers, body = post(app, add_checkpoint_body(10, [], forked))
@@ -169,7 +180,7 @@ def test_409_and_refusal_when_one_size_has_two_roots(wit, memlog, state):
 
 
 def test_403_when_no_trusted_key_signed(wit, memlog):
-    app = witness.wsgi_app(wit)
+    app = witness_cli.wsgi_app(wit)
     stranger = note.Signer.generate(ORIGIN)
     status, _, body = post(app, add_checkpoint_body(0, [], memlog.checkpoint(signer=stranger)))
     assert status == 403 and "签名" in body
@@ -182,12 +193,12 @@ def test_403_when_no_trusted_key_signed(wit, memlog):
 def test_404_for_an_unknown_origin(wit):
     other = note.Signer.generate("other.example/log")
     message = note.sign_checkpoint(note.Checkpoint("other.example/log", 1, b"\x01" * 32), [other])
-    status, _, body = post(witness.wsgi_app(wit), add_checkpoint_body(0, [], message))
+    status, _, body = post(witness_cli.wsgi_app(wit), add_checkpoint_body(0, [], message))
     assert status == 404 and "other.example/log" in body
 
 
 def test_422_for_a_proof_that_does_not_verify_and_the_request_is_kept(wit, memlog, state):
-    app = witness.wsgi_app(wit, StringIO())
+    app = witness_cli.wsgi_app(wit, StringIO())
     assert post(app, add_checkpoint_body(0, [], memlog.checkpoint()))[0] == 200
     memlog.grow(6)
     proof = memlog.proof(10)
@@ -221,18 +232,18 @@ def test_422_for_a_proof_that_does_not_verify_and_the_request_is_kept(wit, memlo
 ])
 def test_400_for_a_malformed_request(wit, memlog, body):
     message = memlog.checkpoint().encode()
-    status, _, _ = post(witness.wsgi_app(wit), body if b"\n\n" not in body else body + message)
+    status, _, _ = post(witness_cli.wsgi_app(wit), body if b"\n\n" not in body else body + message)
     assert status == 400
 
 
 def test_400_for_an_old_size_above_the_checkpoint_and_a_malformed_checkpoint(wit, memlog):
-    app = witness.wsgi_app(wit)
+    app = witness_cli.wsgi_app(wit)
     assert post(app, add_checkpoint_body(11, [], memlog.checkpoint()))[0] == 400
     assert post(app, b"old 0\n\nexample.com/log\nten\nAAAA\n\n- sig\n")[0] == 400
 
 
 def test_only_post_add_checkpoint(wit):
-    app = witness.wsgi_app(wit)
+    app = witness_cli.wsgi_app(wit)
     assert post(app, b"", method="GET")[0] == 405
     assert post(app, b"", path="/other")[0] == 404
     status, _, body = post(app, b"", method="GET", path="/")
@@ -241,7 +252,7 @@ def test_only_post_add_checkpoint(wit):
 
 def test_concurrent_requests_never_roll_the_witness_back(wit, memlog, state):
     """tlog-witness: checking the old size and storing the new one are one atomic step."""
-    app = witness.wsgi_app(wit)
+    app = witness_cli.wsgi_app(wit)
     assert post(app, add_checkpoint_body(0, [], memlog.checkpoint()))[0] == 200
     memlog.grow(10)
     bodies = [add_checkpoint_body(10, memlog.proof(10, size), memlog.checkpoint(size=size))
@@ -291,7 +302,7 @@ def test_consistency_proofs_from_hash_tiles_equal_the_trees(old, new):
 
 def _run(state, *args) -> tuple[int, str, str]:
     out, err = StringIO(), StringIO()
-    code = witness.main(["run", "--state", str(state), *args, "--once"], out, err)
+    code = witness_cli.main(["run", "--state", str(state), *args, "--once"], out, err)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -391,7 +402,7 @@ def test_a_witness_cosigns_the_live_log_and_refuses_a_rewritten_history(
     code, _, err = _run(state)
     assert code == witness.EXIT_REFUSED and "继续拒绝" in err
     out = StringIO()
-    assert witness.main(["forget", "--state", str(state), log.origin], out) == 0
+    assert witness_cli.main(["forget", "--state", str(state), log.origin], out) == 0
     assert log.origin not in witness.Witness(state).snapshot()["logs"]
 
 
@@ -454,7 +465,7 @@ def serving(state, settings):
     operator allows the host by name (SUNLIT_OUTBOUND_ALLOW_HOSTS, core.outbound)."""
     settings.SUNLIT_OUTBOUND_ALLOW_HOSTS = ["127.0.0.1"]
     w = Witness(state)
-    server = make_server("127.0.0.1", 0, witness.wsgi_app(w, StringIO()), handler_class=_Quiet)
+    server = make_server("127.0.0.1", 0, witness_cli.wsgi_app(w, StringIO()), handler_class=_Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield w, f"http://127.0.0.1:{server.server_port}"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sunlit.transparency import witness
+from sunlit.transparency import witness, witness_cli
 
 _DJANGO_OPTIONS = {"verbosity", "settings", "pythonpath", "traceback", "no_color", "force_color",
                    "skip_checks"}
@@ -26,12 +26,12 @@ class Command(BaseCommand):
     requires_system_checks: list = []
 
     def add_arguments(self, parser):
-        witness.add_arguments(parser)
+        witness_cli.add_arguments(parser)
 
     def handle(self, *args, **options):
         wanted = {k: v for k, v in options.items() if k not in _DJANGO_OPTIONS}
         try:
-            status = witness.run(wanted, self.stdout, self.stderr)
+            status = witness_cli.run(wanted, self.stdout, self.stderr)
         except witness.WitnessFailure as exc:
             raise CommandError(f"见证失败：{exc}") from None
         if status:
