@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src"
 MAX_LINES = 600
 PRESENTATION = ("views", "api", "forms", "urls", "admin", "filters", "templatetags",
-                "management", "demo", "widgets", "middleware")
+                "management", "demo", "widgets", "middleware", "schemas")
 EXEMPT = ("migrations",)
 
 

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sunlit.core import badges
+
 
 class BoardStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
@@ -23,3 +25,8 @@ class ItemStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("处理中")
     UNRESOLVABLE = "unresolvable", _("无法解决")
     WITHDRAWN = "withdrawn", _("业主已撤销")
+
+
+# the status of a published item (a board's content, not a model): in progress unless settled
+badges.register("board.item", {ItemStatus.RESOLVED: "green", ItemStatus.UNRESOLVABLE: "red",
+                               ItemStatus.WITHDRAWN: "secondary"}, default="yellow")

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sunlit.core import badges
+
 
 class UnitUsage(models.TextChoices):
     RESIDENTIAL = "residential", _("住宅")
@@ -33,3 +35,7 @@ class ImportStatus(models.TextChoices):
     INVALID = "invalid", _("有错误")
     COMMITTED = "committed", _("已导入")
     DISCARDED = "discarded", _("已放弃")
+
+
+badges.register("registry.rosterimport", {
+    ImportStatus.COMMITTED: "green", ImportStatus.INVALID: "red", ImportStatus.PREVIEW: "yellow"})

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from sunlit.core import badges
+
 
 class TicketKind(models.TextChoices):
     """What the owner is telling us: 报修, 投诉, 建议 or 咨询 — one workflow for all four."""
@@ -115,3 +117,15 @@ class EscalationLevel(models.TextChoices):
     WARN = "warn", _("即将超时")
     BREACH = "breach", _("已超时")
     COMPANY = "company", _("严重超时")
+
+
+# --- status badges (core.badges) ------------------------------------------------------------------
+
+S = TicketStatus
+badges.register("tickets.ticket", {
+    S.PENDING: "orange", S.ACCEPTED: "azure", S.DISPATCHED: "blue", S.ON_SITE: "indigo",
+    S.RESOLVED: "teal", S.FOLLOWED_UP: "green", S.ARCHIVED: "secondary", S.WITHDRAWN: "secondary",
+    S.UNRESOLVABLE: "red", S.REOPENED: "pink", S.SUSPENDED: "yellow",
+})
+badges.register("tickets.quote", {QuoteStatus.ACCEPTED: "green", QuoteStatus.REJECTED: "red",
+                                  QuoteStatus.PENDING: "yellow"})

@@ -5,23 +5,11 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext as _
 
-from sunlit.tickets.choices import Priority, TicketStatus
+from sunlit.tickets.choices import Priority
 
 register = template.Library()
 
-S = TicketStatus
-STATUS_COLORS = {
-    S.PENDING: "orange", S.ACCEPTED: "azure", S.DISPATCHED: "blue", S.ON_SITE: "indigo",
-    S.RESOLVED: "teal", S.FOLLOWED_UP: "green", S.ARCHIVED: "secondary", S.WITHDRAWN: "secondary",
-    S.UNRESOLVABLE: "red", S.REOPENED: "pink", S.SUSPENDED: "yellow",
-}
 PRIORITY_COLORS = {Priority.URGENT: "red", Priority.NORMAL: "secondary", Priority.LOW: "secondary"}
-
-
-@register.filter
-def status_color(status: str) -> str:
-    """The Tabler colour of a status badge: ``bg-{{ t.status|status_color }}-lt``."""
-    return STATUS_COLORS.get(status, "secondary")
 
 
 @register.filter

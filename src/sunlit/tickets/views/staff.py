@@ -42,14 +42,6 @@ from sunlit.tickets.filters import TicketFilter
 from sunlit.tickets.models import Category, Shift, Skill
 from sunlit.web.rendering import paginate, render_list
 
-STATUS_COLORS = {
-    TicketStatus.PENDING: "orange", TicketStatus.ACCEPTED: "azure",
-    TicketStatus.DISPATCHED: "blue", TicketStatus.ON_SITE: "indigo",
-    TicketStatus.RESOLVED: "teal", TicketStatus.FOLLOWED_UP: "green",
-    TicketStatus.ARCHIVED: "secondary", TicketStatus.WITHDRAWN: "secondary",
-    TicketStatus.UNRESOLVABLE: "dark", TicketStatus.REOPENED: "red",
-    TicketStatus.SUSPENDED: "yellow",
-}
 PRIORITY_COLORS = {Priority.URGENT: "red", Priority.NORMAL: "blue", Priority.LOW: "secondary"}
 # The technician's one-tap steps; finishing needs photos and materials on the ticket page.
 TASK_BUTTONS = (Action.TAKE, Action.ARRIVE, Action.RESUME)
@@ -65,10 +57,10 @@ def _community(request, action: str):
 
 
 def decorate(tickets, user=None, *, now=None):
-    """Colours and countdown facts for list rows (no queries)."""
+    """Priority colours and countdown facts for list rows (no queries); the status badge is
+    ``{% status_badge %}`` (core.badges)."""
     now = now or timezone.now()
     for ticket in tickets:
-        ticket.status_color = STATUS_COLORS.get(ticket.status, "secondary")
         ticket.priority_color = PRIORITY_COLORS.get(ticket.priority, "secondary")
         due = ticket.next_due_at if hasattr(ticket, "next_due_at") else ticket.next_due()
         ticket.due = due if ticket.status not in CLOSED_STATUSES else None
