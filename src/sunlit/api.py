@@ -252,7 +252,7 @@ def _mount_routers() -> None:
 
     api.add_router("/v1/", meetings_router)
 
-    from sunlit.governance.control_api import router as controls_router
+    from sunlit.governance.controls.api import router as controls_router
 
     api.add_router("/v1/", controls_router)
     # --- arrears (账龄, 收缴率, 催缴) ---

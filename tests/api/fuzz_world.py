@@ -184,8 +184,8 @@ def _finance(w):
 
 def _board(w):
     from sunlit.board import services
-    from sunlit.governance import controls
-    from sunlit.governance.control_models import ControlKind
+    from sunlit.governance.controls import services as controls
+    from sunlit.governance.controls.models import ControlKind
 
     board = services.generate_board(w.a, w.now.date() - dt.timedelta(days=7), actor=w.manager, now=w.now)
     board = services.publish_board(board, actor=w.manager, now=w.now)

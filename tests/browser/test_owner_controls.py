@@ -9,9 +9,10 @@ import pytest
 from django.utils import timezone
 
 from sunlit.core.models import Upload
-from sunlit.governance import controls, services
+from sunlit.governance import services
 from sunlit.governance.choices import BallotStatus, MatterKind, VoteStatus
-from sunlit.governance.control_models import ControlKind
+from sunlit.governance.controls import services as controls
+from sunlit.governance.controls.models import ControlKind
 from sunlit.governance.models import Ballot, Vote
 from tests.browser.conftest import screenshot
 from tests.browser.test_vote import log_in

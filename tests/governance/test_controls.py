@@ -14,10 +14,11 @@ from django.urls import reverse
 
 from sunlit.core.choices import Role
 from sunlit.core.models import AuditEvent
-from sunlit.governance import controls, proposals, services
 from sunlit.governance import proposal_selectors as select
+from sunlit.governance import proposals, services
 from sunlit.governance.choices import MatterKind, VoteStatus
-from sunlit.governance.control_models import ControlChange, ControlKind, ControlStatus
+from sunlit.governance.controls import services as controls
+from sunlit.governance.controls.models import ControlChange, ControlKind, ControlStatus
 from sunlit.governance.models import Vote
 from sunlit.notices.models import Notification
 from sunlit.transparency.models import LogLeaf

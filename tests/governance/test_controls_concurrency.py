@@ -11,9 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from sunlit.core.choices import Role
-from sunlit.governance import controls, services
+from sunlit.governance import services
 from sunlit.governance.choices import BallotStatus, VoteStatus
-from sunlit.governance.control_models import ControlChange, ControlKind, ControlStatus
+from sunlit.governance.controls import services as controls
+from sunlit.governance.controls.models import ControlChange, ControlKind, ControlStatus
 from sunlit.governance.models import Ballot, Vote
 from sunlit.transparency.models import LogLeaf
 from tests.governance.conftest import DURING

@@ -556,8 +556,8 @@ class _Builder:
             documents=[self.image(manager)],
         )
         fund.approve_fund_use(self.o["fund_use"], actor=cast["committee"])
-        from sunlit.governance import controls
-        from sunlit.governance.control_models import ControlKind
+        from sunlit.governance.controls import services as controls
+        from sunlit.governance.controls.models import ControlKind
 
         # the manager asks the committee to raise the dual-approval threshold: pending
         self.o["control_change"] = controls.request_change(

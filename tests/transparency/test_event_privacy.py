@@ -270,10 +270,10 @@ def _hostile_flows(community: Community, now: dt.datetime) -> None:
 def _owner_side_flows(community, now, *, hostile, committee, manager) -> None:
     """Entered ballots (held, refused by the owner, rejected by the committee), an extended vote
     and control changes proposed, confirmed, refused and withdrawn — with hostile reasons."""
-    from sunlit.governance import controls
     from sunlit.governance import services as votes
     from sunlit.governance.choices import Channel, VoteStatus
-    from sunlit.governance.control_models import ControlKind
+    from sunlit.governance.controls import services as controls
+    from sunlit.governance.controls.models import ControlKind
     from sunlit.governance.models import Ballot, Vote
 
     service = User.objects.filter(memberships__community=community,

@@ -53,14 +53,3 @@ def get_ballot_for(user, ballot_id: int, *, for_write: bool = False) -> Ballot:
         raise Http404
     return ballot
 
-
-def get_control_change_for(user, change_id: int):
-    """A change to an owner-side control: every member of its community sees it; else 404."""
-    from sunlit.governance.control_models import ControlChange
-
-    change = get_object_or_404(
-        ControlChange.objects.select_related("community", "proposed_by", "decided_by"),
-        pk=change_id)
-    if not can(user, "governance.controls.view", change):
-        raise Http404
-    return change

@@ -22,9 +22,10 @@ from sunlit.core.api import ERRORS, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.models import Person
 from sunlit.core.permissions import can
-from sunlit.governance import access, controls, selectors, services
+from sunlit.governance import access, selectors, services
 from sunlit.governance.choices import PUBLIC_STATUSES, Channel, Choice, MatterKind, VoteScope
-from sunlit.governance.control_models import ControlKind
+from sunlit.governance.controls import services as controls
+from sunlit.governance.controls.models import ControlKind
 from sunlit.governance.models import Ballot, Vote, VoteUnit
 from sunlit.registry.models import Building, Unit
 from sunlit.transparency.entry import canonical

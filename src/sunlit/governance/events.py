@@ -86,7 +86,7 @@ register_event(
     public={"title": "masked_text", "closes_at_from": "datetime", "closes_at": "datetime"},
 )
 
-# --- governance: owner-side controls (governance/controls.py) -------------------------------------
+# --- governance: owner-side controls (governance/controls/) -------------------------------------
 # Every change to a control that protects owners from the company: who proposed it (a side; a
 # company employee by name), who confirmed it (the committee, by role; the member's name only
 # as a commitment), what it changes (the control's own parameters) and the reason (masked).

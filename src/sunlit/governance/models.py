@@ -315,7 +315,7 @@ class Result(CommunityOwned):
 
 # --- models in their own modules: meetings (议事会) and public comment (公示/征求意见) in
 # meeting_models.py; proposals (金点子), interim-meeting requests, vote notices in proposal_models.py
-from sunlit.governance.control_models import ControlChange  # noqa: E402, F401
+from sunlit.governance.controls.models import ControlChange  # noqa: E402, F401
 from sunlit.governance.meeting_models import (  # noqa: E402, F401
     AgendaItem,
     Answer,

@@ -18,11 +18,12 @@ from sunlit.core import uploads
 from sunlit.core.api import ERRORS, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.permissions import require
-from sunlit.governance import access, controls, proposals
+from sunlit.governance import access, proposals
 from sunlit.governance import proposal_selectors as select
 from sunlit.governance.api import Ratio  # one schema for exact ratios
 from sunlit.governance.choices import MatterKind
-from sunlit.governance.control_models import ControlKind
+from sunlit.governance.controls import services as controls
+from sunlit.governance.controls.models import ControlKind
 from sunlit.governance.proposal_access import get_proposal_for
 from sunlit.governance.proposal_choices import (
     Decision,

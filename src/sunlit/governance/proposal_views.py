@@ -16,10 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sunlit.core import exports, sides, uploads
 from sunlit.core.permissions import can, require
 from sunlit.core.tenancy import page_community
-from sunlit.governance import access, controls, proposals
+from sunlit.governance import access, proposals
 from sunlit.governance import proposal_selectors as select
-from sunlit.governance.control_models import ControlKind
-from sunlit.governance.control_views import request_from_page
+from sunlit.governance.controls import services as controls
+from sunlit.governance.controls.models import ControlKind
+from sunlit.governance.controls.views import request_from_page
 from sunlit.governance.proposal_access import get_proposal_for
 from sunlit.governance.proposal_choices import ProposalFilter, ProposalKind, ProposalStatus
 from sunlit.governance.proposal_forms import AnswerForm, CloseForm, PolicyForm, ProposalForm

@@ -142,7 +142,7 @@ def set_policy(community: Community, *, actor: User, support_threshold: int, ans
 
 def plan_policy_change(community: Community, params: dict, *, now=None):
     """``governance.controls``: what a change of the proposal rules would do."""
-    from sunlit.governance.controls import Plan
+    from sunlit.governance.controls.services import Plan
 
     current = select.policy_for(community)
     values = {"support_threshold": current.support_threshold, "answer_days": current.answer_days,

@@ -32,7 +32,7 @@ from sunlit.core.bulk import bulk_insert
 from sunlit.core.models import AuditEvent, Community, Person, Upload, User
 from sunlit.core.permissions import require
 from sunlit.core.validators import normalize_text
-from sunlit.governance import controls, receipts, selectors
+from sunlit.governance import receipts, selectors
 from sunlit.governance.choices import (
     ENTERED_CHANNELS,
     BallotStatus,
@@ -42,6 +42,7 @@ from sunlit.governance.choices import (
     VoteScope,
     VoteStatus,
 )
+from sunlit.governance.controls import services as controls
 from sunlit.governance.models import (
     Ballot,
     Result,

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from sunlit.governance import control_views, proposal_views, views
+from sunlit.governance import proposal_views, views
+from sunlit.governance.controls import urls as controls_urls
 
 app_name = "governance"
 
@@ -11,11 +12,6 @@ urlpatterns = [
     path("<int:vote_id>/edit/", views.vote_edit, name="vote_edit"),
     path("<int:vote_id>/cast/", views.cast, name="cast"),
     path("<int:vote_id>/do/<str:action>/", views.vote_action, name="vote_action"),
-    # owner-side controls (管控变更): every change, the committee's confirmation
-    path("controls/", control_views.control_list, name="control_list"),
-    path("controls/<int:change_id>/", control_views.control_change, name="control_change"),
-    path("controls/<int:change_id>/do/<str:action>/", control_views.control_action,
-         name="control_action"),
     path("<int:vote_id>/ballots/", views.ballot_entry, name="ballot_entry"),
     path("<int:vote_id>/result/", views.result, name="result"),
     path("<int:vote_id>/electorate.json", views.electorate_json, name="electorate_json"),
@@ -27,6 +23,7 @@ urlpatterns = [
     path("ballots/<int:ballot_id>/resolve/", views.ballot_resolve, name="ballot_resolve"),
     path("ballots/<int:ballot_id>/<str:decision>/", views.ballot_review, name="ballot_review"),
     path("ballots/<int:ballot_id>/file/<str:which>/", views.ballot_file, name="ballot_file"),
+    *controls_urls.urlpatterns,
 ]
 
 # --- meetings (议事会), public comment (公示/征求意见), vote documents -----------------------------

@@ -17,7 +17,7 @@ from sunlit.core import sides, uploads
 from sunlit.core.models import Person
 from sunlit.core.permissions import can, require
 from sunlit.core.tenancy import page_community
-from sunlit.governance import access, controls, selectors, services
+from sunlit.governance import access, selectors, services
 from sunlit.governance.choices import (
     PUBLIC_STATUSES,
     SPECIAL_MATTERS,
@@ -25,8 +25,9 @@ from sunlit.governance.choices import (
     VoteScope,
     VoteStatus,
 )
-from sunlit.governance.control_models import ControlKind
-from sunlit.governance.control_views import request_from_page
+from sunlit.governance.controls import services as controls
+from sunlit.governance.controls.models import ControlKind
+from sunlit.governance.controls.views import request_from_page
 from sunlit.governance.forms import CastForm, EnterBallotForm, ExtendForm, ReasonForm, VoteForm
 from sunlit.governance.models import Ballot, Vote, VoteUnit
 from sunlit.registry.forms import apply_errors

@@ -11,8 +11,9 @@ from ninja import Field, Router, Schema, Status
 
 from sunlit.core.api import ERRORS, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
-from sunlit.governance import access, controls
-from sunlit.governance.control_models import ControlChange, ControlKind, ControlStatus
+from sunlit.governance.controls import access
+from sunlit.governance.controls import services as controls
+from sunlit.governance.controls.models import ControlChange, ControlKind, ControlStatus
 
 router = Router(tags=["governance"])
 

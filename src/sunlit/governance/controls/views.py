@@ -14,8 +14,9 @@ from django.views.decorators.http import require_POST
 from sunlit.core import sides
 from sunlit.core.permissions import can, require
 from sunlit.core.tenancy import current_community
-from sunlit.governance import access, controls
-from sunlit.governance.control_models import ControlChange, ControlKind, ControlStatus
+from sunlit.governance.controls import access
+from sunlit.governance.controls import services as controls
+from sunlit.governance.controls.models import ControlChange, ControlKind, ControlStatus
 from sunlit.web.rendering import paginate, render_list
 
 

@@ -38,7 +38,7 @@ from sunlit.core.choices import STAFF_ROLES, Role
 from sunlit.core.models import AuditEvent, Community, Membership, User
 from sunlit.core.permissions import require
 from sunlit.core.validators import normalize_text
-from sunlit.governance.control_models import ControlChange, ControlKind, ControlSide, ControlStatus
+from sunlit.governance.controls.models import ControlChange, ControlKind, ControlSide, ControlStatus
 from sunlit.transparency import services as log
 
 MAX_REASON = 200
