@@ -229,7 +229,7 @@ def _mount_routers() -> None:
     from sunlit.finance.api_money import router as money_router
     from sunlit.finance.report_api import router as report_router
     from sunlit.governance.api import router as governance_router
-    from sunlit.governance.proposal_api import router as proposals_router
+    from sunlit.governance.proposals.api import router as proposals_router
     from sunlit.notices.api import router as notices_router
     from sunlit.registry.api import router as registry_router
     from sunlit.tickets.api import router as tickets_router

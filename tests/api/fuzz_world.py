@@ -102,9 +102,10 @@ def _tickets(w):
 
 
 def _governance(w):
-    from sunlit.governance import consultations, meetings, proposals, services
+    from sunlit.governance import consultations, meetings, services
     from sunlit.governance.choices import MatterKind
     from sunlit.governance.meeting_models import ConsultationKind, MeetingKind, Organiser
+    from sunlit.governance.proposals import services as proposals
 
     t0 = w.now - dt.timedelta(days=16)
     opens, closes = t0 + dt.timedelta(days=15), t0 + dt.timedelta(days=25)

@@ -17,7 +17,7 @@ from sunlit.core.choices import Role
 from sunlit.core.models import Upload
 from sunlit.governance import consultations, services
 from sunlit.governance.models import Ballot, VoteDocument
-from sunlit.governance.proposal_models import Proposal
+from sunlit.governance.proposals.models import Proposal
 from sunlit.transparency.models import LogLeaf
 from tests.factories import attachments_of, hostile_uploads, make_upload
 from tests.governance.conftest import DURING

@@ -1,4 +1,4 @@
-"""Owner-side controls (governance/controls.py): the vote lifecycle and the one mechanism by
+"""Owner-side controls (governance/controls/): the vote lifecycle and the one mechanism by
 which a company-side change that weakens a protection takes effect only when the committee
 confirms it. The thresholds, the board and the witnesses have their own tests in
 tests/finance, tests/board and tests/transparency."""
@@ -14,12 +14,13 @@ from django.urls import reverse
 
 from sunlit.core.choices import Role
 from sunlit.core.models import AuditEvent
-from sunlit.governance import proposal_selectors as select
-from sunlit.governance import proposals, services
+from sunlit.governance import services
 from sunlit.governance.choices import MatterKind, VoteStatus
 from sunlit.governance.controls import services as controls
 from sunlit.governance.controls.models import ControlChange, ControlKind, ControlStatus
 from sunlit.governance.models import Vote
+from sunlit.governance.proposals import selectors as select
+from sunlit.governance.proposals import services as proposals
 from sunlit.notices.models import Notification
 from sunlit.transparency.models import LogLeaf
 from tests.factories import MembershipFactory

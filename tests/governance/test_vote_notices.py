@@ -8,9 +8,10 @@ import datetime as dt
 import pytest
 import time_machine
 
-from sunlit.governance import proposal_notices, services
-from sunlit.governance import proposal_selectors as select
-from sunlit.governance.proposal_models import VoteNotice
+from sunlit.governance import services
+from sunlit.governance.proposals import notices as proposal_notices
+from sunlit.governance.proposals import selectors as select
+from sunlit.governance.proposals.models import VoteNotice
 from sunlit.notices.models import Notification
 from tests.governance.conftest import CLOSES, DURING, OPENS, T0
 

@@ -300,10 +300,11 @@ class _Builder:
 
     # --- governance ------------------------------------------------------------------------
     def governance(self):
-        from sunlit.governance import consultations, meetings, proposals
+        from sunlit.governance import consultations, meetings
         from sunlit.governance import services as votes
         from sunlit.governance.choices import Choice, MatterKind
         from sunlit.governance.meeting_models import ConsultationKind, MeetingKind, Organiser
+        from sunlit.governance.proposals import services as proposals
 
         c, cast = self.community, self.cast
         committee = cast["committee"]

@@ -50,7 +50,7 @@ def load_demo(community: Community, *, now: dt.datetime | None = None) -> int:
         matter=MatterKind.COMMON_USE, opens_at=now + 16 * day, closes_at=now + 30 * day)
     services.announce_vote(announced, actor=actor, now=now)
     # proposals helper: 金点子 in every state and an interim-meeting request
-    from sunlit.governance import proposals_demo
+    from sunlit.governance.proposals import demo as proposals_demo
 
     proposals_demo.load_demo(community, now=now)
     # --- meetings (议事会) and public comment (公示/征求意见) ---

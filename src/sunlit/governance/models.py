@@ -70,7 +70,7 @@ class Vote(CommunityOwned):
     pseudonym_key = EncryptedTextField(default="")
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
-    # owner-side controls (governance/controls.py): a draft of the owner side stays the owner
+    # owner-side controls (governance/controls/): a draft of the owner side stays the owner
     # side's; who announced it; the window as announced, when the committee extended it
     owner_side_draft = models.BooleanField(_("业主方拟定"), default=False)
     announced_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
@@ -326,7 +326,7 @@ from sunlit.governance.meeting_models import (  # noqa: E402, F401
     Decision,
     Meeting,
 )
-from sunlit.governance.proposal_models import (  # noqa: E402, F401
+from sunlit.governance.proposals.models import (  # noqa: E402, F401
     GovernancePolicy,
     Proposal,
     ProposalSupport,

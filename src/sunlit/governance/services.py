@@ -981,10 +981,10 @@ def apply_extend(community: Community, params: dict, *, actor: User, now) -> Vot
                        closes_at=_closes_param(params), now=now)
 
 
-# --- vote notifications (proposal_notices.py): owners at announcement and opening ------------------
+# --- vote notifications (proposals/notices.py): owners at announcement and opening ------------------
 
 def _notify_owners(stage: str, vote: Vote, now: dt.datetime) -> None:
-    from sunlit.governance import proposal_notices
+    from sunlit.governance.proposals import notices as proposal_notices
 
     getattr(proposal_notices, stage)(vote, now)
 

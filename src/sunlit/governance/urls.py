@@ -1,7 +1,8 @@
 from django.urls import path
 
-from sunlit.governance import proposal_views, views
+from sunlit.governance import views
 from sunlit.governance.controls import urls as controls_urls
+from sunlit.governance.proposals import views as proposal_views
 
 app_name = "governance"
 

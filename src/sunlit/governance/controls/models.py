@@ -1,6 +1,6 @@
 """Owner-side controls (业主方管控事项): the record of every change to them.
 
-Imported at the end of ``governance/models.py``; the services are in ``governance/controls.py``.
+Gathered by ``governance/models.py``; the services are in ``governance/controls/services.py``.
 """
 
 from __future__ import annotations

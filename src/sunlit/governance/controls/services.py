@@ -91,8 +91,8 @@ CONTROLS: dict[str, Control] = {c.kind: c for c in (
     Control(ControlKind.VOTE_EXTEND, "governance.manage",
             "sunlit.governance.services:plan_extend", "sunlit.governance.services:apply_extend"),
     Control(ControlKind.GOVERNANCE_POLICY, "governance.policy",
-            "sunlit.governance.proposals:plan_policy_change",
-            "sunlit.governance.proposals:apply_policy_change"),
+            "sunlit.governance.proposals.services:plan_policy_change",
+            "sunlit.governance.proposals.services:apply_policy_change"),
 )}
 
 

@@ -18,20 +18,21 @@ from sunlit.core import uploads
 from sunlit.core.api import ERRORS, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.permissions import require
-from sunlit.governance import access, proposals
-from sunlit.governance import proposal_selectors as select
+from sunlit.governance import access
 from sunlit.governance.api import Ratio  # one schema for exact ratios
 from sunlit.governance.choices import MatterKind
 from sunlit.governance.controls import services as controls
 from sunlit.governance.controls.models import ControlKind
-from sunlit.governance.proposal_access import get_proposal_for
-from sunlit.governance.proposal_choices import (
+from sunlit.governance.proposals import selectors as select
+from sunlit.governance.proposals import services as proposals
+from sunlit.governance.proposals.access import get_proposal_for
+from sunlit.governance.proposals.choices import (
     Decision,
     ProposalCategory,
     ProposalFilter,
     ProposalKind,
 )
-from sunlit.governance.proposal_models import Proposal
+from sunlit.governance.proposals.models import Proposal
 
 router = Router(tags=["proposals"])
 

@@ -16,9 +16,9 @@ from django.utils import timezone
 from sunlit.core.choices import Role
 from sunlit.core.models import Community, Membership, Person, User
 from sunlit.core.services import grant_membership
-from sunlit.governance import proposals
 from sunlit.governance.choices import MatterKind
-from sunlit.governance.proposal_choices import Decision, ProposalKind
+from sunlit.governance.proposals import services as proposals
+from sunlit.governance.proposals.choices import Decision, ProposalKind
 from sunlit.registry.models import Ownership
 
 DAY = dt.timedelta(days=1)
@@ -54,7 +54,7 @@ def _member(community: Community, role: str) -> User | None:
 def load_demo(community: Community, *, now: dt.datetime | None = None) -> int:
     """Loads the demo proposals into ``community``; returns how many (0 if it has some
     already, or has no committee member or demo owner)."""
-    from sunlit.governance.proposal_models import Proposal
+    from sunlit.governance.proposals.models import Proposal
 
     if Proposal.objects.in_community(community).exists():
         return 0

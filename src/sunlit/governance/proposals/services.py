@@ -28,17 +28,17 @@ from sunlit.core.choices import Role
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import can, require, roles_in
 from sunlit.core.validators import normalize_text
-from sunlit.governance import proposal_notices as notices
-from sunlit.governance import proposal_selectors as select
 from sunlit.governance import services as vote_services
 from sunlit.governance.choices import MatterKind
-from sunlit.governance.proposal_choices import (
+from sunlit.governance.proposals import notices
+from sunlit.governance.proposals import selectors as select
+from sunlit.governance.proposals.choices import (
     Decision,
     ProposalCategory,
     ProposalKind,
     ProposalStatus,
 )
-from sunlit.governance.proposal_models import GovernancePolicy, Proposal, ProposalSupport
+from sunlit.governance.proposals.models import GovernancePolicy, Proposal, ProposalSupport
 from sunlit.transparency import services as log
 
 MAX_TITLE = 100

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from sunlit.core.permissions import can
-from sunlit.governance.proposal_models import Proposal
+from sunlit.governance.proposals.models import Proposal
 
 
 def visible_proposals(user):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sunlit.governance import proposal_views as views
+from sunlit.governance.proposals import views
 
 app_name = "proposals"
 

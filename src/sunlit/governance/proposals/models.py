@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sunlit.core.models import CommunityOwned, Person, Upload, User
 from sunlit.core.tenancy import CommunityScopedQuerySet
-from sunlit.governance.proposal_choices import (
+from sunlit.governance.proposals.choices import (
     ANSWERABLE,
     COLLECTING,
     Decision,

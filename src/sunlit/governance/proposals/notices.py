@@ -73,7 +73,7 @@ def proposal_overdue(proposal, now: dt.datetime) -> None:
 
 
 def proposal_answered(proposal, *, actor: User) -> None:
-    from sunlit.governance.proposal_models import ProposalSupport
+    from sunlit.governance.proposals.models import ProposalSupport
 
     supporters = ProposalSupport.objects.filter(proposal=proposal, withdrawn_at__isnull=True)
     with translation.override(settings.LANGUAGE_CODE):
@@ -87,7 +87,7 @@ def proposal_answered(proposal, *, actor: User) -> None:
 
 def _claim(vote, stage: str, now: dt.datetime):
     """The notice row of (vote, stage), or None when it was sent already (or is being sent)."""
-    from sunlit.governance.proposal_models import VoteNotice
+    from sunlit.governance.proposals.models import VoteNotice
 
     try:
         with transaction.atomic():
@@ -168,7 +168,7 @@ def remind_due_votes(now: dt.datetime | None = None) -> list[int]:
     this every 10 minutes); returns the ids of the votes reminded now."""
     from sunlit.governance.choices import VoteStatus
     from sunlit.governance.models import Vote
-    from sunlit.governance.proposal_models import VoteNotice
+    from sunlit.governance.proposals.models import VoteNotice
 
     now = now or timezone.now()
     done = VoteNotice.objects.filter(stage="reminder").values("vote_id")

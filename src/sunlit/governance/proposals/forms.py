@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from sunlit.governance.choices import MatterKind
 from sunlit.governance.forms import INPUT, SELECT, WHEN, WHEN_FORMATS
-from sunlit.governance.proposal_choices import Decision, ProposalCategory, ProposalKind
-from sunlit.governance.proposal_models import (
+from sunlit.governance.proposals.choices import Decision, ProposalCategory, ProposalKind
+from sunlit.governance.proposals.models import (
     DEFAULT_ANSWER_DAYS,
     DEFAULT_CONVENE_DAYS,
     DEFAULT_SUPPORT_THRESHOLD,
