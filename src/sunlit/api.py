@@ -248,9 +248,11 @@ def _mount_routers() -> None:
     api.add_router("/v1/finance/", money_router)
     api.add_router("/v1/finance/", report_router)
     # meetings (议事会) and public comment (公示/征求意见)
-    from sunlit.governance.meeting_api import router as meetings_router
+    from sunlit.governance.consultations.api import router as consultations_router
+    from sunlit.governance.meetings.api import router as meetings_router
 
     api.add_router("/v1/", meetings_router)
+    api.add_router("/v1/", consultations_router)
 
     from sunlit.governance.controls.api import router as controls_router
 

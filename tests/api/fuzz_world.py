@@ -102,9 +102,12 @@ def _tickets(w):
 
 
 def _governance(w):
-    from sunlit.governance import consultations, meetings, services
+    from sunlit.governance import services
     from sunlit.governance.choices import MatterKind
-    from sunlit.governance.meeting_models import ConsultationKind, MeetingKind, Organiser
+    from sunlit.governance.consultations import services as consultations
+    from sunlit.governance.consultations.models import ConsultationKind
+    from sunlit.governance.meetings import services as meetings
+    from sunlit.governance.meetings.models import MeetingKind, Organiser
     from sunlit.governance.proposals import services as proposals
 
     t0 = w.now - dt.timedelta(days=16)

@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 
 from sunlit.core.choices import Role
 from sunlit.core.models import Upload
-from sunlit.governance import consultations, services
+from sunlit.governance import services
+from sunlit.governance.consultations import services as consultations
 from sunlit.governance.models import Ballot, VoteDocument
 from sunlit.governance.proposals.models import Proposal
 from sunlit.transparency.models import LogLeaf

@@ -300,10 +300,12 @@ class _Builder:
 
     # --- governance ------------------------------------------------------------------------
     def governance(self):
-        from sunlit.governance import consultations, meetings
         from sunlit.governance import services as votes
         from sunlit.governance.choices import Choice, MatterKind
-        from sunlit.governance.meeting_models import ConsultationKind, MeetingKind, Organiser
+        from sunlit.governance.consultations import services as consultations
+        from sunlit.governance.consultations.models import ConsultationKind
+        from sunlit.governance.meetings import services as meetings
+        from sunlit.governance.meetings.models import MeetingKind, Organiser
         from sunlit.governance.proposals import services as proposals
 
         c, cast = self.community, self.cast
@@ -405,7 +407,7 @@ class _Builder:
         )
         meetings.announce_meeting(meeting, actor=committee)
         self.o["meeting"] = meeting
-        from sunlit.governance.meeting_models import Attendee
+        from sunlit.governance.meetings.models import Attendee
 
         self.o["attendee"] = Attendee.objects.filter(meeting=meeting).order_by("pk").last()
 

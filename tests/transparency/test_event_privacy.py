@@ -205,7 +205,7 @@ def _hostile_flows(community: Community, now: dt.datetime) -> None:
     from sunlit.finance import services as finance_services
     from sunlit.finance.choices import WaiverReason, WaiverTarget
     from sunlit.finance.models import Bill, Payment
-    from sunlit.governance import meetings
+    from sunlit.governance.meetings import services as meetings
     from sunlit.registry import services as registry
     from sunlit.tickets import configuration
     from sunlit.tickets.models import Category

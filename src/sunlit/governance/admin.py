@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from sunlit.governance.consultations.models import Consultation
+from sunlit.governance.meetings.models import Meeting
 from sunlit.governance.models import Ballot, ControlChange, Result, Vote
 
 
@@ -45,7 +47,6 @@ class ResultAdmin(admin.ModelAdmin):
 
 
 # --- meetings (议事会) and public comment (公示/征求意见): read-only, changes go through services --
-from sunlit.governance.meeting_models import Consultation, Meeting  # noqa: E402
 
 
 class _ReadOnly(admin.ModelAdmin):

@@ -54,7 +54,7 @@ def load_demo(community: Community, *, now: dt.datetime | None = None) -> int:
 
     proposals_demo.load_demo(community, now=now)
     # --- meetings (议事会) and public comment (公示/征求意见) ---
-    from sunlit.governance import meeting_demo
+    from sunlit.governance.meetings import demo as meeting_demo
 
     meeting_demo.load_demo(community, actor=actor, now=now, votes=[open_vote, announced])
     return 2

@@ -313,16 +313,18 @@ class Result(CommunityOwned):
         return f"{self.vote_id}: {'通过' if self.passed else '未通过'}"
 
 
-# --- models in their own modules: meetings (议事会) and public comment (公示/征求意见) in
-# meeting_models.py; proposals (金点子), interim-meeting requests, vote notices in proposal_models.py
-from sunlit.governance.controls.models import ControlChange  # noqa: E402, F401
-from sunlit.governance.meeting_models import (  # noqa: E402, F401
-    AgendaItem,
+# --- models in their own packages: meetings (议事会), public comment (公示/征求意见), proposals
+# (金点子), interim-meeting requests, vote notices, owner-side controls
+from sunlit.governance.consultations.models import (  # noqa: E402, F401
     Answer,
-    Attendee,
     Comment,
     Consultation,
     ConsultationDocument,
+)
+from sunlit.governance.controls.models import ControlChange  # noqa: E402, F401
+from sunlit.governance.meetings.models import (  # noqa: E402, F401
+    AgendaItem,
+    Attendee,
     Decision,
     Meeting,
 )

@@ -25,6 +25,7 @@ from sunlit.governance.choices import (
     VoteScope,
     VoteStatus,
 )
+from sunlit.governance.consultations.forms import DocumentForm
 from sunlit.governance.controls import services as controls
 from sunlit.governance.controls.models import ControlKind
 from sunlit.governance.controls.views import request_from_page
@@ -403,3 +404,29 @@ def ballots_json(request, vote_id: int):
     if not vote.shows_result:
         raise Http404
     return _json(selectors.ballots_document(vote), f"vote-{vote.pk}-ballots.json")
+
+
+def _errors(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+# --- vote documents (PDF or image) ---------------------------------------------------------------
+
+@login_required
+@require_POST
+def vote_document_add(request, vote_id: int):
+    """The document upload of a draft vote: a PDF or an image, with its title."""
+    vote = access.get_vote_for(request.user, vote_id, for_write=True)
+    form = DocumentForm(request.POST, request.FILES)
+    try:
+        if not form.is_valid():
+            raise ValidationError({"file": [_("请填写材料名称并选择文件")]})
+        upload = uploads.store_file(form.cleaned_data["file"], community=vote.community,
+                                    actor=request.user)
+        services.add_document(vote, upload, actor=request.user, title=form.cleaned_data["title"])
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("材料已上传"))
+    return redirect("governance:vote", vote_id=vote.pk)

@@ -11,14 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from sunlit.core.permissions import can, require
-from sunlit.governance.meeting_models import (
-    Attendee,
-    Comment,
-    Consultation,
-    ConsultationStatus,
-    Meeting,
-    MeetingStatus,
-)
+from sunlit.governance.meetings.models import Attendee, Meeting, MeetingStatus
 
 
 def get_meeting_for(user, meeting_id: int, *, for_write: bool = False) -> Meeting:
@@ -40,22 +33,3 @@ def get_attendee_for(user, attendee_id: int) -> Attendee:
         raise Http404
     require(user, "meetings.sign_in", attendee)
     return attendee
-
-
-def get_consultation_for(user, consultation_id: int, *, for_write: bool = False) -> Consultation:
-    consultation = get_object_or_404(Consultation.objects.select_related("community", "vote"),
-                                     pk=consultation_id)
-    if not can(user, "consultations.view", consultation):
-        raise Http404
-    if consultation.status == ConsultationStatus.DRAFT and not can(
-            user, "consultations.manage", consultation):
-        raise Http404
-    if for_write:
-        require(user, "consultations.manage", consultation)
-    return consultation
-
-
-def get_comment_for(user, comment_id: int) -> Comment:
-    comment = get_object_or_404(Comment.objects.select_related("consultation"), pk=comment_id)
-    get_consultation_for(user, comment.consultation_id)
-    return comment

@@ -26,7 +26,7 @@ from sunlit.core.choices import STAFF_ROLES, Role
 from sunlit.core.models import AuditEvent, Community, Membership, Upload, User
 from sunlit.core.permissions import require
 from sunlit.core.validators import normalize_text
-from sunlit.governance.meeting_models import (
+from sunlit.governance.meetings.models import (
     AgendaItem,
     Attendee,
     AttendeeRole,

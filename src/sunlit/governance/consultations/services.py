@@ -24,7 +24,7 @@ from sunlit.core.choices import STAFF_ROLES, Role
 from sunlit.core.models import AuditEvent, Community, Membership, Upload, User
 from sunlit.core.permissions import require, roles_in
 from sunlit.core.validators import normalize_text
-from sunlit.governance.meeting_models import (
+from sunlit.governance.consultations.models import (
     Answer,
     Comment,
     Consultation,
@@ -33,7 +33,7 @@ from sunlit.governance.meeting_models import (
     ConsultationStatus,
     ConsultationTopic,
 )
-from sunlit.governance.meetings import display_name
+from sunlit.governance.meetings.services import display_name
 from sunlit.governance.selectors import owner_label, sha256_of
 from sunlit.registry.models import Ownership
 from sunlit.transparency import services as log

@@ -13,8 +13,10 @@ from django.utils import timezone
 
 from sunlit.core.choices import Role
 from sunlit.core.models import Community, Membership, User
-from sunlit.governance import consultations, meetings
-from sunlit.governance.meeting_models import ConsultationKind, MeetingKind, Organiser
+from sunlit.governance.consultations import services as consultations
+from sunlit.governance.consultations.models import ConsultationKind
+from sunlit.governance.meetings import services as meetings
+from sunlit.governance.meetings.models import MeetingKind, Organiser
 from sunlit.registry.models import Ownership
 
 DAY = dt.timedelta(days=1)
