@@ -102,13 +102,13 @@ def _tickets(w):
 
 
 def _governance(w):
-    from sunlit.governance import services
-    from sunlit.governance.choices import MatterKind
     from sunlit.governance.consultations import services as consultations
     from sunlit.governance.consultations.models import ConsultationKind
     from sunlit.governance.meetings import services as meetings
     from sunlit.governance.meetings.models import MeetingKind, Organiser
     from sunlit.governance.proposals import services as proposals
+    from sunlit.governance.votes import balloting, services
+    from sunlit.governance.votes.choices import MatterKind
 
     t0 = w.now - dt.timedelta(days=16)
     opens, closes = t0 + dt.timedelta(days=15), t0 + dt.timedelta(days=25)
@@ -117,8 +117,8 @@ def _governance(w):
                                 opens_at=opens, closes_at=closes)
     services.announce_vote(vote, actor=w.committee, now=t0)
     w.vote = services.open_vote(vote, actor=w.committee, now=opens)
-    services.enter_ballot(w.vote, w.neighbour_unit, actor=w.service, choice="yes",
-                          received_at=w.now, scan=_image(w, w.service), now=w.now)
+    balloting.enter_ballot(w.vote, w.neighbour_unit, actor=w.service, choice="yes",
+                           received_at=w.now, scan=_image(w, w.service), now=w.now)
     services.create_vote(w.a, actor=w.committee, title="增设充电桩", description="北门增设充电桩。",
                          matter=MatterKind.OTHER, opens_at=w.now + dt.timedelta(days=20),
                          closes_at=w.now + dt.timedelta(days=27))

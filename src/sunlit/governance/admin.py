@@ -1,8 +1,9 @@
 from django.contrib import admin
 
 from sunlit.governance.consultations.models import Consultation
+from sunlit.governance.controls.models import ControlChange
 from sunlit.governance.meetings.models import Meeting
-from sunlit.governance.models import Ballot, ControlChange, Result, Vote
+from sunlit.governance.votes.models import Ballot, Result, Vote
 
 
 @admin.register(Vote)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from sunlit.governance import services
+from sunlit.governance.votes import services
 
 
 @db_periodic_task(crontab(minute="*"))

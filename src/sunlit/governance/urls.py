@@ -1,33 +1,18 @@
-from django.urls import path
+"""The governance pages (namespace ``governance``, mounted at ``/governance/``), gathered from its
+packages; 金点子 have their own namespace ``proposals`` (``proposals/urls.py``)."""
 
-from sunlit.governance import views
-from sunlit.governance.consultations import urls as consultations_urls
-from sunlit.governance.controls import urls as controls_urls
-from sunlit.governance.meetings import urls as meetings_urls
-from sunlit.governance.proposals import views as proposal_views
+from sunlit.governance.consultations import urls as consultations
+from sunlit.governance.controls import urls as controls
+from sunlit.governance.meetings import urls as meetings
+from sunlit.governance.proposals import urls as proposals
+from sunlit.governance.votes import urls as votes
 
 app_name = "governance"
 
 urlpatterns = [
-    path("", views.vote_list, name="vote_list"),
-    path("new/", views.vote_edit, name="vote_create"),
-    path("<int:vote_id>/", views.vote_detail, name="vote"),
-    path("<int:vote_id>/edit/", views.vote_edit, name="vote_edit"),
-    path("<int:vote_id>/cast/", views.cast, name="cast"),
-    path("<int:vote_id>/do/<str:action>/", views.vote_action, name="vote_action"),
-    path("<int:vote_id>/ballots/", views.ballot_entry, name="ballot_entry"),
-    path("<int:vote_id>/result/", views.result, name="result"),
-    path("<int:vote_id>/electorate.json", views.electorate_json, name="electorate_json"),
-    path("<int:vote_id>/ballots.json", views.ballots_json, name="ballots_json"),
-    path("<int:vote_id>/documents/<int:document_id>/", views.document_file, name="document"),
-    # proposals helper: units that have not voted yet (上门征集)
-    path("<int:vote_id>/not-voted/", proposal_views.not_voted, name="not_voted"),
-    path("<int:vote_id>/not-voted.csv", proposal_views.not_voted_csv, name="not_voted_csv"),
-    path("ballots/<int:ballot_id>/resolve/", views.ballot_resolve, name="ballot_resolve"),
-    path("ballots/<int:ballot_id>/<str:decision>/", views.ballot_review, name="ballot_review"),
-    path("ballots/<int:ballot_id>/file/<str:which>/", views.ballot_file, name="ballot_file"),
-    path("<int:vote_id>/documents/add/", views.vote_document_add, name="vote_document_add"),
-    *controls_urls.urlpatterns,
-    *meetings_urls.urlpatterns,
-    *consultations_urls.urlpatterns,
+    *votes.urlpatterns,
+    *proposals.vote_urlpatterns,
+    *controls.urlpatterns,
+    *meetings.urlpatterns,
+    *consultations.urlpatterns,
 ]

@@ -18,7 +18,7 @@ from sunlit.governance.consultations import services as consultations
 from sunlit.governance.consultations.access import get_comment_for, get_consultation_for
 from sunlit.governance.consultations.models import Consultation, ConsultationKind, ConsultationTopic
 from sunlit.governance.meetings.api import _values
-from sunlit.governance.models import Vote
+from sunlit.governance.votes.models import Vote
 
 router = Router(tags=["meetings"])
 

@@ -8,8 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sunlit.governance.consultations.models import ConsultationKind, ConsultationTopic
-from sunlit.governance.forms import INPUT, SELECT
 from sunlit.governance.meetings.forms import _when
+from sunlit.governance.votes.forms import INPUT, SELECT
 
 SPLIT = re.compile(r"[\s,，、;；]+")
 

@@ -34,7 +34,7 @@ from sunlit.governance.consultations.models import (
     ConsultationTopic,
 )
 from sunlit.governance.meetings.services import display_name
-from sunlit.governance.selectors import owner_label, sha256_of
+from sunlit.governance.votes.selectors import owner_label, sha256_of
 from sunlit.registry.models import Ownership
 from sunlit.transparency import services as log
 from sunlit.transparency.events import rfc3339
@@ -333,7 +333,7 @@ def close_consultation(consultation: Consultation, *, actor: User, summary: str,
                        vote=None, now: dt.datetime | None = None) -> Consultation:
     """Closes the period with a public summary — 公示结束 / 意见汇总 — once it has ended;
     optionally names the vote the matter goes to."""
-    from sunlit.governance.models import Vote
+    from sunlit.governance.votes.models import Vote
 
     require(actor, "consultations.manage", consultation)
     now = _now(now)

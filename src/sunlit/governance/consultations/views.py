@@ -20,8 +20,8 @@ from sunlit.governance.consultations import services as consultations
 from sunlit.governance.consultations.access import get_comment_for, get_consultation_for
 from sunlit.governance.consultations.forms import ConsultationForm, DocumentForm, TextForm
 from sunlit.governance.consultations.models import Comment, Consultation, ConsultationStatus
-from sunlit.governance.models import Vote
-from sunlit.governance.views import _errors
+from sunlit.governance.votes.models import Vote
+from sunlit.governance.votes.views import _errors
 from sunlit.registry.forms import apply_errors
 from sunlit.web.rendering import paginate, render_list
 

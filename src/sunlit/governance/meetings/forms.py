@@ -7,8 +7,8 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sunlit.governance.forms import INPUT, SELECT, WHEN, WHEN_FORMATS
 from sunlit.governance.meetings.models import MeetingKind, Organiser
+from sunlit.governance.votes.forms import INPUT, SELECT, WHEN, WHEN_FORMATS
 
 SPLIT = re.compile(r"[\s,，、;；]+")
 

@@ -36,7 +36,7 @@ from sunlit.governance.meetings.models import (
     MeetingStatus,
     Organiser,
 )
-from sunlit.governance.selectors import sha256_of
+from sunlit.governance.votes.selectors import sha256_of
 from sunlit.registry.models import Ownership
 from sunlit.transparency import services as log
 from sunlit.transparency.events import rfc3339
@@ -387,7 +387,7 @@ def hold_meeting(meeting: Meeting, *, actor: User, now: dt.datetime | None = Non
 def resolve_links(community, votes: list[str], tickets: list[str], entries: list[str]):
     """Votes by id, tickets and journal entries by number, within ``community`` only."""
     from sunlit.finance.models import JournalEntry
-    from sunlit.governance.models import Vote
+    from sunlit.governance.votes.models import Vote
     from sunlit.tickets.models import Ticket
 
     errors: dict[str, list[str]] = {}
@@ -434,7 +434,7 @@ def add_decision(meeting: Meeting, *, actor: User, text: str, votes: Iterable = 
     """Records one decision of a held meeting — 会议决定 — with the votes, tickets and journal
     entries (expenses) that carry it out; all must be of the meeting's community."""
     from sunlit.finance.models import JournalEntry
-    from sunlit.governance.models import Vote
+    from sunlit.governance.votes.models import Vote
     from sunlit.tickets.models import Ticket
 
     require(actor, "meetings.manage", meeting)

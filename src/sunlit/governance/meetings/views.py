@@ -25,8 +25,8 @@ from sunlit.governance.meetings import services as meetings
 from sunlit.governance.meetings.access import get_attendee_for, get_meeting_for
 from sunlit.governance.meetings.forms import DecisionForm, InviteForm, MeetingForm, MinutesForm
 from sunlit.governance.meetings.models import Decision, Meeting, MeetingStatus
-from sunlit.governance.models import Vote
-from sunlit.governance.views import _errors, _json
+from sunlit.governance.votes.models import Vote
+from sunlit.governance.votes.views import _errors, _json
 from sunlit.registry.forms import apply_errors
 from sunlit.web.rendering import paginate, render_list
 

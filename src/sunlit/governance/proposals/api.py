@@ -18,9 +18,6 @@ from sunlit.core import uploads
 from sunlit.core.api import ERRORS, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.permissions import require
-from sunlit.governance import access
-from sunlit.governance.api import Ratio  # one schema for exact ratios
-from sunlit.governance.choices import MatterKind
 from sunlit.governance.controls import services as controls
 from sunlit.governance.controls.models import ControlKind
 from sunlit.governance.proposals import selectors as select
@@ -33,6 +30,9 @@ from sunlit.governance.proposals.choices import (
     ProposalKind,
 )
 from sunlit.governance.proposals.models import Proposal
+from sunlit.governance.votes import access
+from sunlit.governance.votes.api import Ratio  # one schema for exact ratios
+from sunlit.governance.votes.choices import MatterKind
 
 router = Router(tags=["proposals"])
 

@@ -16,9 +16,9 @@ from django.utils import timezone
 from sunlit.core.choices import Role
 from sunlit.core.models import Community, Membership, Person, User
 from sunlit.core.services import grant_membership
-from sunlit.governance.choices import MatterKind
 from sunlit.governance.proposals import services as proposals
 from sunlit.governance.proposals.choices import Decision, ProposalKind
+from sunlit.governance.votes.choices import MatterKind
 from sunlit.registry.models import Ownership
 
 DAY = dt.timedelta(days=1)

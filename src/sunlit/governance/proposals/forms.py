@@ -5,14 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sunlit.governance.choices import MatterKind
-from sunlit.governance.forms import INPUT, SELECT, WHEN, WHEN_FORMATS
 from sunlit.governance.proposals.choices import Decision, ProposalCategory, ProposalKind
 from sunlit.governance.proposals.models import (
     DEFAULT_ANSWER_DAYS,
     DEFAULT_CONVENE_DAYS,
     DEFAULT_SUPPORT_THRESHOLD,
 )
+from sunlit.governance.votes.choices import MatterKind
+from sunlit.governance.votes.forms import INPUT, SELECT, WHEN, WHEN_FORMATS
 from sunlit.tickets.forms import PhotosField
 
 

@@ -112,7 +112,7 @@ def _send_vote(vote, stage: str, users: Iterable[int], title: str, body: str,
 
 
 def _scope_users(vote) -> list[int]:
-    from sunlit.governance import selectors
+    from sunlit.governance.votes import selectors
 
     rows = selectors.build_electorate(vote, timezone.localdate())
     persons = {p for row in rows for p in row.voters}
@@ -132,7 +132,7 @@ def vote_announced(vote, now: dt.datetime | None = None) -> int | None:
 
 def vote_opened(vote, now: dt.datetime | None = None) -> int | None:
     """Tells every owner who may vote (the frozen electorate) that voting has started (once)."""
-    from sunlit.governance.models import VoteVoter
+    from sunlit.governance.votes.models import VoteVoter
 
     now = now or timezone.now()
     users = (VoteVoter.objects.filter(vote=vote, person__user__isnull=False)
@@ -145,7 +145,7 @@ def vote_opened(vote, now: dt.datetime | None = None) -> int | None:
 
 def not_voted_users(vote) -> list[int]:
     """Accounts of the owners of units without a counted ballot (never anyone's choice)."""
-    from sunlit.governance.models import Ballot, VoteVoter
+    from sunlit.governance.votes.models import Ballot, VoteVoter
 
     voted = Ballot.objects.filter(vote=vote).counted().values("vote_unit_id")
     return list(VoteVoter.objects.filter(vote=vote, person__user__isnull=False)
@@ -166,9 +166,9 @@ def vote_reminder(vote, now: dt.datetime | None = None) -> int | None:
 def remind_due_votes(now: dt.datetime | None = None) -> list[int]:
     """Sends the reminder of every open vote that closes within two days (the schedule runs
     this every 10 minutes); returns the ids of the votes reminded now."""
-    from sunlit.governance.choices import VoteStatus
-    from sunlit.governance.models import Vote
     from sunlit.governance.proposals.models import VoteNotice
+    from sunlit.governance.votes.choices import VoteStatus
+    from sunlit.governance.votes.models import Vote
 
     now = now or timezone.now()
     done = VoteNotice.objects.filter(stage="reminder").values("vote_id")

@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from sunlit.core.masking import mask_mobile
 from sunlit.core.models import Community, Person
-from sunlit.governance import selectors
-from sunlit.governance.choices import VoteScope
-from sunlit.governance.models import Ballot, Vote, VoteUnit, VoteVoter
 from sunlit.governance.proposals.choices import ProposalFilter, ProposalStatus
 from sunlit.governance.proposals.models import GovernancePolicy, Proposal, ProposalSupport
+from sunlit.governance.votes import selectors
+from sunlit.governance.votes.choices import VoteScope
+from sunlit.governance.votes.models import Ballot, Vote, VoteUnit, VoteVoter
 from sunlit.registry.models import Ownership
 
 #: 物业管理条例 art. 13: 20 % of the owners may ask for an interim meeting (20 % itself passes).

@@ -28,8 +28,6 @@ from sunlit.core.choices import Role
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import can, require, roles_in
 from sunlit.core.validators import normalize_text
-from sunlit.governance import services as vote_services
-from sunlit.governance.choices import MatterKind
 from sunlit.governance.proposals import notices
 from sunlit.governance.proposals import selectors as select
 from sunlit.governance.proposals.choices import (
@@ -39,6 +37,8 @@ from sunlit.governance.proposals.choices import (
     ProposalStatus,
 )
 from sunlit.governance.proposals.models import GovernancePolicy, Proposal, ProposalSupport
+from sunlit.governance.votes import services as vote_services
+from sunlit.governance.votes.choices import MatterKind
 from sunlit.transparency import services as log
 
 MAX_TITLE = 100

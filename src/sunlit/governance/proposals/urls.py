@@ -1,3 +1,6 @@
+"""金点子 (proposals) and the governance policy, namespace ``proposals`` (mounted at ``/proposals/``
+by ``sunlit/urls.py``)."""
+
 from django.urls import path
 
 from sunlit.governance.proposals import views
@@ -15,4 +18,11 @@ urlpatterns = [
     path("<int:proposal_id>/answer/", views.answer, name="answer"),
     path("<int:proposal_id>/close/", views.close, name="close"),
     path("<int:proposal_id>/photos/<int:upload_id>/", views.photo, name="photo"),
+]
+
+# the helper of a vote's collection (上门征集): units that have not voted yet; gathered into the
+# votes' namespace ``governance`` by the app's ``urls.py``
+vote_urlpatterns = [
+    path("<int:vote_id>/not-voted/", views.not_voted, name="not_voted"),
+    path("<int:vote_id>/not-voted.csv", views.not_voted_csv, name="not_voted_csv"),
 ]

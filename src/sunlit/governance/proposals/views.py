@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sunlit.core import exports, sides, uploads
 from sunlit.core.permissions import can, require
 from sunlit.core.tenancy import page_community
-from sunlit.governance import access
 from sunlit.governance.controls import services as controls
 from sunlit.governance.controls.models import ControlKind
 from sunlit.governance.controls.views import request_from_page
@@ -26,6 +25,7 @@ from sunlit.governance.proposals.access import get_proposal_for
 from sunlit.governance.proposals.choices import ProposalFilter, ProposalKind, ProposalStatus
 from sunlit.governance.proposals.forms import AnswerForm, CloseForm, PolicyForm, ProposalForm
 from sunlit.governance.proposals.models import Proposal
+from sunlit.governance.votes import access
 from sunlit.registry.forms import apply_errors
 from sunlit.web.rendering import paginate, render_list
 

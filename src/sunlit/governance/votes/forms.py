@@ -7,8 +7,8 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sunlit.governance.choices import Channel, Choice, MatterKind, VoteScope
-from sunlit.governance.models import DEFAULT_NOTICE_DAYS
+from sunlit.governance.votes.choices import Channel, Choice, MatterKind, VoteScope
+from sunlit.governance.votes.models import DEFAULT_NOTICE_DAYS
 
 INPUT = {"class": "form-control"}
 SELECT = {"class": "form-select"}

@@ -11,8 +11,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from sunlit.core.permissions import can, communities_where, require
-from sunlit.governance.choices import PUBLIC_STATUSES
-from sunlit.governance.models import Ballot, Vote, VoteVoter
+from sunlit.governance.votes.choices import PUBLIC_STATUSES
+from sunlit.governance.votes.models import Ballot, Vote, VoteVoter
 
 
 def visible_votes(user):

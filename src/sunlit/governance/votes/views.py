@@ -17,20 +17,20 @@ from sunlit.core import sides, uploads
 from sunlit.core.models import Person
 from sunlit.core.permissions import can, require
 from sunlit.core.tenancy import page_community
-from sunlit.governance import access, selectors, services
-from sunlit.governance.choices import (
+from sunlit.governance.consultations.forms import DocumentForm
+from sunlit.governance.controls import services as controls
+from sunlit.governance.controls.models import ControlKind
+from sunlit.governance.controls.views import request_from_page
+from sunlit.governance.votes import access, balloting, selectors, services
+from sunlit.governance.votes.choices import (
     PUBLIC_STATUSES,
     SPECIAL_MATTERS,
     BallotStatus,
     VoteScope,
     VoteStatus,
 )
-from sunlit.governance.consultations.forms import DocumentForm
-from sunlit.governance.controls import services as controls
-from sunlit.governance.controls.models import ControlKind
-from sunlit.governance.controls.views import request_from_page
-from sunlit.governance.forms import CastForm, EnterBallotForm, ExtendForm, ReasonForm, VoteForm
-from sunlit.governance.models import Ballot, Vote, VoteUnit
+from sunlit.governance.votes.forms import CastForm, EnterBallotForm, ExtendForm, ReasonForm, VoteForm
+from sunlit.governance.votes.models import Ballot, Vote, VoteUnit
 from sunlit.registry.forms import apply_errors
 from sunlit.registry.models import Building, Unit
 from sunlit.transparency.entry import canonical
@@ -121,8 +121,8 @@ def cast(request, vote_id: int):
         return redirect("governance:vote", vote_id=vote.pk)
     vote_unit = VoteUnit.objects.filter(vote=vote, pk=form.cleaned_data["unit"]).first()
     try:
-        ballot = services.cast_ballot(vote, vote_unit, actor=request.user,
-                                      choice=form.cleaned_data["choice"])
+        ballot = balloting.cast_ballot(vote, vote_unit, actor=request.user,
+                                       choice=form.cleaned_data["choice"])
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -233,10 +233,10 @@ def _enter(request, vote: Vote, form: EnterBallotForm) -> Ballot:
     if data["authorisation"]:
         authorisation = uploads.store_image(data["authorisation"], community=vote.community,
                                             actor=request.user, field="authorisation")
-    return services.enter_ballot(vote, vote_unit, actor=request.user, choice=data["choice"],
-                                 channel=data["channel"], received_at=data["received_at"],
-                                 person=person, scan=scan, authorisation=authorisation,
-                                 proxy_name=data["proxy_name"])
+    return balloting.enter_ballot(vote, vote_unit, actor=request.user, choice=data["choice"],
+                                  channel=data["channel"], received_at=data["received_at"],
+                                  person=person, scan=scan, authorisation=authorisation,
+                                  proxy_name=data["proxy_name"])
 
 
 @login_required
@@ -284,15 +284,15 @@ def ballot_review(request, ballot_id: int, decision: str):
     ballot = access.get_ballot_for(request.user, ballot_id, for_write=True)
     try:
         if decision == "confirm":
-            ballot = services.confirm_ballot(ballot, actor=request.user)
+            ballot = balloting.confirm_ballot(ballot, actor=request.user)
             if ballot.status == BallotStatus.HELD:
                 messages.warning(request, _("选票 %(ref)s 已复核，但该户业主已在线投票：以线上投票为准，"
                                             "除非业主确认以这张票为准") % {"ref": ballot.ref})
             else:
                 messages.success(request, _("选票 %(ref)s 复核通过，已计入") % {"ref": ballot.ref})
         elif decision == "reject":
-            services.reject_ballot(ballot, actor=request.user,
-                                   reason=request.POST.get("reason", ""))
+            balloting.reject_ballot(ballot, actor=request.user,
+                                    reason=request.POST.get("reason", ""))
             messages.success(request, _("选票 %(ref)s 已退回") % {"ref": ballot.ref})
         else:
             raise Http404
@@ -311,8 +311,8 @@ def ballot_resolve(request, ballot_id: int):
     try:
         if decision not in ("accept", "keep"):
             raise ValidationError({"decision": [_("请选择以录入的票为准，或以线上投票为准")]})
-        ballot = services.resolve_held_ballot(ballot, actor=request.user,
-                                              accept=decision == "accept")
+        ballot = balloting.resolve_held_ballot(ballot, actor=request.user,
+                                               accept=decision == "accept")
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

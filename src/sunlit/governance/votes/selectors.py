@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from sunlit.core.choices import PersonKind
 from sunlit.core.models import Person
-from sunlit.governance import tally
-from sunlit.governance.choices import VoteScope
-from sunlit.governance.models import Ballot, Result, Vote, VoteUnit, VoteVoter
+from sunlit.governance.votes import tally
+from sunlit.governance.votes.choices import VoteScope
+from sunlit.governance.votes.models import Ballot, Result, Vote, VoteUnit, VoteVoter
 from sunlit.registry.choices import DeliveryStatus
 from sunlit.registry.models import Ownership, Unit
 from sunlit.transparency.entry import canonical
