@@ -1,4 +1,5 @@
-"""Periodic work of the governance app (run by `sunlit worker`)."""
+"""Periodic work of the governance app (run by `sunlit worker`). The tasks stay in this module,
+which calls the packages: huey names a task by its module, and a queued task keeps its name."""
 
 from __future__ import annotations
 

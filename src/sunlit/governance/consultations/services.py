@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from sunlit.core import audit, uploads
 from sunlit.core.choices import STAFF_ROLES, Role
+from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Community, Membership, Upload, User
 from sunlit.core.permissions import require, roles_in
 from sunlit.core.validators import normalize_text
@@ -58,11 +59,6 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     if timezone.is_naive(now):
         raise ValueError("naive datetime")
     return now
-
-
-def _locked(consultation: Consultation) -> Consultation:
-    return (Consultation.objects.select_for_update(of=("self",)).select_related("community")
-            .get(pk=consultation.pk))
 
 
 def _status_error(consultation: Consultation, wanted: str) -> ValidationError:
@@ -134,7 +130,7 @@ def create_consultation(community: Community, *, actor: User, kind: str, title: 
 def update_consultation(consultation: Consultation, *, actor: User, **fields) -> Consultation:
     """Changes a draft; after publication the text is on the log and stays as it is."""
     require(actor, "consultations.manage", consultation)
-    consultation = _locked(consultation)
+    consultation = locked(consultation, "community")
     if consultation.status != ConsultationStatus.DRAFT:
         raise _status_error(consultation, _("发布后不能再修改"))
     allowed = {"kind", "topic", "title", "description", "starts_at", "ends_at"}
@@ -161,7 +157,7 @@ def add_document(consultation: Consultation, upload: Upload, *, actor: User,
                  title: str) -> ConsultationDocument:
     """Attaches a document (PDF or image: contract draft, plan, quote) to a draft."""
     require(actor, "consultations.manage", consultation)
-    consultation = _locked(consultation)
+    consultation = locked(consultation, "community")
     if consultation.status != ConsultationStatus.DRAFT:
         raise _status_error(consultation, _("发布后不能再增加材料"))
     title = normalize_text(title if isinstance(title, str) else "")
@@ -200,7 +196,7 @@ def publish_consultation(consultation: Consultation, *, actor: User,
     last the minimum number of days."""
     require(actor, "consultations.manage", consultation)
     now = _now(now)
-    consultation = _locked(consultation)
+    consultation = locked(consultation, "community")
     if consultation.status != ConsultationStatus.DRAFT:
         raise _status_error(consultation, _("只有草稿可以发布"))
     starts_at = max(consultation.starts_at, now)
@@ -249,7 +245,7 @@ def comment(consultation: Consultation, *, actor: User, text: str,
     once. Shown as “X号楼业主”; on the log the text's SHA-256 and a commitment to his name."""
     require(actor, "consultations.comment", consultation)
     now = _now(now)
-    consultation = _locked(consultation)
+    consultation = locked(consultation, "community")
     if consultation.kind != ConsultationKind.COMMENT:
         raise ValidationError({"consultation": [_("该事项只作公示，不征求意见")]})
     if not consultation.accepts_comments(now):
@@ -298,7 +294,7 @@ def answer(item: Comment, *, actor: User, text: str, now: dt.datetime | None = N
     during the period or after it."""
     require(actor, "consultations.answer", item)
     now = _now(now)
-    consultation = _locked(item.consultation)
+    consultation = locked(item.consultation, "community")
     if consultation.status not in (ConsultationStatus.PUBLISHED, ConsultationStatus.CLOSED):
         raise _status_error(consultation, _("不能答复"))
     text = (text if isinstance(text, str) else "").strip()
@@ -337,7 +333,7 @@ def close_consultation(consultation: Consultation, *, actor: User, summary: str,
 
     require(actor, "consultations.manage", consultation)
     now = _now(now)
-    consultation = _locked(consultation)
+    consultation = locked(consultation, "community")
     if consultation.status != ConsultationStatus.PUBLISHED:
         raise _status_error(consultation, _("只有已发布的事项可以结束"))
     if now < consultation.ends_at:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core import uploads
+from sunlit.core.forms import apply_errors
 from sunlit.core.permissions import can
 from sunlit.core.tenancy import page_community
 from sunlit.governance.consultations import services as consultations
@@ -22,7 +23,6 @@ from sunlit.governance.consultations.forms import ConsultationForm, DocumentForm
 from sunlit.governance.consultations.models import Comment, Consultation, ConsultationStatus
 from sunlit.governance.votes.models import Vote
 from sunlit.governance.votes.views import _errors
-from sunlit.registry.forms import apply_errors
 from sunlit.web.rendering import paginate, render_list
 
 # --- public comment ------------------------------------------------------------------------------

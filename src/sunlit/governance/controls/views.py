@@ -12,20 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sunlit.core import sides
-from sunlit.core.permissions import can, require
-from sunlit.core.tenancy import current_community
+from sunlit.core.permissions import can
+from sunlit.core.tenancy import page_community
 from sunlit.governance.controls import access
 from sunlit.governance.controls import services as controls
 from sunlit.governance.controls.models import ControlChange, ControlKind, ControlStatus
 from sunlit.web.rendering import paginate, render_list
-
-
-def _community(request):
-    community = current_community(request)
-    if community is None:
-        raise Http404
-    require(request.user, "governance.controls.view", community=community)
-    return community
 
 
 def may_decide(user, change: ControlChange) -> bool:
@@ -36,7 +28,7 @@ def may_decide(user, change: ControlChange) -> bool:
 @login_required
 def control_list(request):
     """管控变更: every change to a control that protects owners, pending first."""
-    community = _community(request)
+    community = page_community(request, "governance.controls.view")
     rows = ControlChange.objects.in_community(community).select_related("proposed_by",
                                                                         "decided_by")
     status = request.GET.get("status", "")

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from sunlit.core import audit, uploads
 from sunlit.core.choices import STAFF_ROLES, Role
+from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Community, Membership, Upload, User
 from sunlit.core.permissions import require
 from sunlit.core.validators import normalize_text
@@ -63,11 +64,6 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     if timezone.is_naive(now):
         raise ValueError("naive datetime")
     return now
-
-
-def _locked(meeting: Meeting) -> Meeting:
-    return (Meeting.objects.select_for_update(of=("self",)).select_related("community")
-            .get(pk=meeting.pk))
 
 
 def _status_error(meeting: Meeting, wanted: str) -> ValidationError:
@@ -180,7 +176,7 @@ def create_meeting(community: Community, *, actor: User, kind: str, title: str,
 def update_meeting(meeting: Meeting, *, actor: User, **fields) -> Meeting:
     """Changes a draft (``agenda`` replaces the whole agenda). After the notice: no change."""
     require(actor, "meetings.manage", meeting)
-    meeting = _locked(meeting)
+    meeting = locked(meeting, "community")
     if not meeting.is_editable:
         raise _status_error(meeting, _("通知后不能再修改；如需变更请取消后重新发起"))
     allowed = {"kind", "title", "description", "organiser", "starts_at", "ends_at", "place",
@@ -249,7 +245,7 @@ def announce_meeting(meeting: Meeting, *, actor: User, now: dt.datetime | None =
     period after today."""
     require(actor, "meetings.manage", meeting)
     now = _now(now)
-    meeting = _locked(meeting)
+    meeting = locked(meeting, "community")
     if meeting.status != MeetingStatus.DRAFT:
         raise _status_error(meeting, _("只有草稿可以发出通知"))
     days = notice_days(meeting.kind)
@@ -290,7 +286,7 @@ def announce_meeting(meeting: Meeting, *, actor: User, now: dt.datetime | None =
 def invite_member(meeting: Meeting, user: User, *, actor: User) -> Attendee:
     """Invites a committee member or a staff member of the community — 邀请参会."""
     require(actor, "meetings.manage", meeting)
-    meeting = _locked(meeting)
+    meeting = locked(meeting, "community")
     if meeting.status not in (MeetingStatus.DRAFT, MeetingStatus.ANNOUNCED):
         raise _status_error(meeting, _("会议召开后不能再邀请"))
     roles = set(Membership.objects.in_community(meeting.community).active()
@@ -322,7 +318,7 @@ def register_for_meeting(meeting: Meeting, *, actor: User,
     """An owner registers to attend — 业主报名参会 — until the meeting starts."""
     require(actor, "meetings.register", meeting)
     now = _now(now)
-    meeting = _locked(meeting)
+    meeting = locked(meeting, "community")
     if not meeting.accepts_registration(now):
         raise ValidationError({"meeting": [_("会议已开始或未在报名期间")]})
     ownership = (Ownership.objects.current().filter(community_id=meeting.community_id,
@@ -346,7 +342,7 @@ def sign_in(attendee: Attendee, *, actor: User, now: dt.datetime | None = None) 
     the minutes are published."""
     require(actor, "meetings.sign_in", attendee)
     now = _now(now)
-    meeting = _locked(attendee.meeting)
+    meeting = locked(attendee.meeting, "community")
     attendee = Attendee.objects.select_for_update().get(pk=attendee.pk)
     if meeting.status not in (MeetingStatus.ANNOUNCED, MeetingStatus.HELD):
         raise _status_error(meeting, _("只能在会议通知后、纪要公布前签到"))
@@ -368,7 +364,7 @@ def hold_meeting(meeting: Meeting, *, actor: User, now: dt.datetime | None = Non
     """Records that the meeting took place — 会议已召开 — once its start time has come."""
     require(actor, "meetings.manage", meeting)
     now = _now(now)
-    meeting = _locked(meeting)
+    meeting = locked(meeting, "community")
     if meeting.status != MeetingStatus.ANNOUNCED:
         raise _status_error(meeting, _("只有已通知的会议可以标记为已召开"))
     if now < meeting.starts_at:
@@ -438,7 +434,7 @@ def add_decision(meeting: Meeting, *, actor: User, text: str, votes: Iterable = 
     from sunlit.tickets.models import Ticket
 
     require(actor, "meetings.manage", meeting)
-    meeting = _locked(meeting)
+    meeting = locked(meeting, "community")
     if meeting.status != MeetingStatus.HELD:
         raise _status_error(meeting, _("会议召开后、纪要公布前才能记录决定"))
     errors: dict[str, list[str]] = {}
@@ -468,7 +464,7 @@ def add_decision(meeting: Meeting, *, actor: User, text: str, votes: Iterable = 
 def remove_decision(decision: Decision, *, actor: User) -> None:
     """Takes back a decision recorded by mistake, before the minutes are published."""
     require(actor, "meetings.manage", decision)
-    meeting = _locked(decision.meeting)
+    meeting = locked(decision.meeting, "community")
     if meeting.status != MeetingStatus.HELD:
         raise _status_error(meeting, _("纪要公布后不能再修改决定"))
     audit.record(AuditEvent.Action.DELETE, decision, actor=actor, summary=decision.text[:100])
@@ -522,7 +518,7 @@ def publish_minutes(meeting: Meeting, *, actor: User, text: str = "",
     meeting was held; never changed afterwards."""
     require(actor, "meetings.manage", meeting)
     now = _now(now)
-    meeting = _locked(meeting)
+    meeting = locked(meeting, "community")
     if meeting.status != MeetingStatus.HELD:
         raise _status_error(meeting, _("会议召开后才能公布纪要"))
     errors: dict[str, list[str]] = {}
@@ -566,7 +562,7 @@ def cancel_meeting(meeting: Meeting, *, actor: User, reason: str,
     every member is told."""
     require(actor, "meetings.manage", meeting)
     now = _now(now)
-    meeting = _locked(meeting)
+    meeting = locked(meeting, "community")
     if meeting.status not in (MeetingStatus.DRAFT, MeetingStatus.ANNOUNCED):
         raise _status_error(meeting, _("会议召开后不能取消"))
     reason = normalize_text(reason if isinstance(reason, str) else "")

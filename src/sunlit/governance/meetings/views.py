@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core import uploads
 from sunlit.core.choices import STAFF_ROLES, Role
+from sunlit.core.forms import apply_errors
 from sunlit.core.models import Membership, User
 from sunlit.core.permissions import can
 from sunlit.core.tenancy import page_community
@@ -27,7 +28,6 @@ from sunlit.governance.meetings.forms import DecisionForm, InviteForm, MeetingFo
 from sunlit.governance.meetings.models import Decision, Meeting, MeetingStatus
 from sunlit.governance.votes.models import Vote
 from sunlit.governance.votes.views import _errors, _json
-from sunlit.registry.forms import apply_errors
 from sunlit.web.rendering import paginate, render_list
 
 # --- meetings ------------------------------------------------------------------------------------

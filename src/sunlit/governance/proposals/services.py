@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from sunlit.core import audit, sides, uploads
 from sunlit.core.choices import Role
+from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import can, require, roles_in
 from sunlit.core.validators import normalize_text
@@ -58,11 +59,6 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     if timezone.is_naive(now):
         raise ValueError("naive datetime")
     return now
-
-
-def _locked(proposal: Proposal) -> Proposal:
-    return (Proposal.objects.select_for_update(of=("self",)).select_related("community")
-            .get(pk=proposal.pk))
 
 
 def _status_error(proposal: Proposal, wanted: str) -> ValidationError:
@@ -266,7 +262,7 @@ def support_proposal(proposal: Proposal, *, actor: User,
     the committee's deadline."""
     require(actor, "governance.propose", proposal)
     now = _now(now)
-    proposal = _locked(proposal)
+    proposal = locked(proposal, "community")
     _owner_persons(proposal.community_id, actor, now)
     if not proposal.collects_support:
         raise _status_error(proposal, _("不再征集支持"))
@@ -295,7 +291,7 @@ def withdraw_support(proposal: Proposal, *, actor: User,
     the author of an interim-meeting request withdraws the request instead."""
     require(actor, "governance.view", proposal)
     now = _now(now)
-    proposal = _locked(proposal)
+    proposal = locked(proposal, "community")
     if not proposal.collects_support:
         raise _status_error(proposal, _("已达到门槛或已结束，不能再撤回支持"))
     if proposal.is_interim and proposal.author_id == actor.pk:
@@ -317,7 +313,7 @@ def withdraw_proposal(proposal: Proposal, *, actor: User,
     """The author withdraws his proposal — 撤回 — before it is answered."""
     require(actor, "governance.view", proposal)
     now = _now(now)
-    proposal = _locked(proposal)
+    proposal = locked(proposal, "community")
     if proposal.author_id != actor.pk:
         raise PermissionDenied(_("只有提议人本人可以撤回"))
     if not proposal.is_answerable:
@@ -383,7 +379,7 @@ def answer_proposal(proposal: Proposal, *, actor: User, decision: str, answer: s
     recorded with the days it came late."""
     require(actor, "governance.answer_proposals", proposal)
     now = _now(now)
-    proposal = _locked(proposal)
+    proposal = locked(proposal, "community")
     if not proposal.is_answerable:
         raise _status_error(proposal, _("不能再答复"))
     answer = (answer or "").strip()
@@ -451,7 +447,7 @@ def close_proposal(proposal: Proposal, *, actor: User, note: str,
     """Closes an answered proposal — 办结 — once what was decided is done (or not pursued)."""
     require(actor, "governance.answer_proposals", proposal)
     now = _now(now)
-    proposal = _locked(proposal)
+    proposal = locked(proposal, "community")
     if proposal.status != ProposalStatus.ANSWERED:
         raise _status_error(proposal, _("只有已答复的提议可以办结"))
     note = normalize_text(note)

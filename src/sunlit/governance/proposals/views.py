@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core import exports, sides, uploads
+from sunlit.core.forms import apply_errors
 from sunlit.core.permissions import can, require
 from sunlit.core.tenancy import page_community
 from sunlit.governance.controls import services as controls
@@ -26,7 +27,6 @@ from sunlit.governance.proposals.choices import ProposalFilter, ProposalKind, Pr
 from sunlit.governance.proposals.forms import AnswerForm, CloseForm, PolicyForm, ProposalForm
 from sunlit.governance.proposals.models import Proposal
 from sunlit.governance.votes import access
-from sunlit.registry.forms import apply_errors
 from sunlit.web.rendering import paginate, render_list
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core import sides, uploads
+from sunlit.core.forms import apply_errors
 from sunlit.core.models import Person
 from sunlit.core.permissions import can, require
 from sunlit.core.tenancy import page_community
@@ -31,7 +32,6 @@ from sunlit.governance.votes.choices import (
 )
 from sunlit.governance.votes.forms import CastForm, EnterBallotForm, ExtendForm, ReasonForm, VoteForm
 from sunlit.governance.votes.models import Ballot, Vote, VoteUnit
-from sunlit.registry.forms import apply_errors
 from sunlit.registry.models import Building, Unit
 from sunlit.transparency.entry import canonical
 from sunlit.web.rendering import paginate, render_list
