@@ -128,9 +128,9 @@ def run(args) -> dict:
     from django.utils import timezone
 
     from sunlit.core.bulk import bulk_insert
-    from sunlit.governance import receipts, selectors, services, tally
-    from sunlit.governance.choices import MatterKind
     from sunlit.governance.models import Ballot, VoteUnit
+    from sunlit.governance.votes import receipts, selectors, services, tally
+    from sunlit.governance.votes.choices import MatterKind
 
     started = time.perf_counter()
     community, committee = build_roster(args.units)

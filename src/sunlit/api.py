@@ -228,8 +228,7 @@ def _mount_routers() -> None:
     from sunlit.finance.api import router as finance_router
     from sunlit.finance.api_money import router as money_router
     from sunlit.finance.report_api import router as report_router
-    from sunlit.governance.api import router as governance_router
-    from sunlit.governance.proposal_api import router as proposals_router
+    from sunlit.governance.api import routers as governance_routers
     from sunlit.notices.api import router as notices_router
     from sunlit.registry.api import router as registry_router
     from sunlit.tickets.api import router as tickets_router
@@ -238,8 +237,8 @@ def _mount_routers() -> None:
     api.add_router("/v1/", core_router)
     api.add_router("/v1/", registry_router)
     api.add_router("/v1/", transparency_router)
-    api.add_router("/v1/", governance_router)
-    api.add_router("/v1/", proposals_router)
+    for router in governance_routers:  # one per package (votes, proposals, meetings, ...)
+        api.add_router("/v1/", router)
     api.add_router("/v1/", tickets_router)
     api.add_router("/v1/", notices_router)
     api.add_router("/v1/", board_router)
@@ -247,14 +246,6 @@ def _mount_routers() -> None:
     # Public money and 阳光账本: mounted here, not nested in finance_router (see test_schema.py).
     api.add_router("/v1/finance/", money_router)
     api.add_router("/v1/finance/", report_router)
-    # meetings (议事会) and public comment (公示/征求意见)
-    from sunlit.governance.meeting_api import router as meetings_router
-
-    api.add_router("/v1/", meetings_router)
-
-    from sunlit.governance.control_api import router as controls_router
-
-    api.add_router("/v1/", controls_router)
     # --- arrears (账龄, 收缴率, 催缴) ---
     from sunlit.finance.arrears_api import router as arrears_router
 

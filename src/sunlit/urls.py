@@ -16,7 +16,7 @@ urlpatterns = [
     path("tickets/", include("sunlit.tickets.urls")),
     path("notices/", include("sunlit.notices.urls")),
     path("governance/", include("sunlit.governance.urls")),
-    path("proposals/", include("sunlit.governance.proposal_urls")),
+    path("proposals/", include("sunlit.governance.proposals.urls")),
     path("finance/", include("sunlit.finance.urls")),
     path("board/", include("sunlit.board.urls")),
     path("api/", api.urls),

@@ -102,9 +102,13 @@ def _tickets(w):
 
 
 def _governance(w):
-    from sunlit.governance import consultations, meetings, proposals, services
-    from sunlit.governance.choices import MatterKind
-    from sunlit.governance.meeting_models import ConsultationKind, MeetingKind, Organiser
+    from sunlit.governance.consultations import services as consultations
+    from sunlit.governance.consultations.models import ConsultationKind
+    from sunlit.governance.meetings import services as meetings
+    from sunlit.governance.meetings.models import MeetingKind, Organiser
+    from sunlit.governance.proposals import services as proposals
+    from sunlit.governance.votes import balloting, services
+    from sunlit.governance.votes.choices import MatterKind
 
     t0 = w.now - dt.timedelta(days=16)
     opens, closes = t0 + dt.timedelta(days=15), t0 + dt.timedelta(days=25)
@@ -113,8 +117,8 @@ def _governance(w):
                                 opens_at=opens, closes_at=closes)
     services.announce_vote(vote, actor=w.committee, now=t0)
     w.vote = services.open_vote(vote, actor=w.committee, now=opens)
-    services.enter_ballot(w.vote, w.neighbour_unit, actor=w.service, choice="yes",
-                          received_at=w.now, scan=_image(w, w.service), now=w.now)
+    balloting.enter_ballot(w.vote, w.neighbour_unit, actor=w.service, choice="yes",
+                           received_at=w.now, scan=_image(w, w.service), now=w.now)
     services.create_vote(w.a, actor=w.committee, title="增设充电桩", description="北门增设充电桩。",
                          matter=MatterKind.OTHER, opens_at=w.now + dt.timedelta(days=20),
                          closes_at=w.now + dt.timedelta(days=27))
@@ -184,8 +188,8 @@ def _finance(w):
 
 def _board(w):
     from sunlit.board import services
-    from sunlit.governance import controls
-    from sunlit.governance.control_models import ControlKind
+    from sunlit.governance.controls import services as controls
+    from sunlit.governance.controls.models import ControlKind
 
     board = services.generate_board(w.a, w.now.date() - dt.timedelta(days=7), actor=w.manager, now=w.now)
     board = services.publish_board(board, actor=w.manager, now=w.now)

@@ -157,8 +157,9 @@ def _known_ids(w) -> dict[str, list]:
         ReminderTemplate,
         Waiver,
     )
-    from sunlit.governance.control_models import ControlChange
-    from sunlit.governance.meeting_models import Attendee, Comment, Consultation, Meeting
+    from sunlit.governance.consultations.models import Comment, Consultation
+    from sunlit.governance.controls.models import ControlChange
+    from sunlit.governance.meetings.models import Attendee, Meeting
     from sunlit.governance.models import Ballot, Proposal, Vote
     from sunlit.notices.models import Notification
     from sunlit.registry.models import Unit, Vehicle

@@ -13,8 +13,8 @@ from django.urls import reverse
 from sunlit.board import services
 from sunlit.core.choices import Role
 from sunlit.core.models import AuditEvent
-from sunlit.governance import controls
-from sunlit.governance.control_models import ControlChange, ControlKind, ControlStatus
+from sunlit.governance.controls import services as controls
+from sunlit.governance.controls.models import ControlChange, ControlKind, ControlStatus
 from sunlit.notices.models import Notification
 from sunlit.transparency.models import LogLeaf
 from tests.factories import MembershipFactory

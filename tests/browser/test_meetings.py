@@ -7,8 +7,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from sunlit.governance import consultations, meetings
-from sunlit.governance.meeting_models import ConsultationKind, MeetingKind, Organiser
+from sunlit.governance.consultations import services as consultations
+from sunlit.governance.consultations.models import ConsultationKind
+from sunlit.governance.meetings import services as meetings
+from sunlit.governance.meetings.models import MeetingKind, Organiser
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD
 
@@ -61,7 +63,7 @@ def test_owner_comments_on_his_phone_and_reads_the_minutes(live_server, phone, o
 
 def test_committee_records_a_decision_and_publishes_minutes(live_server, browser, committee,
                                                             community, owner):
-    from sunlit.governance.meeting_models import Meeting
+    from sunlit.governance.meetings.models import Meeting
 
     now = timezone.now()
     start = now - dt.timedelta(hours=1)

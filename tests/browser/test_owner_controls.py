@@ -9,10 +9,11 @@ import pytest
 from django.utils import timezone
 
 from sunlit.core.models import Upload
-from sunlit.governance import controls, services
-from sunlit.governance.choices import BallotStatus, MatterKind, VoteStatus
-from sunlit.governance.control_models import ControlKind
+from sunlit.governance.controls import services as controls
+from sunlit.governance.controls.models import ControlKind
 from sunlit.governance.models import Ballot, Vote
+from sunlit.governance.votes import balloting, services
+from sunlit.governance.votes.choices import BallotStatus, MatterKind, VoteStatus
 from tests.browser.conftest import screenshot
 from tests.browser.test_vote import log_in
 from tests.governance.conftest import estate  # noqa: F401  (the fixture)
@@ -53,14 +54,14 @@ def test_committee_confirms_on_the_phone_and_owner_resolves_a_held_ballot(
 
     # the neighbour voted online; staff enter a paper ballot for his unit; the committee confirms
     neighbour = estate.people.neighbour
-    services.cast_ballot(vote, estate.units.u102, actor=neighbour, choice="no")
+    balloting.cast_ballot(vote, estate.units.u102, actor=neighbour, choice="no")
     scan = Upload.objects.create(community=vote.community, storage_key="test/scan.jpg",
                                  content_type="image/jpeg", size=10, sha256="ab" * 32,
                                  original_name="scan.jpg", uploaded_by=service)
-    paper = services.enter_ballot(vote, estate.units.u102, actor=service, choice="yes",
-                                  received_at=timezone.now() - dt.timedelta(minutes=5),
-                                  scan=scan)
-    services.confirm_ballot(paper, actor=committee)
+    paper = balloting.enter_ballot(vote, estate.units.u102, actor=service, choice="yes",
+                                   received_at=timezone.now() - dt.timedelta(minutes=5),
+                                   scan=scan)
+    balloting.confirm_ballot(paper, actor=committee)
     phone.context.clear_cookies()
     log_in(phone, base, "neighbour")
     phone.goto(f"{base}/governance/{vote.pk}/")

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from sunlit.governance import proposals
-from sunlit.governance.proposal_models import Proposal
+from sunlit.governance.proposals import services as proposals
+from sunlit.governance.proposals.models import Proposal
 from tests.browser.conftest import screenshot
 from tests.browser.test_vote import log_in
 from tests.governance.conftest import estate  # noqa: F401  (the fixture)

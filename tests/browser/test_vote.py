@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from sunlit.governance import services
-from sunlit.governance.choices import MatterKind, VoteScope
 from sunlit.governance.models import Vote
+from sunlit.governance.votes import services
+from sunlit.governance.votes.choices import MatterKind, VoteScope
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD
 from tests.governance.conftest import estate  # noqa: F401  (the fixture)

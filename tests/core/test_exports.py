@@ -83,7 +83,7 @@ def test_xlsx_keeps_the_text_but_never_as_a_formula():
 #: every export: (how it is reached, the module that builds it)
 EXPORT_ROUTES = {
     "board:board_csv": "board/views.py",
-    "governance:not_voted_csv": "governance/proposal_views.py",
+    "governance:not_voted_csv": "governance/proposals/views.py",
     "finance:ledger_csv": "finance/report_views.py",
     "finance:ledger_figure_csv": "finance/report_views.py",
     "finance:aging?format=csv": "finance/arrears_views.py",

@@ -287,8 +287,8 @@ def test_owner_with_arrears_still_reports_repairs_and_opens_votes(
     client, community, owner, finance, run, homes, property_fee, committee
 ):
     from sunlit.core.models import Department
-    from sunlit.governance import services as governance
-    from sunlit.governance.choices import MatterKind
+    from sunlit.governance.votes import services as governance
+    from sunlit.governance.votes.choices import MatterKind
     from sunlit.tickets.models import Category, Ticket
 
     run()

@@ -232,7 +232,7 @@ def dual(make_member, community):
 
 def snapshot(books):
     from sunlit.core.models import AuditEvent
-    from sunlit.governance.control_models import ControlChange
+    from sunlit.governance.controls.models import ControlChange
     from sunlit.notices.models import Notification
 
     policy = expenses.policy_of(books)
@@ -256,8 +256,8 @@ def test_the_reproduced_attack_raise_then_approve_80000_alone(books, finance, ma
                                                                receipt):
     """The manager raised the dual-approval threshold and approved 80,000 alone: now the raise
     is only a proposal, and the expense still needs a committee member."""
-    from sunlit.governance import controls
-    from sunlit.governance.control_models import ControlKind, ControlStatus
+    from sunlit.governance.controls import services as controls
+    from sunlit.governance.controls.models import ControlKind, ControlStatus
 
     change = controls.request_change(books, ControlKind.MONEY_POLICY,
                                      {"dual_approval_above": "100000"}, actor=manager,
@@ -278,8 +278,8 @@ def test_the_reproduced_attack_raise_then_approve_80000_alone(books, finance, ma
 
 def test_a_confirmed_raise_takes_effect_and_shows_who_proposed_and_confirmed(books, manager,
                                                                            committee):
-    from sunlit.governance import controls
-    from sunlit.governance.control_models import ControlKind
+    from sunlit.governance.controls import services as controls
+    from sunlit.governance.controls.models import ControlKind
 
     change = controls.request_change(books, ControlKind.MONEY_POLICY,
                                      {"dual_approval_above": "8000", "receipt_required_above": "0"},

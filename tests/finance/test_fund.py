@@ -17,8 +17,9 @@ from sunlit.core.models import Membership
 from sunlit.finance import fund, ledger
 from sunlit.finance.choices import FundUseStatus
 from sunlit.finance.models import FundAccount, FundUse, JournalEntry
-from sunlit.governance import services as votes
-from sunlit.governance.choices import MatterKind, VoteScope
+from sunlit.governance.votes import balloting
+from sunlit.governance.votes import services as votes
+from sunlit.governance.votes.choices import MatterKind, VoteScope
 from sunlit.transparency import merkle
 from sunlit.transparency.models import LogLeaf
 from tests.factories import OwnershipFactory, PersonFactory, UnitFactory, UserFactory
@@ -135,7 +136,7 @@ def passed_vote(community, committee, homes, owner):
         votes.announce_vote(vote, actor=actor, now=T0)
         votes.open_vote(vote, actor=actor, now=T0 + dt.timedelta(days=15))
         for unit, user in zip(units, voters, strict=True):
-            votes.cast_ballot(vote, unit, actor=user, choice=choice, now=T0 + dt.timedelta(days=16))
+            balloting.cast_ballot(vote, unit, actor=user, choice=choice, now=T0 + dt.timedelta(days=16))
         votes.close_vote(vote, actor=actor, now=T0 + dt.timedelta(days=21))
         if publish:
             votes.publish_result(vote, actor=actor, now=T0 + dt.timedelta(days=21))

@@ -227,7 +227,7 @@ def test_fund_initial_emergency_use_and_owner_statement_with_proof(
 
 @time_machine.travel(NOW, tick=False)
 def test_policy_get_and_put(client, manager, finance, committee, books):
-    from sunlit.governance.control_models import ControlChange
+    from sunlit.governance.controls.models import ControlChange
 
     client.force_login(manager)
     url = f"/api/v1/finance/communities/{books.pk}/money-policy"

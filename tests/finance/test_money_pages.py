@@ -174,7 +174,7 @@ def test_fund_home_initial_collection_and_emergency_use_form(
 
 
 def test_thresholds_form_for_the_manager(client, manager, committee, books):
-    from sunlit.governance.control_models import ControlChange
+    from sunlit.governance.controls.models import ControlChange
 
     client.force_login(manager)
     # lowering takes effect at once

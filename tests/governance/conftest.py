@@ -28,8 +28,8 @@ import pytest
 
 from sunlit.core.choices import PersonKind, Role
 from sunlit.core.models import Membership, Upload
-from sunlit.governance import services
-from sunlit.governance.choices import MatterKind
+from sunlit.governance.votes import services
+from sunlit.governance.votes.choices import MatterKind
 from sunlit.registry.choices import DeliveryStatus
 from tests.factories import BuildingFactory, OwnershipFactory, PersonFactory, UnitFactory, UserFactory
 

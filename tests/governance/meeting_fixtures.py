@@ -7,8 +7,10 @@ import io
 
 import pytest
 
-from sunlit.governance import consultations, meetings
-from sunlit.governance.meeting_models import ConsultationKind, MeetingKind, Organiser
+from sunlit.governance.consultations import services as consultations
+from sunlit.governance.consultations.models import ConsultationKind
+from sunlit.governance.meetings import services as meetings
+from sunlit.governance.meetings.models import MeetingKind, Organiser
 from sunlit.tickets.models import Category, Ticket
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))

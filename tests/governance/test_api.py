@@ -7,8 +7,8 @@ import hashlib
 import pytest
 import time_machine
 
-from sunlit.governance import services
 from sunlit.governance.models import Ballot, Vote
+from sunlit.governance.votes import balloting, services
 from tests.governance.conftest import CLOSES, DURING, OPENS, T0
 
 
@@ -101,8 +101,8 @@ def test_other_community_and_drafts_are_404(api, draft, open_vote, estate,
 
 def test_published_documents_retally_to_the_result(api, open_vote, estate, committee):
     vote = open_vote()
-    services.cast_ballot(vote, estate.units.u101, actor=estate.people.owner, choice="yes",
-                         now=DURING)
+    balloting.cast_ballot(vote, estate.units.u101, actor=estate.people.owner, choice="yes",
+                          now=DURING)
     services.close_vote(vote, actor=committee, now=CLOSES)
     assert api(estate.people.owner, "get", f"/votes/{vote.pk}/ballot-list").status_code == 422
     services.publish_result(vote, actor=committee, now=CLOSES)

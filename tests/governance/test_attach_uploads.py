@@ -15,9 +15,10 @@ from django.core.exceptions import ValidationError
 
 from sunlit.core.choices import Role
 from sunlit.core.models import Upload
-from sunlit.governance import consultations, services
+from sunlit.governance.consultations import services as consultations
 from sunlit.governance.models import Ballot, VoteDocument
-from sunlit.governance.proposal_models import Proposal
+from sunlit.governance.proposals.models import Proposal
+from sunlit.governance.votes import services
 from sunlit.transparency.models import LogLeaf
 from tests.factories import attachments_of, hostile_uploads, make_upload
 from tests.governance.conftest import DURING

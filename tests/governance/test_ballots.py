@@ -9,9 +9,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from sunlit.core.choices import Role
-from sunlit.governance import selectors, services
-from sunlit.governance.choices import BallotStatus, Channel
 from sunlit.governance.models import Ballot, Vote
+from sunlit.governance.votes import balloting, selectors, services
+from sunlit.governance.votes.choices import BallotStatus, Channel
 from sunlit.notices.models import Notification
 from sunlit.transparency.models import LogLeaf
 from tests.governance.conftest import CLOSES, DURING, OPENS, T0
@@ -28,10 +28,10 @@ def nothing_cast(vote):
 
 
 def test_owner_votes_and_may_change_his_mind(vote, estate):
-    first = services.cast_ballot(vote, estate.units.u101, actor=estate.people.owner,
-                                 choice="no", now=DURING)
-    second = services.cast_ballot(vote, estate.units.u101, actor=estate.people.owner,
-                                  choice="yes", now=DURING + dt.timedelta(days=1))
+    first = balloting.cast_ballot(vote, estate.units.u101, actor=estate.people.owner,
+                                  choice="no", now=DURING)
+    second = balloting.cast_ballot(vote, estate.units.u101, actor=estate.people.owner,
+                                   choice="yes", now=DURING + dt.timedelta(days=1))
     first.refresh_from_db()
     assert (first.is_current, first.superseded_by_id, second.is_current) == (False, second.pk,
                                                                               True)
@@ -51,8 +51,8 @@ def test_owner_votes_and_may_change_his_mind(vote, estate):
 ])
 def test_ballots_outside_the_window_are_refused(vote, estate, when, message):
     with pytest.raises(ValidationError) as exc:
-        services.cast_ballot(vote, estate.units.u101, actor=estate.people.owner, choice="yes",
-                             now=when)
+        balloting.cast_ballot(vote, estate.units.u101, actor=estate.people.owner, choice="yes",
+                              now=when)
     assert exc.value.message_dict["vote"] == [message]
     assert nothing_cast(vote)
 
@@ -60,14 +60,14 @@ def test_ballots_outside_the_window_are_refused(vote, estate, when, message):
 def test_no_ballot_before_the_opening_or_after_the_close(draft, committee, estate):
     announced = services.announce_vote(draft(), actor=committee, now=T0)
     with pytest.raises(ValidationError) as exc:
-        services.cast_ballot(announced, estate.units.u101, actor=estate.people.owner,
-                             choice="yes", now=DURING)
+        balloting.cast_ballot(announced, estate.units.u101, actor=estate.people.owner,
+                              choice="yes", now=DURING)
     assert exc.value.message_dict["vote"] == ["投票尚未开始"]
     services.open_vote(announced, actor=committee, now=OPENS)
     services.close_vote(announced, actor=committee, now=CLOSES)
     with pytest.raises(ValidationError) as exc:
-        services.cast_ballot(announced, estate.units.u101, actor=estate.people.owner,
-                             choice="yes", now=DURING)
+        balloting.cast_ballot(announced, estate.units.u101, actor=estate.people.owner,
+                              choice="yes", now=DURING)
     assert "投票已结束" in exc.value.message_dict["vote"][0]
     assert nothing_cast(announced)
 
@@ -75,30 +75,30 @@ def test_no_ballot_before_the_opening_or_after_the_close(draft, committee, estat
 def test_non_owners_cannot_vote(vote, estate, resident, make_member, owner_other_community):
     # a tenant living in the unit
     with pytest.raises(PermissionDenied):
-        services.cast_ballot(vote, estate.units.u101, actor=resident, choice="yes", now=DURING)
+        balloting.cast_ballot(vote, estate.units.u101, actor=resident, choice="yes", now=DURING)
     # a neighbour for a unit he does not own
     with pytest.raises(PermissionDenied):
-        services.cast_ballot(vote, estate.units.u101, actor=estate.people.neighbour,
-                             choice="yes", now=DURING)
+        balloting.cast_ballot(vote, estate.units.u101, actor=estate.people.neighbour,
+                              choice="yes", now=DURING)
     # the buyer of an undelivered unit (the developer votes for it)
     with pytest.raises(PermissionDenied):
-        services.cast_ballot(vote, estate.units.u402, actor=estate.people.buyer, choice="yes",
-                             now=DURING)
+        balloting.cast_ballot(vote, estate.units.u402, actor=estate.people.buyer, choice="yes",
+                              now=DURING)
     # staff, and an owner of another community
     with pytest.raises(PermissionDenied):
-        services.cast_ballot(vote, estate.units.u101, actor=make_member(Role.MANAGER),
-                             choice="yes", now=DURING)
+        balloting.cast_ballot(vote, estate.units.u101, actor=make_member(Role.MANAGER),
+                              choice="yes", now=DURING)
     with pytest.raises(PermissionDenied):
-        services.cast_ballot(vote, estate.units.u101, actor=owner_other_community,
-                             choice="yes", now=DURING)
+        balloting.cast_ballot(vote, estate.units.u101, actor=owner_other_community,
+                              choice="yes", now=DURING)
     assert nothing_cast(vote)
 
 
 @pytest.mark.parametrize("choice", ["", "maybe", None, 1, "YES"])
 def test_a_choice_must_be_one_of_three(vote, estate, choice):
     with pytest.raises(ValidationError) as exc:
-        services.cast_ballot(vote, estate.units.u101, actor=estate.people.owner, choice=choice,
-                             now=DURING)
+        balloting.cast_ballot(vote, estate.units.u101, actor=estate.people.owner, choice=choice,
+                              now=DURING)
     assert exc.value.message_dict["choice"] == ["请选择同意、反对或弃权"]
     assert nothing_cast(vote)
 
@@ -108,13 +108,13 @@ def test_a_unit_of_another_community_is_outside_the_scope(vote, estate, other_co
 
     foreign = UnitFactory(building__community=other_community)
     with pytest.raises(ValidationError) as exc:
-        services.cast_ballot(vote, foreign, actor=estate.people.owner, choice="yes", now=DURING)
+        balloting.cast_ballot(vote, foreign, actor=estate.people.owner, choice="yes", now=DURING)
     assert exc.value.message_dict == {"unit": ["该房屋不在本次表决范围内"]}
 
 
 def test_the_developer_votes_for_unsold_units(vote, estate):
-    ballot = services.cast_ballot(vote, estate.units.u401, actor=estate.people.developer,
-                                  choice="yes", now=DURING)
+    ballot = balloting.cast_ballot(vote, estate.units.u401, actor=estate.people.developer,
+                                   choice="yes", now=DURING)
     assert ballot.vote_unit.owner_ref == "DEV" and ballot.is_current
 
 
@@ -153,7 +153,7 @@ def enter(vote, estate, clerk, upload, **overrides):
     args = {"actor": clerk, "choice": "yes", "received_at": DURING, "scan": upload(by=clerk),
             "now": DURING + dt.timedelta(hours=1)}
     args.update(overrides)
-    return services.enter_ballot(vote, unit, **args)
+    return balloting.enter_ballot(vote, unit, **args)
 
 
 def leaves_of(kind):
@@ -200,7 +200,7 @@ def test_paper_ballot_counts_only_after_a_committee_members_confirmation(
         services.close_vote(vote, actor=committee, now=CLOSES)
     assert "1 张录入的选票待业委会复核" in exc.value.message_dict["ballots"][0]
     assert Vote.objects.get(pk=vote.pk).status == "open"
-    ballot = services.confirm_ballot(ballot, actor=committee, now=DURING + dt.timedelta(hours=2))
+    ballot = balloting.confirm_ballot(ballot, actor=committee, now=DURING + dt.timedelta(hours=2))
     assert ballot.status == BallotStatus.VALID and ballot.is_current
     [cast] = leaves_of("governance.ballot.cast")
     assert cast["public"]["channel"] == "paper"
@@ -210,7 +210,7 @@ def test_paper_ballot_counts_only_after_a_committee_members_confirmation(
     assert told(estate.people.neighbour)[-1] == "您的房屋 1号楼-1单元-102 的纸质表决票已复核计入"
     assert len(told(estate.people.neighbour)) == 2
     with pytest.raises(ValidationError):
-        services.confirm_ballot(ballot, actor=committee)  # already confirmed
+        balloting.confirm_ballot(ballot, actor=committee)  # already confirmed
     services.close_vote(vote, actor=committee, now=CLOSES)
     assert Vote.objects.get(pk=vote.pk).result.ballots == 1
 
@@ -220,14 +220,14 @@ def test_the_same_person_cannot_enter_and_confirm(vote, estate, committee, membe
     assert leaves_of("governance.ballot.entered")[0]["public"]["entered_by"] == "业委会委员"
     before = ballot_notices().count()
     with pytest.raises(ValidationError) as exc:
-        services.confirm_ballot(ballot, actor=committee, now=DURING + dt.timedelta(hours=2))
+        balloting.confirm_ballot(ballot, actor=committee, now=DURING + dt.timedelta(hours=2))
     assert exc.value.message_dict == {"confirmed_by": ["复核须由录入人以外的另一名业委会委员完成"]}
     with pytest.raises(ValidationError):
-        services.reject_ballot(ballot, actor=committee, reason="自己退回")
+        balloting.reject_ballot(ballot, actor=committee, reason="自己退回")
     assert Ballot.objects.get(pk=ballot.pk).status == BallotStatus.PENDING
     assert not LogLeaf.objects.filter(event_type="governance.ballot.cast").exists()
     assert ballot_notices().count() == before
-    assert services.confirm_ballot(ballot, actor=member2).status == BallotStatus.VALID
+    assert balloting.confirm_ballot(ballot, actor=member2).status == BallotStatus.VALID
 
 
 @pytest.mark.parametrize("who", ["service", "manager", "company_admin", "dual", "owner",
@@ -237,9 +237,9 @@ def test_the_company_side_never_confirms_or_rejects(vote, estate, clerk, upload,
     ballot = enter(vote, estate, clerk, upload)
     before = (ballot_notices().count(), LogLeaf.objects.count())
     with pytest.raises(PermissionDenied):
-        services.confirm_ballot(ballot, actor=confirmer, now=DURING + dt.timedelta(hours=2))
+        balloting.confirm_ballot(ballot, actor=confirmer, now=DURING + dt.timedelta(hours=2))
     with pytest.raises(PermissionDenied):
-        services.reject_ballot(ballot, actor=confirmer, reason="不清楚")
+        balloting.reject_ballot(ballot, actor=confirmer, reason="不清楚")
     ballot.refresh_from_db()
     assert (ballot.status, ballot.confirmed_by_id, ballot.is_current) == (
         BallotStatus.PENDING, None, False)
@@ -249,13 +249,13 @@ def test_the_company_side_never_confirms_or_rejects(vote, estate, clerk, upload,
 def test_online_first_then_paper_the_online_ballot_stands_unless_the_owner_accepts(
         vote, estate, clerk, committee, upload):
     neighbour = estate.people.neighbour
-    online = services.cast_ballot(vote, estate.units.u102, actor=neighbour, choice="no",
-                                  now=DURING)
+    online = balloting.cast_ballot(vote, estate.units.u102, actor=neighbour, choice="no",
+                                   now=DURING)
     # a paper ballot received even later than the online one does not replace it
     paper = enter(vote, estate, clerk, upload, received_at=DURING + dt.timedelta(hours=3),
                   now=DURING + dt.timedelta(hours=4))
     assert "您已在线投票，线上投票继续有效" in ballot_notices().get(recipient=neighbour).body
-    paper = services.confirm_ballot(paper, actor=committee, now=DURING + dt.timedelta(hours=5))
+    paper = balloting.confirm_ballot(paper, actor=committee, now=DURING + dt.timedelta(hours=5))
     online.refresh_from_db()
     assert paper.status == BallotStatus.HELD and not paper.is_current
     assert online.is_current and online.superseded_by_id is None
@@ -267,33 +267,33 @@ def test_online_first_then_paper_the_online_ballot_stands_unless_the_owner_accep
     # nobody but an owner of the unit decides; the owner accepts
     for stranger in (estate.people.owner, committee, clerk):
         with pytest.raises(PermissionDenied):
-            services.resolve_held_ballot(paper, actor=stranger, accept=True,
-                                         now=DURING + dt.timedelta(hours=6))
-    paper = services.resolve_held_ballot(paper, actor=neighbour, accept=True,
-                                         now=DURING + dt.timedelta(hours=6))
+            balloting.resolve_held_ballot(paper, actor=stranger, accept=True,
+                                          now=DURING + dt.timedelta(hours=6))
+    paper = balloting.resolve_held_ballot(paper, actor=neighbour, accept=True,
+                                          now=DURING + dt.timedelta(hours=6))
     online.refresh_from_db()
     assert paper.status == BallotStatus.VALID and paper.is_current
     assert not online.is_current and online.superseded_by_id == paper.pk
     assert selectors.counted_choices(vote) == {online.vote_unit_id: "yes"}
     assert leaves_of("governance.ballot.cast")[-1]["public"]["accepted_by_owner"] is True
     # he changes his mind again online: the later online ballot counts
-    again = services.cast_ballot(vote, estate.units.u102, actor=neighbour, choice="abstain",
-                                 now=DURING + dt.timedelta(hours=7))
+    again = balloting.cast_ballot(vote, estate.units.u102, actor=neighbour, choice="abstain",
+                                  now=DURING + dt.timedelta(hours=7))
     assert again.is_current and selectors.counted_choices(vote) == {
         online.vote_unit_id: "abstain"}
 
 
 def test_the_owner_keeps_his_online_ballot(vote, estate, clerk, committee, upload):
     co1, co2 = estate.people.co1, estate.people.co2
-    online = services.cast_ballot(vote, estate.units.u201, actor=co1, choice="yes", now=DURING)
+    online = balloting.cast_ballot(vote, estate.units.u201, actor=co1, choice="yes", now=DURING)
     paper = enter(vote, estate, clerk, upload, unit=estate.units.u201, choice="no",
                   person=co2.persons.get(), now=DURING + dt.timedelta(hours=1))
     # both co-owners are told once, each
     assert len(told(co1)) == len(told(co2)) == 1
-    paper = services.confirm_ballot(paper, actor=committee, now=DURING + dt.timedelta(hours=2))
+    paper = balloting.confirm_ballot(paper, actor=committee, now=DURING + dt.timedelta(hours=2))
     assert len(told(co1)) == len(told(co2)) == 2
-    paper = services.resolve_held_ballot(paper, actor=co1, accept=False,
-                                         now=DURING + dt.timedelta(hours=3))
+    paper = balloting.resolve_held_ballot(paper, actor=co1, accept=False,
+                                          now=DURING + dt.timedelta(hours=3))
     online.refresh_from_db()
     assert paper.status == BallotStatus.REJECTED and online.is_current
     assert paper.reject_reason == "业主确认以线上投票为准"
@@ -302,22 +302,22 @@ def test_the_owner_keeps_his_online_ballot(vote, estate, clerk, committee, uploa
     # the other co-owner hears of it; the one who decided does not need to
     assert len(told(co1)) == 2 and len(told(co2)) == 3
     with pytest.raises(ValidationError):  # decided once
-        services.resolve_held_ballot(paper, actor=co2, accept=True,
-                                     now=DURING + dt.timedelta(hours=4))
+        balloting.resolve_held_ballot(paper, actor=co2, accept=True,
+                                      now=DURING + dt.timedelta(hours=4))
 
 
 def test_a_held_entry_is_decided_before_the_close_or_not_at_all(vote, estate, clerk,
                                                                 committee, upload):
     neighbour = estate.people.neighbour
-    online = services.cast_ballot(vote, estate.units.u102, actor=neighbour, choice="no",
-                                  now=DURING)
+    online = balloting.cast_ballot(vote, estate.units.u102, actor=neighbour, choice="no",
+                                   now=DURING)
     paper = enter(vote, estate, clerk, upload, received_at=CLOSES - dt.timedelta(seconds=1),
                   now=CLOSES + dt.timedelta(hours=1))
-    paper = services.confirm_ballot(paper, actor=committee, now=CLOSES + dt.timedelta(hours=2))
+    paper = balloting.confirm_ballot(paper, actor=committee, now=CLOSES + dt.timedelta(hours=2))
     assert paper.status == BallotStatus.HELD
     with pytest.raises(ValidationError) as exc:
-        services.resolve_held_ballot(paper, actor=neighbour, accept=True,
-                                     now=CLOSES)
+        balloting.resolve_held_ballot(paper, actor=neighbour, accept=True,
+                                      now=CLOSES)
     assert exc.value.message_dict == {"vote": ["投票已截止，以线上投票为准"]}
     # at the close the held entry does not count: the online ballot stands
     services.close_vote(vote, actor=committee, now=CLOSES + dt.timedelta(hours=3))
@@ -333,10 +333,10 @@ def test_paper_first_then_online_the_online_ballot_counts(vote, estate, clerk, c
     neighbour = estate.people.neighbour
     paper = enter(vote, estate, clerk, upload, received_at=DURING,
                   now=DURING + dt.timedelta(hours=1))
-    paper = services.confirm_ballot(paper, actor=committee, now=DURING + dt.timedelta(hours=2))
+    paper = balloting.confirm_ballot(paper, actor=committee, now=DURING + dt.timedelta(hours=2))
     assert paper.is_current
-    online = services.cast_ballot(vote, estate.units.u102, actor=neighbour, choice="no",
-                                  now=DURING + dt.timedelta(hours=3))
+    online = balloting.cast_ballot(vote, estate.units.u102, actor=neighbour, choice="no",
+                                   now=DURING + dt.timedelta(hours=3))
     paper.refresh_from_db()
     assert online.is_current and paper.superseded_by_id == online.pk
     assert selectors.counted_choices(vote) == {online.vote_unit_id: "no"}
@@ -345,9 +345,9 @@ def test_paper_first_then_online_the_online_ballot_counts(vote, estate, clerk, c
 def test_paper_entered_then_online_before_the_review_is_held(vote, estate, clerk, committee,
                                                              upload):
     paper = enter(vote, estate, clerk, upload)
-    online = services.cast_ballot(vote, estate.units.u102, actor=estate.people.neighbour,
-                                  choice="no", now=DURING + dt.timedelta(hours=2))
-    paper = services.confirm_ballot(paper, actor=committee, now=DURING + dt.timedelta(hours=3))
+    online = balloting.cast_ballot(vote, estate.units.u102, actor=estate.people.neighbour,
+                                   choice="no", now=DURING + dt.timedelta(hours=2))
+    paper = balloting.confirm_ballot(paper, actor=committee, now=DURING + dt.timedelta(hours=3))
     assert paper.status == BallotStatus.HELD and Ballot.objects.get(pk=online.pk).is_current
 
 
@@ -438,9 +438,9 @@ def test_a_paper_ballot_received_before_another_paper_ballot_does_not_replace_it
                   now=DURING + dt.timedelta(hours=4))
     earlier = enter(vote, estate, clerk, upload, received_at=DURING, choice="no",
                     now=DURING + dt.timedelta(hours=4))
-    services.confirm_ballot(later, actor=committee, now=DURING + dt.timedelta(hours=5))
-    earlier = services.confirm_ballot(earlier, actor=committee,
-                                      now=DURING + dt.timedelta(hours=6))
+    balloting.confirm_ballot(later, actor=committee, now=DURING + dt.timedelta(hours=5))
+    earlier = balloting.confirm_ballot(earlier, actor=committee,
+                                       now=DURING + dt.timedelta(hours=6))
     assert not earlier.is_current and earlier.superseded_by_id == later.pk
     assert selectors.counted_choices(vote) == {later.vote_unit_id: "yes"}
 
@@ -448,10 +448,10 @@ def test_a_paper_ballot_received_before_another_paper_ballot_does_not_replace_it
 def test_a_rejected_entry_never_counts(vote, estate, clerk, committee, upload):
     ballot = enter(vote, estate, clerk, upload)
     with pytest.raises(ValidationError):
-        services.reject_ballot(ballot, actor=committee, reason="")
+        balloting.reject_ballot(ballot, actor=committee, reason="")
     assert len(told(estate.people.neighbour)) == 1
-    ballot = services.reject_ballot(ballot, actor=committee,
-                                    reason="扫描件上的房号与录入不符，联系 13912345678")
+    ballot = balloting.reject_ballot(ballot, actor=committee,
+                                     reason="扫描件上的房号与录入不符，联系 13912345678")
     assert ballot.status == BallotStatus.REJECTED and not ballot.is_current
     [rejected] = leaves_of("governance.ballot.rejected")
     assert rejected["public"]["by"] == "业委会委员"
@@ -466,7 +466,7 @@ def test_owners_cannot_enter_or_confirm_ballots(vote, estate, clerk, upload):
         enter(vote, estate, estate.people.owner, upload)
     ballot = enter(vote, estate, clerk, upload)
     with pytest.raises(PermissionDenied):
-        services.confirm_ballot(ballot, actor=estate.people.owner)
+        balloting.confirm_ballot(ballot, actor=estate.people.owner)
     assert Ballot.objects.get(pk=ballot.pk).status == BallotStatus.PENDING
 
 

@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from sunlit.governance import consultations
-from sunlit.governance.meeting_models import ConsultationKind, ConsultationStatus
+from sunlit.governance.consultations import services as consultations
+from sunlit.governance.consultations.models import ConsultationKind, ConsultationStatus
 from sunlit.transparency.models import LogLeaf
 from tests.governance.meeting_fixtures import C_END, C_START, T0
 

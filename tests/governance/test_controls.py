@@ -1,4 +1,4 @@
-"""Owner-side controls (governance/controls.py): the vote lifecycle and the one mechanism by
+"""Owner-side controls (governance/controls/): the vote lifecycle and the one mechanism by
 which a company-side change that weakens a protection takes effect only when the committee
 confirms it. The thresholds, the board and the witnesses have their own tests in
 tests/finance, tests/board and tests/transparency."""
@@ -14,11 +14,13 @@ from django.urls import reverse
 
 from sunlit.core.choices import Role
 from sunlit.core.models import AuditEvent
-from sunlit.governance import controls, proposals, services
-from sunlit.governance import proposal_selectors as select
-from sunlit.governance.choices import MatterKind, VoteStatus
-from sunlit.governance.control_models import ControlChange, ControlKind, ControlStatus
+from sunlit.governance.controls import services as controls
+from sunlit.governance.controls.models import ControlChange, ControlKind, ControlStatus
 from sunlit.governance.models import Vote
+from sunlit.governance.proposals import selectors as select
+from sunlit.governance.proposals import services as proposals
+from sunlit.governance.votes import balloting, services
+from sunlit.governance.votes.choices import MatterKind, VoteStatus
 from sunlit.notices.models import Notification
 from sunlit.transparency.models import LogLeaf
 from tests.factories import MembershipFactory
@@ -247,9 +249,9 @@ def test_extension_by_the_committee_with_its_bounds(dismissal, committee, manage
     services.extend_vote(dismissal, actor=committee, closes_at=CLOSES + dt.timedelta(days=30),
                          now=DURING)
     # owners may vote until the new close
-    services.cast_ballot(vote, vote.electorate.first().unit, actor=vote.electorate.first()
-                         .voters.first().person.user, choice="yes",
-                         now=CLOSES + dt.timedelta(days=1))
+    balloting.cast_ballot(vote, vote.electorate.first().unit, actor=vote.electorate.first()
+                          .voters.first().person.user, choice="yes",
+                          now=CLOSES + dt.timedelta(days=1))
 
 
 def test_direct_changes_are_recorded_too(dismissal, committee):
@@ -399,11 +401,11 @@ def test_api_committee_extends_directly(api, dismissal, committee):
 
 def test_resolve_api_for_the_owner(api, dismissal, estate, service, committee, upload):
     neighbour = estate.people.neighbour
-    services.cast_ballot(dismissal, estate.units.u102, actor=neighbour, choice="no", now=DURING)
-    paper = services.enter_ballot(dismissal, estate.units.u102, actor=service, choice="yes",
-                                  received_at=DURING, scan=upload(by=service),
-                                  now=DURING + dt.timedelta(hours=1))
-    services.confirm_ballot(paper, actor=committee, now=DURING + dt.timedelta(hours=1))
+    balloting.cast_ballot(dismissal, estate.units.u102, actor=neighbour, choice="no", now=DURING)
+    paper = balloting.enter_ballot(dismissal, estate.units.u102, actor=service, choice="yes",
+                                   received_at=DURING, scan=upload(by=service),
+                                   now=DURING + dt.timedelta(hours=1))
+    balloting.confirm_ballot(paper, actor=committee, now=DURING + dt.timedelta(hours=1))
     import time_machine
 
     with time_machine.travel(DURING + dt.timedelta(hours=2), tick=False):

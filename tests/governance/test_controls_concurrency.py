@@ -11,10 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from sunlit.core.choices import Role
-from sunlit.governance import controls, services
-from sunlit.governance.choices import BallotStatus, VoteStatus
-from sunlit.governance.control_models import ControlChange, ControlKind, ControlStatus
+from sunlit.governance.controls import services as controls
+from sunlit.governance.controls.models import ControlChange, ControlKind, ControlStatus
 from sunlit.governance.models import Ballot, Vote
+from sunlit.governance.votes import balloting
+from sunlit.governance.votes.choices import BallotStatus, VoteStatus
 from sunlit.transparency.models import LogLeaf
 from tests.governance.conftest import DURING
 from tests.governance.test_meeting_concurrency import _race
@@ -49,12 +50,12 @@ def test_an_entered_ballot_is_reviewed_once(transactional_db, open_vote, estate,
                                             committee, make_member, upload):
     vote = open_vote()
     member2 = make_member(Role.COMMITTEE, username="committee2")
-    ballot = services.enter_ballot(vote, estate.units.u102, actor=service, choice="yes",
-                                   received_at=DURING, scan=upload(by=service),
-                                   now=DURING + dt.timedelta(hours=1))
+    ballot = balloting.enter_ballot(vote, estate.units.u102, actor=service, choice="yes",
+                                    received_at=DURING, scan=upload(by=service),
+                                    now=DURING + dt.timedelta(hours=1))
     later = DURING + dt.timedelta(hours=2)
-    steps = [lambda: services.confirm_ballot(ballot, actor=committee, now=later),
-             lambda: services.reject_ballot(ballot, actor=member2, reason="看不清", now=later)]
+    steps = [lambda: balloting.confirm_ballot(ballot, actor=committee, now=later),
+             lambda: balloting.reject_ballot(ballot, actor=member2, reason="看不清", now=later)]
     errors = _race(lambda n: steps[n](), 2)
     assert len(errors) == 1 and isinstance(errors[0], ValidationError)
     assert Ballot.objects.get(pk=ballot.pk).status in (BallotStatus.VALID, BallotStatus.REJECTED)

@@ -17,7 +17,8 @@ def test_demo_votes(community, committee, estate):
 
 
 def test_demo_meetings_and_comment_periods(community, committee, manager, service, estate):
-    from sunlit.governance.meeting_models import Consultation, Meeting
+    from sunlit.governance.consultations.models import Consultation
+    from sunlit.governance.meetings.models import Meeting
 
     load_demo(community)
     assert sorted(Meeting.objects.values_list("status", flat=True)) == ["announced", "minutes"]

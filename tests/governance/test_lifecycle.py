@@ -10,9 +10,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from sunlit.core.choices import Role
-from sunlit.governance import receipts, selectors, services, tally
-from sunlit.governance.choices import MatterKind, VoteScope, VoteStatus
 from sunlit.governance.models import Ballot, Vote, VoteUnit, VoteVoter
+from sunlit.governance.votes import balloting, receipts, selectors, services, tally
+from sunlit.governance.votes.choices import MatterKind, VoteScope, VoteStatus
 from sunlit.registry.models import Ownership
 from sunlit.transparency.models import LogLeaf
 from tests.governance.conftest import CLOSES, DURING, OPENS, T0
@@ -82,8 +82,8 @@ def test_roster_changes_after_the_opening_do_not_move_the_count(open_vote, estat
     Ownership.objects.filter(unit=estate.units.u102).update(end=dt.date(2026, 3, 10))
     assert selectors.electorate_document(vote) == before
     # the owner at the opening still votes for the unit
-    ballot = services.cast_ballot(vote, estate.units.u102, actor=estate.people.neighbour,
-                                  choice="yes", now=DURING)
+    ballot = balloting.cast_ballot(vote, estate.units.u102, actor=estate.people.neighbour,
+                                   choice="yes", now=DURING)
     assert ballot.is_current
 
 
@@ -93,8 +93,8 @@ def test_scope_limits_the_electorate(open_vote, estate, community):
     labels = set(VoteUnit.objects.filter(vote=vote).values_list("unit_label", flat=True))
     assert "2号楼-1单元-101" not in labels and len(labels) == 8
     with pytest.raises(ValidationError) as exc:
-        services.cast_ballot(vote, estate.units.b2_101, actor=estate.people.other_building,
-                             choice="yes", now=DURING)
+        balloting.cast_ballot(vote, estate.units.b2_101, actor=estate.people.other_building,
+                              choice="yes", now=DURING)
     assert exc.value.message_dict["unit"] == ["该房屋不在本次表决范围内"]
     explicit = open_vote(scope=VoteScope.UNITS, units=[estate.units.u101, estate.units.u102],
                          title="101、102 门前改造")
@@ -110,8 +110,8 @@ def test_full_vote_passes_and_anyone_can_count_again(open_vote, estate, committe
             (p.developer, u.u402, "abstain")]
     receipts_of = {}
     for n, (user, unit, choice) in enumerate(cast):
-        ballot = services.cast_ballot(vote, unit, actor=user, choice=choice,
-                                      now=DURING + dt.timedelta(minutes=n))
+        ballot = balloting.cast_ballot(vote, unit, actor=user, choice=choice,
+                                       now=DURING + dt.timedelta(minutes=n))
         receipts_of[unit.pk] = ballot.receipt
     services.close_vote(vote, actor=committee, now=CLOSES)
     result = Vote.objects.get(pk=vote.pk).result
@@ -157,7 +157,7 @@ def test_special_matter_fails_below_three_quarters(open_vote, estate, committee)
     for user, unit, choice in [(p.owner, u.u101, "yes"), (p.neighbour, u.u102, "yes"),
                                (p.co1, u.u201, "no"), (p.multi, u.u301, "yes"),
                                (p.other_building, u.b2_101, "yes")]:
-        services.cast_ballot(vote, unit, actor=user, choice=choice, now=DURING)
+        balloting.cast_ballot(vote, unit, actor=user, choice=choice, now=DURING)
     services.close_vote(vote, actor=committee, now=CLOSES)
     result = Vote.objects.get(pk=vote.pk).result
     # 5 of 7 owners, 489.50 of 889.50 m²: participation fails on area (< 2/3)
@@ -169,10 +169,10 @@ def test_special_matter_fails_below_three_quarters(open_vote, estate, committee)
 
 def test_co_owners_cast_one_ballot_the_later_counts(open_vote, estate):
     vote = open_vote()
-    first = services.cast_ballot(vote, estate.units.u201, actor=estate.people.co1, choice="yes",
-                                 now=DURING)
-    second = services.cast_ballot(vote, estate.units.u201, actor=estate.people.co2, choice="no",
-                                  now=DURING + dt.timedelta(hours=1))
+    first = balloting.cast_ballot(vote, estate.units.u201, actor=estate.people.co1, choice="yes",
+                                  now=DURING)
+    second = balloting.cast_ballot(vote, estate.units.u201, actor=estate.people.co2, choice="no",
+                                   now=DURING + dt.timedelta(hours=1))
     first.refresh_from_db()
     assert not first.is_current and first.superseded_by == second and second.is_current
     assert Ballot.objects.filter(vote=vote).count() == 2  # nothing lost
@@ -185,8 +185,8 @@ def test_co_owners_cast_one_ballot_the_later_counts(open_vote, estate):
 
 def test_cancel_keeps_the_ballots(open_vote, estate, committee, community):
     vote = open_vote()
-    services.cast_ballot(vote, estate.units.u101, actor=estate.people.owner, choice="yes",
-                         now=DURING)
+    balloting.cast_ballot(vote, estate.units.u101, actor=estate.people.owner, choice="yes",
+                          now=DURING)
     with pytest.raises(ValidationError):
         services.cancel_vote(vote, actor=committee, reason="  ")
     services.cancel_vote(vote, actor=committee, reason="方案调整，重新公告", now=DURING)

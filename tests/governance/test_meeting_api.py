@@ -9,7 +9,8 @@ import pytest
 import time_machine
 
 from sunlit.core.models import Upload
-from sunlit.governance.meeting_models import Comment, Consultation, Meeting
+from sunlit.governance.consultations.models import Comment, Consultation
+from sunlit.governance.meetings.models import Meeting
 from tests.governance.meeting_fixtures import C_END, C_START, STARTS, T0, pdf_bytes
 
 pytestmark = pytest.mark.django_db

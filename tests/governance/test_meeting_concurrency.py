@@ -10,8 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from sunlit.governance import meetings
-from sunlit.governance.meeting_models import Attendee
+from sunlit.governance.meetings import services as meetings
+from sunlit.governance.meetings.models import Attendee
 from tests.governance.meeting_fixtures import STARTS, T0
 
 pytestmark = pytest.mark.skipif(connection.vendor == "sqlite",

@@ -10,15 +10,10 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from sunlit.governance import consultations, meetings
-from sunlit.governance.meeting_models import (
-    Attendee,
-    Comment,
-    Consultation,
-    ConsultationStatus,
-    Meeting,
-    MeetingStatus,
-)
+from sunlit.governance.consultations import services as consultations
+from sunlit.governance.consultations.models import Comment, Consultation, ConsultationStatus
+from sunlit.governance.meetings import services as meetings
+from sunlit.governance.meetings.models import Attendee, Meeting, MeetingStatus
 from tests.governance.meeting_fixtures import C_END, C_START, STARTS, T0, pdf_bytes
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 
 from sunlit.core.models import Upload
-from sunlit.governance import meetings, services
-from sunlit.governance.meeting_models import AttendeeRole, MeetingKind, MeetingStatus
-from sunlit.governance.selectors import sha256_of
+from sunlit.governance.meetings import services as meetings
+from sunlit.governance.meetings.models import AttendeeRole, MeetingKind, MeetingStatus
+from sunlit.governance.votes import services
+from sunlit.governance.votes.selectors import sha256_of
 from sunlit.notices.models import Notification
 from sunlit.transparency.models import LogLeaf
 from tests.governance.meeting_fixtures import STARTS, T0

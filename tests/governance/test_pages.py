@@ -14,9 +14,9 @@ from PIL import Image
 
 from sunlit.core.choices import Role
 from sunlit.core.models import Upload
-from sunlit.governance import services
-from sunlit.governance.choices import BallotStatus
 from sunlit.governance.models import Ballot, Vote
+from sunlit.governance.votes import balloting, services
+from sunlit.governance.votes.choices import BallotStatus
 from tests.governance.conftest import CLOSES, DURING, T0
 
 
@@ -95,7 +95,7 @@ def test_committee_runs_the_vote_through_the_pages(login, estate, committee, man
     assert Vote.objects.get().status == "announced"
     with time_machine.travel(dt.datetime(2026, 3, 17, 10, 0, 1, tzinfo=T0.tzinfo), tick=False):
         client.post(reverse("governance:vote_action", args=[vote.pk, "open"]))
-        services.cast_ballot(vote, estate.units.u101, actor=estate.people.owner, choice="yes")
+        balloting.cast_ballot(vote, estate.units.u101, actor=estate.people.owner, choice="yes")
     with time_machine.travel(dt.datetime(2026, 3, 24, 10, 0, 1, tzinfo=T0.tzinfo), tick=False):
         client.post(reverse("governance:vote_action", args=[vote.pk, "close"]))
         preview = client.get(reverse("governance:result", args=[vote.pk])).content.decode()
@@ -178,11 +178,11 @@ def test_owner_resolves_a_held_entry_on_his_vote_page(login, open_vote, estate, 
                                                        committee, upload):
     vote = open_vote()
     neighbour = estate.people.neighbour
-    services.cast_ballot(vote, estate.units.u102, actor=neighbour, choice="no", now=DURING)
-    paper = services.enter_ballot(vote, estate.units.u102, actor=service, choice="yes",
-                                  received_at=DURING, scan=upload(by=service),
-                                  now=DURING + dt.timedelta(hours=1))
-    paper = services.confirm_ballot(paper, actor=committee, now=DURING + dt.timedelta(hours=2))
+    balloting.cast_ballot(vote, estate.units.u102, actor=neighbour, choice="no", now=DURING)
+    paper = balloting.enter_ballot(vote, estate.units.u102, actor=service, choice="yes",
+                                   received_at=DURING, scan=upload(by=service),
+                                   now=DURING + dt.timedelta(hours=1))
+    paper = balloting.confirm_ballot(paper, actor=committee, now=DURING + dt.timedelta(hours=2))
     with time_machine.travel(DURING + dt.timedelta(hours=3), tick=False):
         client = login(neighbour)
         page = client.get(reverse("governance:vote", args=[vote.pk])).content.decode()
@@ -222,8 +222,8 @@ def test_paper_ballot_without_scan_is_refused_and_the_form_kept(login, open_vote
 
 def test_owner_checks_his_receipt_on_the_result_page(login, open_vote, estate, committee):
     vote = open_vote()
-    ballot = services.cast_ballot(vote, estate.units.u101, actor=estate.people.owner,
-                                  choice="abstain", now=DURING)
+    ballot = balloting.cast_ballot(vote, estate.units.u101, actor=estate.people.owner,
+                                   choice="abstain", now=DURING)
     services.close_vote(vote, actor=committee, now=CLOSES)
     services.publish_result(vote, actor=committee, now=CLOSES)
     client = login(estate.people.owner)

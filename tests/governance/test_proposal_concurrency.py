@@ -10,8 +10,8 @@ import threading
 import pytest
 from django.db import connection
 
-from sunlit.governance import proposals
-from sunlit.governance.proposal_models import ProposalSupport
+from sunlit.governance.proposals import services as proposals
+from sunlit.governance.proposals.models import ProposalSupport
 from sunlit.transparency.models import LogLeaf
 from tests.governance.conftest import SHANGHAI
 

@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from sunlit.governance import proposals
-from sunlit.governance.proposal_models import Proposal, ProposalSupport
+from sunlit.governance.proposals import services as proposals
+from sunlit.governance.proposals.models import Proposal, ProposalSupport
 from tests.governance.conftest import SHANGHAI
 
 T = dt.datetime(2026, 5, 4, 9, 0, tzinfo=SHANGHAI)

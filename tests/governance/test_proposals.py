@@ -13,12 +13,12 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from sunlit.governance import proposal_selectors as select
-from sunlit.governance import proposals
-from sunlit.governance.choices import MatterKind, VoteStatus
 from sunlit.governance.models import Vote
-from sunlit.governance.proposal_choices import Decision, ProposalKind, ProposalStatus
-from sunlit.governance.proposal_models import Proposal, ProposalSupport
+from sunlit.governance.proposals import selectors as select
+from sunlit.governance.proposals import services as proposals
+from sunlit.governance.proposals.choices import Decision, ProposalKind, ProposalStatus
+from sunlit.governance.proposals.models import Proposal, ProposalSupport
+from sunlit.governance.votes.choices import MatterKind, VoteStatus
 from sunlit.notices.models import Notification
 from sunlit.transparency.models import LogLeaf
 from tests.factories import UnitFactory

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sunlit.governance.tally import (
+from sunlit.governance.votes.tally import (
     ABSTAIN,
     NO,
     YES,

@@ -8,9 +8,10 @@ import datetime as dt
 import pytest
 import time_machine
 
-from sunlit.governance import proposal_notices, services
-from sunlit.governance import proposal_selectors as select
-from sunlit.governance.proposal_models import VoteNotice
+from sunlit.governance.proposals import notices as proposal_notices
+from sunlit.governance.proposals import selectors as select
+from sunlit.governance.proposals.models import VoteNotice
+from sunlit.governance.votes import balloting, services
 from sunlit.notices.models import Notification
 from tests.governance.conftest import CLOSES, DURING, OPENS, T0
 
@@ -47,9 +48,9 @@ def test_building_scope_tells_only_that_building(draft, committee, estate):
 def test_reminder_two_days_before_close_to_those_who_have_not_voted_once(open_vote, estate):
     vote = open_vote()
     people = estate.people
-    services.cast_ballot(vote, estate.units.u101, actor=people.owner, choice="yes", now=DURING)
-    services.cast_ballot(vote, estate.units.u201, actor=people.co1, choice="no", now=DURING)
-    services.cast_ballot(vote, estate.units.u301, actor=people.multi, choice="yes", now=DURING)
+    balloting.cast_ballot(vote, estate.units.u101, actor=people.owner, choice="yes", now=DURING)
+    balloting.cast_ballot(vote, estate.units.u201, actor=people.co1, choice="no", now=DURING)
+    balloting.cast_ballot(vote, estate.units.u301, actor=people.multi, choice="yes", now=DURING)
     early = CLOSES - dt.timedelta(days=2, minutes=1)
     assert proposal_notices.remind_due_votes(early) == []
     with time_machine.travel(CLOSES - dt.timedelta(days=2), tick=False):
@@ -65,8 +66,8 @@ def test_reminder_two_days_before_close_to_those_who_have_not_voted_once(open_vo
 
 def test_not_voted_excludes_voted_units_and_never_shows_choices(open_vote, estate):
     vote = open_vote()
-    services.cast_ballot(vote, estate.units.u101, actor=estate.people.owner, choice="no",
-                         now=DURING)
+    balloting.cast_ballot(vote, estate.units.u101, actor=estate.people.owner, choice="no",
+                          now=DURING)
     rows = select.not_voted(vote)
     labels = [r.unit for r in rows]
     assert "1号楼-1单元-101" not in labels and "1号楼-1单元-102" in labels
@@ -87,8 +88,8 @@ def login(client):
 
 def test_not_voted_page_csv_and_api_for_staff_only(open_vote, estate, service, login):
     vote = open_vote()
-    services.cast_ballot(vote, estate.units.u101, actor=estate.people.owner, choice="no",
-                         now=DURING)
+    balloting.cast_ballot(vote, estate.units.u101, actor=estate.people.owner, choice="no",
+                          now=DURING)
     page = login(service).get(f"/governance/{vote.pk}/not-voted/")
     assert page.status_code == 200
     html = page.content.decode()

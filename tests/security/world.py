@@ -300,10 +300,14 @@ class _Builder:
 
     # --- governance ------------------------------------------------------------------------
     def governance(self):
-        from sunlit.governance import consultations, meetings, proposals
-        from sunlit.governance import services as votes
-        from sunlit.governance.choices import Choice, MatterKind
-        from sunlit.governance.meeting_models import ConsultationKind, MeetingKind, Organiser
+        from sunlit.governance.consultations import services as consultations
+        from sunlit.governance.consultations.models import ConsultationKind
+        from sunlit.governance.meetings import services as meetings
+        from sunlit.governance.meetings.models import MeetingKind, Organiser
+        from sunlit.governance.proposals import services as proposals
+        from sunlit.governance.votes import balloting
+        from sunlit.governance.votes import services as votes
+        from sunlit.governance.votes.choices import Choice, MatterKind
 
         c, cast = self.community, self.cast
         committee = cast["committee"]
@@ -322,10 +326,10 @@ class _Builder:
         )
         votes.announce_vote(vote, actor=committee, now=t0)
         votes.open_vote(vote, actor=committee, now=t0 + dt.timedelta(days=15))
-        votes.cast_ballot(
+        balloting.cast_ballot(
             vote, self.o["unit"], actor=cast["owner"], choice=Choice.YES, now=NOW - dt.timedelta(days=1)
         )
-        self.o["ballot"] = votes.enter_ballot(
+        self.o["ballot"] = balloting.enter_ballot(
             vote,
             self.o["neighbour_unit"],
             actor=cast["service"],
@@ -335,12 +339,12 @@ class _Builder:
             now=NOW - dt.timedelta(hours=20),
         )
         # a paper ballot for the owner's unit, which he had voted for online: held for him
-        held = votes.enter_ballot(
+        held = balloting.enter_ballot(
             vote, self.o["unit"], actor=cast["service"], choice=Choice.NO,
             received_at=NOW - dt.timedelta(hours=30), scan=self.image(cast["service"]),
             person=cast["owner_person"], now=NOW - dt.timedelta(hours=20))
-        self.o["held_ballot"] = votes.confirm_ballot(held, actor=cast["committee2"],
-                                                     now=NOW - dt.timedelta(hours=19))
+        self.o["held_ballot"] = balloting.confirm_ballot(held, actor=cast["committee2"],
+                                                         now=NOW - dt.timedelta(hours=19))
         self.o["vote"] = vote
         self.o["draft_vote"] = votes.create_vote(
             c,
@@ -366,7 +370,7 @@ class _Builder:
             votes.announce_vote(past, actor=committee)
         with time_machine.travel(NOW - dt.timedelta(days=25), tick=False):
             votes.open_vote(past, actor=committee)
-            votes.cast_ballot(past, self.o["unit"], actor=cast["owner"], choice=Choice.YES)
+            balloting.cast_ballot(past, self.o["unit"], actor=cast["owner"], choice=Choice.YES)
         with time_machine.travel(NOW - dt.timedelta(days=18, minutes=-1), tick=False):
             votes.close_vote(past, actor=committee)
             votes.publish_result(past, actor=committee)
@@ -404,7 +408,7 @@ class _Builder:
         )
         meetings.announce_meeting(meeting, actor=committee)
         self.o["meeting"] = meeting
-        from sunlit.governance.meeting_models import Attendee
+        from sunlit.governance.meetings.models import Attendee
 
         self.o["attendee"] = Attendee.objects.filter(meeting=meeting).order_by("pk").last()
 
@@ -556,8 +560,8 @@ class _Builder:
             documents=[self.image(manager)],
         )
         fund.approve_fund_use(self.o["fund_use"], actor=cast["committee"])
-        from sunlit.governance import controls
-        from sunlit.governance.control_models import ControlKind
+        from sunlit.governance.controls import services as controls
+        from sunlit.governance.controls.models import ControlKind
 
         # the manager asks the committee to raise the dual-approval threshold: pending
         self.o["control_change"] = controls.request_change(

@@ -171,7 +171,7 @@ def test_unresolvable_reason_is_public_on_the_log(ticket_in, manager):
 def test_withdrawn_and_a_cancelled_vote_are_different_words_in_english():
     from django.utils import translation
 
-    from sunlit.governance.choices import VoteStatus
+    from sunlit.governance.votes.choices import VoteStatus
     from sunlit.tickets.choices import TicketStatus
 
     with translation.override("en"):

@@ -205,7 +205,7 @@ def _hostile_flows(community: Community, now: dt.datetime) -> None:
     from sunlit.finance import services as finance_services
     from sunlit.finance.choices import WaiverReason, WaiverTarget
     from sunlit.finance.models import Bill, Payment
-    from sunlit.governance import meetings
+    from sunlit.governance.meetings import services as meetings
     from sunlit.registry import services as registry
     from sunlit.tickets import configuration
     from sunlit.tickets.models import Category
@@ -270,11 +270,12 @@ def _hostile_flows(community: Community, now: dt.datetime) -> None:
 def _owner_side_flows(community, now, *, hostile, committee, manager) -> None:
     """Entered ballots (held, refused by the owner, rejected by the committee), an extended vote
     and control changes proposed, confirmed, refused and withdrawn — with hostile reasons."""
-    from sunlit.governance import controls
-    from sunlit.governance import services as votes
-    from sunlit.governance.choices import Channel, VoteStatus
-    from sunlit.governance.control_models import ControlKind
+    from sunlit.governance.controls import services as controls
+    from sunlit.governance.controls.models import ControlKind
     from sunlit.governance.models import Ballot, Vote
+    from sunlit.governance.votes import balloting
+    from sunlit.governance.votes import services as votes
+    from sunlit.governance.votes.choices import Channel, VoteStatus
 
     service = User.objects.filter(memberships__community=community,
                                   memberships__role=Role.SERVICE).first()
@@ -285,21 +286,21 @@ def _owner_side_flows(community, now, *, hostile, committee, manager) -> None:
     def voter(vote_unit):
         return Person.objects.filter(pk__in=vote_unit.voters.values("person_id")).first()
 
-    held = votes.enter_ballot(vote, online.vote_unit, actor=service, choice="no",
-                              received_at=received, scan=make_upload(community, service),
-                              person=voter(online.vote_unit), now=now)
-    held = votes.confirm_ballot(held, actor=committee, now=now)
-    votes.resolve_held_ballot(held, actor=online.cast_by, accept=False, now=now)
+    held = balloting.enter_ballot(vote, online.vote_unit, actor=service, choice="no",
+                                  received_at=received, scan=make_upload(community, service),
+                                  person=voter(online.vote_unit), now=now)
+    held = balloting.confirm_ballot(held, actor=committee, now=now)
+    balloting.resolve_held_ballot(held, actor=online.cast_by, accept=False, now=now)
     other = Ballot.objects.filter(vote=vote).exclude(vote_unit=online.vote_unit).values_list(
         "vote_unit", flat=True)
     unit = vote.electorate.exclude(pk__in=[*other, online.vote_unit_id]).filter(
         voters__isnull=False).first()
-    wrong = votes.enter_ballot(vote, unit, actor=service, choice="yes", received_at=received,
-                               person=voter(unit),
-                               channel=Channel.PROXY, proxy_name=hostile[:20],
-                               scan=make_upload(community, service),
-                               authorisation=make_upload(community, service), now=now)
-    votes.reject_ballot(wrong, actor=committee, reason=hostile, now=now)
+    wrong = balloting.enter_ballot(vote, unit, actor=service, choice="yes", received_at=received,
+                                   person=voter(unit),
+                                   channel=Channel.PROXY, proxy_name=hostile[:20],
+                                   scan=make_upload(community, service),
+                                   authorisation=make_upload(community, service), now=now)
+    balloting.reject_ballot(wrong, actor=committee, reason=hostile, now=now)
     votes.extend_vote(vote, actor=committee, closes_at=vote.closes_at + dt.timedelta(days=1),
                       now=now)
     raise_to = {"dual_approval_above": "99999.00"}

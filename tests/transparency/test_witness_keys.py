@@ -345,8 +345,8 @@ def test_the_company_never_changes_the_witness_list_alone(signed_log, registered
 
 def test_a_company_proposal_takes_effect_when_the_committee_confirms(signed_log, registered,
                                                                      manager, committee):
-    from sunlit.governance import controls
-    from sunlit.governance.control_models import ControlKind, ControlStatus
+    from sunlit.governance.controls import services as controls
+    from sunlit.governance.controls.models import ControlKind, ControlStatus
 
     change = controls.request_change(signed_log.community, ControlKind.WITNESS_REVOKE,
                                      {"witness": registered.pk}, actor=manager,
@@ -374,7 +374,7 @@ def test_the_log_page_lets_the_manager_only_propose(client, signed_log, register
                                                     committee):
     from django.urls import reverse
 
-    from sunlit.governance.control_models import ControlChange
+    from sunlit.governance.controls.models import ControlChange
 
     client.force_login(manager)
     page = client.get(reverse("transparency:log", args=[signed_log.path])).content.decode()

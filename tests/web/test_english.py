@@ -15,8 +15,8 @@ from django.urls import reverse
 
 from sunlit.board import services as board
 from sunlit.core.choices import Role
-from sunlit.governance import controls
-from sunlit.governance.control_models import ControlKind
+from sunlit.governance.controls import services as controls
+from sunlit.governance.controls.models import ControlKind
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

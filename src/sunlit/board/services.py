@@ -66,7 +66,7 @@ def set_require_cosign(community: Community, require_cosign: bool, *, actor: Use
 
 def plan_cosign_change(community: Community, params: dict, *, now=None):
     """``governance.controls``: switching the committee's co-signature on or off."""
-    from sunlit.governance.controls import Plan
+    from sunlit.governance.controls.services import Plan
 
     value = params.get("require_cosign")
     if set(params) != {"require_cosign"} or not isinstance(value, bool):

@@ -60,8 +60,8 @@ def board_list(request):
 
 def _cosign_controls(request, community) -> dict:
     from sunlit.core import sides
-    from sunlit.governance import controls
-    from sunlit.governance.control_models import ControlKind
+    from sunlit.governance.controls import services as controls
+    from sunlit.governance.controls.models import ControlKind
 
     return {"is_committee": sides.is_committee_member(request.user, community),
             "control_changes": controls.history(community, ControlKind.BOARD_COSIGN)}
@@ -85,8 +85,8 @@ def generate(request):
 def settings_view(request):
     """The co-signature switch: on at once (committee or company); off only by the committee —
     the company's request goes to the committee (``governance.controls``)."""
-    from sunlit.governance.control_models import ControlKind
-    from sunlit.governance.control_views import request_from_page
+    from sunlit.governance.controls.models import ControlKind
+    from sunlit.governance.controls.views import request_from_page
 
     community = _community(request, "board.settings")
     try:

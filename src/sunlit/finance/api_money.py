@@ -30,8 +30,8 @@ from sunlit.finance.choices import (
     PublicIncomeCategory,
 )
 from sunlit.finance.models import Expense, FundAccount, FundDeposit, FundUse, PublicIncome
-from sunlit.governance import controls
-from sunlit.governance.control_models import ControlKind
+from sunlit.governance.controls import services as controls
+from sunlit.governance.controls.models import ControlKind
 from sunlit.registry.models import Building, Unit
 
 router = Router(tags=["finance: public money"])

@@ -170,9 +170,10 @@ def _vote_use(
     clerk = _member(community, Role.SERVICE)
     if clerk is None:
         return 0
-    from sunlit.governance import services as votes
-    from sunlit.governance.choices import MatterKind, VoteScope
     from sunlit.governance.models import VoteUnit
+    from sunlit.governance.votes import balloting
+    from sunlit.governance.votes import services as votes
+    from sunlit.governance.votes.choices import MatterKind, VoteScope
 
     stairwell = (
         Unit.objects.in_community(community)
@@ -215,7 +216,7 @@ def _vote_use(
             actor=clerk,
             original_name=f"ballot-{n}.jpg",
         )
-        ballot = votes.enter_ballot(
+        ballot = balloting.enter_ballot(
             vote,
             vote_unit,
             actor=clerk,
@@ -225,7 +226,7 @@ def _vote_use(
             received_at=start + (4 + n % 5) * DAY,
             now=start + 9 * DAY,
         )
-        votes.confirm_ballot(ballot, actor=committee, now=start + 9 * DAY)
+        balloting.confirm_ballot(ballot, actor=committee, now=start + 9 * DAY)
     votes.close_vote(vote, actor=committee, now=start + 10 * DAY)
     votes.publish_result(vote, actor=committee, now=start + 10 * DAY)
     vote.refresh_from_db()

@@ -471,7 +471,7 @@ def update_money_policy(community: Community, *, actor: User, dual_approval_abov
 def plan_policy_change(community: Community, params: dict, *, now=None):
     """``governance.controls``: what a change of the thresholds would do, and whether it weakens
     the committee's check (either threshold raised)."""
-    from sunlit.governance.controls import Plan
+    from sunlit.governance.controls.services import Plan
 
     unknown = set(params) - set(THRESHOLDS)
     if unknown:

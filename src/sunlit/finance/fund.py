@@ -295,8 +295,8 @@ def record_deposits(community: Community, *, actor: User, deposits: Sequence[tup
 
 def vote_errors(community: Community, vote, unit_ids: Sequence[int]) -> list[str]:
     """Why ``vote`` does not allow this use (empty when it does)."""
-    from sunlit.governance.choices import RESULT_STATUSES, MatterKind
     from sunlit.governance.models import Result, Vote, VoteUnit
+    from sunlit.governance.votes.choices import RESULT_STATUSES, MatterKind
 
     if not isinstance(vote, Vote) or vote.community_id != community.pk:
         return [_("请选择本小区的业主表决")]
@@ -560,8 +560,8 @@ def fund_summary(community: Community) -> dict:
 
 def eligible_votes(community: Community):
     """Votes on using the fund whose result was published (the form's choices)."""
-    from sunlit.governance.choices import RESULT_STATUSES, MatterKind
     from sunlit.governance.models import Vote
+    from sunlit.governance.votes.choices import RESULT_STATUSES, MatterKind
 
     return (Vote.objects.in_community(community)
             .filter(Q(matter=MatterKind.USE_FUND), status__in=RESULT_STATUSES, result__passed=True)

@@ -31,9 +31,9 @@ from sunlit.finance.forms_money import (
     RejectForm,
 )
 from sunlit.finance.models import Expense, FundAccount, FundDeposit, FundUse, PublicIncome
-from sunlit.governance import controls
-from sunlit.governance.control_models import ControlKind
-from sunlit.governance.control_views import request_from_page
+from sunlit.governance.controls import services as controls
+from sunlit.governance.controls.models import ControlKind
+from sunlit.governance.controls.views import request_from_page
 from sunlit.registry.forms import apply_errors
 from sunlit.registry.models import Building, Unit
 from sunlit.web.rendering import paginate, render_list

@@ -288,8 +288,8 @@ def list_witnesses(request, community_id: int):
 @idempotent
 def register_witness(request, community_id: int, payload: WitnessIn,
                      idempotency_key: IdempotencyKeyHeader = None):
-    from sunlit.governance import controls
-    from sunlit.governance.control_models import ControlKind
+    from sunlit.governance.controls import services as controls
+    from sunlit.governance.controls.models import ControlKind
 
     log = access.get_log_to_manage_witnesses(request.auth, community_id=community_id)
     change = controls.request_change(log.community, ControlKind.WITNESS_ADD, {
@@ -301,8 +301,8 @@ def register_witness(request, community_id: int, payload: WitnessIn,
 @router.delete("/logs/{community_id}/witnesses/{witness_id}", response={204: None, **ERRORS},
                summary="撤销见证人（业委会；其联署不再随检查点提供）")
 def revoke_witness(request, community_id: int, witness_id: int):
-    from sunlit.governance import controls
-    from sunlit.governance.control_models import ControlKind
+    from sunlit.governance.controls import services as controls
+    from sunlit.governance.controls.models import ControlKind
 
     log = access.get_log_to_manage_witnesses(request.auth, community_id=community_id)
     witness = access.get_witness_for(log, witness_id)

@@ -414,7 +414,7 @@ def revoke_witness_key(witness: WitnessKey, *, actor: User) -> WitnessKey:
 
 def plan_witness_add(community: Community, params: dict, *, now=None):
     """``governance.controls``: registering a witness (always the owner side's)."""
-    from sunlit.governance.controls import Plan
+    from sunlit.governance.controls.services import Plan
 
     unknown = set(params) - {"name", "vkey", "url"}
     if unknown:
@@ -443,7 +443,7 @@ def _witness_param(community: Community, params: dict) -> WitnessKey:
 
 def plan_witness_revoke(community: Community, params: dict, *, now=None):
     """``governance.controls``: revoking a witness (always the owner side's)."""
-    from sunlit.governance.controls import Plan
+    from sunlit.governance.controls.services import Plan
 
     if set(params) != {"witness"}:
         raise ValidationError({"witness": [_("请选择本小区日志的一个有效见证人")]})

@@ -92,8 +92,8 @@ def _render_log_page(request, log: Log, form: WitnessKeyForm | None = None):
 def _witness_controls(request, log: Log) -> dict:
     """Who may change the witness list at once (the committee), and its recent changes."""
     from sunlit.core import sides
-    from sunlit.governance import controls
-    from sunlit.governance.control_models import ControlKind
+    from sunlit.governance.controls import services as controls
+    from sunlit.governance.controls.models import ControlKind
 
     if not request.user.is_authenticated or not can(request.user, "governance.controls.view",
                                                      community=log.community_id):
@@ -139,8 +139,8 @@ def cosign(request, log_path: str):
 def witness_register(request, log_path: str):
     """The witness list is the owners' check on the log: a committee member registers at once;
     the manager or the company proposes, and it takes effect when the committee confirms."""
-    from sunlit.governance.control_models import ControlKind
-    from sunlit.governance.control_views import request_from_page
+    from sunlit.governance.controls.models import ControlKind
+    from sunlit.governance.controls.views import request_from_page
 
     log = access.get_log_to_manage_witnesses(request.user, path=log_path)
     form = WitnessKeyForm(request.POST)
@@ -160,8 +160,8 @@ def witness_register(request, log_path: str):
 @login_required
 @require_POST
 def witness_revoke(request, log_path: str, witness_id: int):
-    from sunlit.governance.control_models import ControlKind
-    from sunlit.governance.control_views import request_from_page
+    from sunlit.governance.controls.models import ControlKind
+    from sunlit.governance.controls.views import request_from_page
 
     log = access.get_log_to_manage_witnesses(request.user, path=log_path)
     witness = access.get_witness_for(log, witness_id)
