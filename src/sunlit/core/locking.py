@@ -35,8 +35,14 @@ def locked_rows(query: models.QuerySet, ids: Iterable[int] | None = None) -> lis
     return list(query.select_for_update(of=("self",)).order_by("pk"))
 
 
-def status_error(obj: models.Model, wanted: str, *, what: str) -> ValidationError:
+def status_error(obj: models.Model, wanted: str, *, what: str = "",
+                 message: str | None = None) -> ValidationError:
     """The refusal of a step that the object's state does not allow, on its ``status`` field:
-    “表决当前为“已截止”，不能再投票”."""
+    “表决当前为“已截止”，不能再投票”. ``message`` (a lazy translation with ``%(status)s`` and
+    ``%(wanted)s``) is the domain's own wording; without it, ``what`` names the object.
+    A domain binds its wording once: ``_status_error = partial(status_error, message=...)``."""
+    values = {"status": obj.get_status_display(), "wanted": wanted}
+    if message is not None:
+        return ValidationError({"status": [str(message) % values]})
     return ValidationError({"status": [_("%(what)s当前为“%(status)s”，%(wanted)s") % {
-        "what": what, "status": obj.get_status_display(), "wanted": wanted}]})
+        "what": what, **values}]})

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sunlit.core import badges
 from sunlit.core.models import CommunityOwned, Person, Upload, User
 from sunlit.core.tenancy import CommunityScopedQuerySet
 
@@ -31,6 +32,12 @@ class ConsultationStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
     PUBLISHED = "published", _("已发布")
     CLOSED = "closed", _("已结束")
+
+
+# the badge of a consultation that is not published (a published one shows where it stands
+# in its period: templates/governance/consultations/status_badge.html)
+badges.register("governance.consultation", {ConsultationStatus.CLOSED: "secondary"},
+                default="yellow")
 
 
 # --- public comment ------------------------------------------------------------------------------

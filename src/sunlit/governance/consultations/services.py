@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sunlit.core import audit, uploads
 from sunlit.core.choices import STAFF_ROLES, Role
-from sunlit.core.locking import locked
+from sunlit.core.locking import locked, status_error
 from sunlit.core.models import AuditEvent, Community, Membership, Upload, User
 from sunlit.core.permissions import require, roles_in
 from sunlit.core.validators import normalize_text
@@ -61,10 +63,7 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now
 
 
-def _status_error(consultation: Consultation, wanted: str) -> ValidationError:
-    return ValidationError({"status": [
-        _("当前为“%(status)s”，%(wanted)s") % {"status": consultation.get_status_display(),
-                                           "wanted": wanted}]})
+_status_error = partial(status_error, message=gettext_lazy("当前为“%(status)s”，%(wanted)s"))
 
 
 def _when(value) -> str:

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sunlit.core import badges
 from sunlit.core.models import CommunityOwned, User
 from sunlit.core.tenancy import CommunityScopedQuerySet
 
@@ -32,6 +33,10 @@ class ControlStatus(models.TextChoices):
     APPLIED = "applied", _("已生效")
     REJECTED = "rejected", _("业委会未同意")
     WITHDRAWN = "withdrawn", _("已撤回")
+
+
+badges.register("governance.controlchange", {
+    ControlStatus.PENDING: "yellow", ControlStatus.APPLIED: "green"})
 
 
 class ControlSide(models.TextChoices):

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sunlit.core import badges
 from sunlit.core.models import CommunityOwned, Person, Upload, User
 from sunlit.core.tenancy import CommunityScopedQuerySet
 
@@ -34,6 +35,11 @@ class MeetingStatus(models.TextChoices):
     HELD = "held", _("已召开")
     MINUTES = "minutes", _("纪要已公布")
     CANCELLED = "cancelled", _("已取消")
+
+
+badges.register("governance.meeting", {
+    MeetingStatus.ANNOUNCED: "azure", MeetingStatus.HELD: "orange", MeetingStatus.MINUTES: "green",
+    MeetingStatus.CANCELLED: "secondary"}, default="yellow")
 
 
 class AttendeeRole(models.TextChoices):

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sunlit.core import badges
+
 
 class ProposalKind(models.TextChoices):
     IDEA = "idea", _("金点子")
@@ -28,6 +30,11 @@ class ProposalStatus(models.TextChoices):
     ANSWERED = "answered", _("已答复")
     CLOSED = "closed", _("已办结")
     WITHDRAWN = "withdrawn", _("已撤回")
+
+
+badges.register("governance.proposal", {
+    ProposalStatus.OPEN: "azure", ProposalStatus.AWAITING: "orange", ProposalStatus.ANSWERED: "green",
+    ProposalStatus.CLOSED: "teal"})
 
 
 #: Statuses in which the proposal still collects support (signatures) and may be withdrawn.

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,10 +23,11 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sunlit.core import audit, sides, uploads
 from sunlit.core.choices import Role
-from sunlit.core.locking import locked
+from sunlit.core.locking import locked, status_error
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import can, require, roles_in
 from sunlit.core.validators import normalize_text
@@ -61,10 +63,7 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now
 
 
-def _status_error(proposal: Proposal, wanted: str) -> ValidationError:
-    return ValidationError({"status": [
-        _("该提议当前为“%(status)s”，%(wanted)s") % {"status": proposal.get_status_display(),
-                                                 "wanted": wanted}]})
+_status_error = partial(status_error, message=gettext_lazy("该提议当前为“%(status)s”，%(wanted)s"))
 
 
 def _owner_persons(community_id: int, actor: User, now: dt.datetime):

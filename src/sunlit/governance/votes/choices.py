@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sunlit.core import badges
+
 
 class MatterKind(models.TextChoices):
     """The nine kinds of matter of Civil Code art. 278 para. 1, in the article's order."""
@@ -30,6 +32,11 @@ class VoteStatus(models.TextChoices):
     PUBLISHED = "published", _("已公布结果")
     EFFECTIVE = "effective", _("已生效")
     CANCELLED = "cancelled", _("已撤销")
+
+
+badges.register("governance.vote", {
+    VoteStatus.OPEN: "green", VoteStatus.ANNOUNCED: "azure", VoteStatus.EFFECTIVE: "teal",
+    VoteStatus.PUBLISHED: "purple", VoteStatus.CANCELLED: "secondary"}, default="yellow")
 
 
 #: Statuses in which the vote's text, window and scope may still be changed.
@@ -74,3 +81,8 @@ class BallotStatus(models.TextChoices):
     # confirmed by the committee, but the unit's owners have voted online: it counts only if an
     # owner of the unit accepts it before the close (docs/governance.md, "Entered ballots")
     HELD = "held", _("与线上投票冲突，待业主确认")
+
+
+badges.register("governance.ballot", {
+    BallotStatus.PENDING: "yellow", BallotStatus.HELD: "yellow", BallotStatus.VALID: "green"},
+    default="red")

@@ -4,20 +4,18 @@ state does not allow (its own message: the English catalogue translates it)."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from sunlit.governance.votes.models import Vote
+from sunlit.core import locking
 
 MAX_REASON = 200
 
 
-def status_error(vote: Vote, wanted: str) -> ValidationError:
-    return ValidationError({"status": [
-        _("表决当前为“%(status)s”，%(wanted)s") % {"status": vote.get_status_display(),
-                                               "wanted": wanted}]})
+status_error = partial(locking.status_error,
+                       message=gettext_lazy("表决当前为“%(status)s”，%(wanted)s"))
 
 
 def now_or(now: dt.datetime | None) -> dt.datetime:
