@@ -9,10 +9,11 @@ class FinanceConfig(AppConfig):
     def ready(self) -> None:
         # object-level grants (households, online orders) and the entry-document resolvers
         # (e-receipts of payments; receipts of public income, expenses and fund uses; billing runs
-        # and refunds for the 阳光账本)
+        # and refunds for the 阳光账本); the app's event types on the log
         from sunlit.finance import (  # noqa: F401
             access,
             access_money,
+            events,
             online,
             receipts,
             report_documents,
