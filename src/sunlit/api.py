@@ -227,7 +227,7 @@ def _mount_routers() -> None:
     from sunlit.core.api import router as core_router
     from sunlit.finance.api import router as finance_router
     from sunlit.finance.api_money import router as money_router
-    from sunlit.finance.report_api import router as report_router
+    from sunlit.finance.report.api import router as report_router
     from sunlit.governance.api import router as governance_router
     from sunlit.governance.proposal_api import router as proposals_router
     from sunlit.notices.api import router as notices_router

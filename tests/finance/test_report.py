@@ -13,9 +13,11 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 
-from sunlit.finance import ledger, payments, report, report_services
+from sunlit.finance import ledger, payments
 from sunlit.finance.choices import PaymentMethod
 from sunlit.finance.models import JournalEntry, MonthlyReport
+from sunlit.finance.report import selectors as report
+from sunlit.finance.report import services as report_services
 from sunlit.tickets.sla import SHANGHAI
 from sunlit.transparency.entry import canonical
 from sunlit.transparency.models import LogLeaf

@@ -464,16 +464,7 @@ class _Builder:
         self.money()
 
     def money(self):
-        from sunlit.finance import (
-            expenses,
-            fund,
-            meter_import,
-            online,
-            payments,
-            reminders,
-            report_services,
-            waivers,
-        )
+        from sunlit.finance import expenses, fund, meter_import, online, payments, reminders, waivers
         from sunlit.finance.choices import (
             ExpenseCategory,
             MeterKind,
@@ -484,6 +475,7 @@ class _Builder:
             WaiverTarget,
         )
         from sunlit.finance.models import JournalEntry
+        from sunlit.finance.report import services as report_services
 
         c, cast = self.community, self.cast
         fin, manager = cast["finance"], cast["manager"]

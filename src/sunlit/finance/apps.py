@@ -10,11 +10,5 @@ class FinanceConfig(AppConfig):
         # object-level grants (households, online orders) and the entry-document resolvers
         # (e-receipts of payments; receipts of public income, expenses and fund uses; billing runs
         # and refunds for the 阳光账本); the app's event types on the log
-        from sunlit.finance import (  # noqa: F401
-            access,
-            access_money,
-            events,
-            online,
-            receipts,
-            report_documents,
-        )
+        from sunlit.finance import access, access_money, events, online, receipts  # noqa: F401
+        from sunlit.finance.report import documents as report_documents  # noqa: F401

@@ -126,7 +126,7 @@ def load_online_demo(community: Community) -> int:
     return made
 
 
-# --- 阳光账本 (finance/report.py): costs, public income, the fund; published months; 质询 -----------------
+# --- 阳光账本 (finance/report/): costs, public income, the fund; published months; 质询 ----
 
 #: (day of the month, memo, debit account, credit account, amount): the company's own monthly
 #: costs as manual entries (public income, expenses with receipts and the maintenance fund are
@@ -143,7 +143,8 @@ def load_ledger_demo(community: Community, *, actor, first: dt.date, months: int
                      now: dt.datetime) -> list:
     """The demo months' costs, public income and fund movements; each closed month published;
     two 质询 by the demo owner on a published entry, one answered by customer service."""
-    from sunlit.finance import report, report_services
+    from sunlit.finance.report import selectors as report
+    from sunlit.finance.report import services as report_services
     from sunlit.tickets import services as tickets
 
     today = timezone.localdate(now)

@@ -140,7 +140,7 @@ register_event(
     private={"committee_approver": "text?"},
 )
 
-# --- 阳光账本 (finance/report.py): monthly reports published, queries on entries ----------------------
+# --- 阳光账本 (finance/report/): monthly reports published, queries on entries ---------
 # The published report itself is off the log; the SHA-256 of its RFC 8785 canonical content is on
 # it. A query names the entry and the inquiry ticket only (the ticket's own events follow it).
 

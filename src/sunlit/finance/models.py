@@ -1048,8 +1048,8 @@ class MeterImport(CommunityOwned):
 
 
 
-# --- 阳光账本 (finance/report.py): published monthly reports, queries on entries -------------------
-from sunlit.finance.report_models import EntryQuery, MonthlyReport  # noqa: E402, F401
+# --- 阳光账本 (finance/report/): published monthly reports, queries on entries -------------
+from sunlit.finance.report.models import EntryQuery, MonthlyReport  # noqa: E402, F401
 
 # --- arrears: reminder templates, rules and the reminders sent (催缴) ------------------------------
 # (issue 6, arrears; the aging and collection reports are read-only: finance/arrears.py)

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from sunlit.finance import arrears_views, report_views, views, views_charges, views_online
+from sunlit.finance import arrears_views, views, views_charges, views_online
 from sunlit.finance import views_money as money_views
+from sunlit.finance.report import urls as report_urls
 
 app_name = "finance"
 
@@ -41,18 +42,8 @@ urlpatterns = [
     path("fund/my/", money_views.my_fund, name="my_fund"),
 ]
 
-# --- 阳光账本 (finance/report_views.py) -------------------------------------------------------------
+urlpatterns += report_urls.urlpatterns
 urlpatterns += [
-    path("ledger/", report_views.ledger_home, name="ledger_home"),
-    path("ledger/runs/<int:run_id>/", report_views.ledger_run, name="ledger_run"),
-    path("ledger/entries/<int:entry_id>/query/", report_views.ledger_query, name="ledger_query"),
-    path("ledger/<str:month>/", report_views.ledger_month, name="ledger_month"),
-    path("ledger/<str:month>/publish/", report_views.ledger_publish, name="ledger_publish"),
-    path("ledger/<str:month>/report.csv", report_views.ledger_csv, name="ledger_csv"),
-    path("ledger/<str:month>/report.pdf", report_views.ledger_pdf, name="ledger_pdf"),
-    path("ledger/<str:month>/content.json", report_views.ledger_content_json, name="ledger_content_json"),
-    path("ledger/<str:month>/<str:key>/", report_views.ledger_figure, name="ledger_figure"),
-    path("ledger/<str:month>/<str:key>.csv", report_views.ledger_figure_csv, name="ledger_figure_csv"),
     # --- charges: late fees, waivers (减免), meter-reading imports ---
     path("late-fees/", views_charges.late_fees, name="late_fees"),
     path("bills/<int:bill_id>/waivers/new/", views_charges.waiver_new, name="waiver_new"),

@@ -22,8 +22,11 @@ from sunlit.core import exports
 from sunlit.core.permissions import can, require
 from sunlit.core.redirects import safe_next
 from sunlit.core.tenancy import current_community
-from sunlit.finance import calc, documents, money, report, report_access, report_services
+from sunlit.finance import calc, documents, money
 from sunlit.finance.models import MonthlyReport
+from sunlit.finance.report import access as report_access
+from sunlit.finance.report import selectors as report
+from sunlit.finance.report import services as report_services
 
 SECTIONS = (("income", gettext_lazy("收入（按类别）")), ("costs", gettext_lazy("支出（按类别）")),
             ("receivables", gettext_lazy("应收账款（业主欠费合计）")),
@@ -260,7 +263,7 @@ def ledger_figure_csv(request, month: str, key: str):
 
 @login_required
 def ledger_pdf(request, month: str):
-    from sunlit.finance import report_pdf
+    from sunlit.finance.report import pdf as report_pdf
 
     context = _month_context(request, month)
     url = request.build_absolute_uri(reverse("finance:ledger_month", args=[context["key"]]))

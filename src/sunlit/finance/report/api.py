@@ -18,8 +18,11 @@ from ninja import Field, Router, Schema, Status
 from sunlit.core import exports
 from sunlit.core.api import ERRORS, community_for, file_answer
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
-from sunlit.finance import documents, money, report, report_access, report_services
+from sunlit.finance import documents, money
 from sunlit.finance.models import MonthlyReport
+from sunlit.finance.report import access as report_access
+from sunlit.finance.report import selectors as report
+from sunlit.finance.report import services as report_services
 
 router = Router(tags=["finance-ledger"])
 
@@ -212,7 +215,7 @@ def figure_entries(request, community_id: int, month: str, key: str, page: int =
 @router.get("/communities/{community_id}/reports/{month}/csv", response={200: None, **ERRORS},
             openapi_extra=file_answer(exports.CSV_CONTENT_TYPE), summary="阳光账本月报 CSV（UTF-8 BOM）")
 def report_csv(request, community_id: int, month: str):
-    from sunlit.finance.report_views import report_csv_rows
+    from sunlit.finance.report.views import report_csv_rows
 
     community, month, row = _month(request, community_id, month)
     content = row.content if row else report.build_report(community, month).as_json()
@@ -224,8 +227,8 @@ def report_csv(request, community_id: int, month: str):
             openapi_extra=file_answer("application/pdf"),
             summary="阳光账本月报 PDF（含在线页面二维码与存证）")
 def report_pdf(request, community_id: int, month: str):
-    from sunlit.finance import report_pdf as pdf
-    from sunlit.finance.report_views import SECTIONS, headline
+    from sunlit.finance.report import pdf
+    from sunlit.finance.report.views import SECTIONS, headline
 
     community, month, row = _month(request, community_id, month)
     content = row.content if row else report.build_report(community, month).as_json()
