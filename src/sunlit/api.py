@@ -256,7 +256,7 @@ def _mount_routers() -> None:
 
     api.add_router("/v1/", controls_router)
     # --- arrears (账龄, 收缴率, 催缴) ---
-    from sunlit.finance.arrears_api import router as arrears_router
+    from sunlit.finance.arrears.api import router as arrears_router
 
     api.add_router("/v1/finance/", arrears_router)
 

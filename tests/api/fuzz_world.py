@@ -135,17 +135,8 @@ def _governance(w):
 
 
 def _finance(w):
-    from sunlit.finance import (
-        expenses,
-        fund,
-        ledger,
-        meter_import,
-        online,
-        payments,
-        reminders,
-        services,
-        waivers,
-    )
+    from sunlit.finance import expenses, fund, ledger, meter_import, online, payments, services, waivers
+    from sunlit.finance.arrears import services as reminders
     from sunlit.finance.choices import Cycle, FeeKind, ReminderChannel
     from sunlit.registry.choices import UnitUsage
 

@@ -10,7 +10,8 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from sunlit.finance import payments, reminders, services
+from sunlit.finance import payments, services
+from sunlit.finance.arrears import services as reminders
 from sunlit.finance.choices import PaymentMethod, ReminderChannel
 from sunlit.finance.models import Bill, Reminder, ReminderRule, ReminderTemplate
 from sunlit.notices.models import Delivery, Notification

@@ -464,7 +464,8 @@ class _Builder:
         self.money()
 
     def money(self):
-        from sunlit.finance import expenses, fund, meter_import, online, payments, reminders, waivers
+        from sunlit.finance import expenses, fund, meter_import, online, payments, waivers
+        from sunlit.finance.arrears import services as reminders
         from sunlit.finance.choices import (
             ExpenseCategory,
             MeterKind,

@@ -262,7 +262,7 @@ def load_arrears_demo(community: Community, *, actor, now: dt.datetime, limit: i
     """The demo's reminder set-up: the standard template, rules at 7 days (inbox), 30 days (SMS)
     and 90 days (e-mail), and the 7-day rule run once (at most ``limit`` units, in daytime) so
     the reminders page and the owners' inboxes have something. Returns the reminders sent."""
-    from sunlit.finance import reminders
+    from sunlit.finance.arrears import services as reminders
     from sunlit.finance.choices import ReminderChannel
 
     template = reminders.save_template(community, actor=actor, name="标准催缴",

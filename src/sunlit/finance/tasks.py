@@ -31,6 +31,6 @@ def close_expired_payment_orders() -> int:
 def send_due_reminders() -> int:
     """Every 15 minutes: the reminder rules of every community (quiet hours respected; each
     reminder at most once per unit, rule and period — reruns send nothing twice)."""
-    from sunlit.finance import reminders
+    from sunlit.finance.arrears import services as reminders
 
     return reminders.send_due_reminders()

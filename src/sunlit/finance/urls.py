@@ -1,7 +1,8 @@
 from django.urls import path
 
-from sunlit.finance import arrears_views, views, views_charges, views_online
+from sunlit.finance import views, views_charges, views_online
 from sunlit.finance import views_money as money_views
+from sunlit.finance.arrears import urls as arrears_urls
 from sunlit.finance.report import urls as report_urls
 
 app_name = "finance"
@@ -53,11 +54,5 @@ urlpatterns += [
     path("meters/import/template/", views_charges.meter_import_template, name="meter_import_template"),
     path("meters/import/<int:import_id>/", views_charges.meter_import_detail, name="meter_import"),
     # --- arrears (账龄, 收缴率, 催缴) ---
-    path("arrears/", arrears_views.aging, name="aging"),
-    path("collection/", arrears_views.collection, name="collection"),
-    path("reminders/", arrears_views.reminder_home, name="reminders"),
-    path("reminders/templates/<int:template_id>/", arrears_views.reminder_template_edit,
-         name="reminder_template"),
-    path("reminders/rules/<int:rule_id>/", arrears_views.reminder_rule_edit, name="reminder_rule"),
-    path("units/<int:unit_id>/remind/", arrears_views.unit_remind, name="unit_remind"),
+    *arrears_urls.urlpatterns,
 ]

@@ -23,8 +23,10 @@ from django.views.decorators.http import require_http_methods
 from sunlit.core import exports
 from sunlit.core.permissions import can, require
 from sunlit.core.tenancy import page_community
-from sunlit.finance import access, arrears, money, reminders
-from sunlit.finance.arrears_forms import (
+from sunlit.finance import access, money
+from sunlit.finance.arrears import selectors as arrears
+from sunlit.finance.arrears import services as reminders
+from sunlit.finance.arrears.forms import (
     AgingFilter,
     CollectionFilter,
     ManualReminderForm,

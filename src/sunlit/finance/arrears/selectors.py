@@ -29,78 +29,27 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from django.db import connection
-from django.db.models import Case, CharField, Count, Exists, F, Max, Min, OuterRef, Q, Sum, Value, When
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from sunlit.core.masking import mask_name
 from sunlit.finance import calc, money, selectors
-from sunlit.finance.choices import AllocationKind, BillStatus
+from sunlit.finance.arrears import bills
+from sunlit.finance.arrears.bills import (
+    BUCKET_KEYS,
+    BUCKETS,
+    Bucket,
+    bucket_case,
+    empty_buckets,
+    end_of,
+    fen,
+)
+from sunlit.finance.choices import BillStatus
 from sunlit.finance.models import Allocation, Bill, BillLine, FeeItem
 from sunlit.registry.models import Building, Ownership, Unit
 
 ZERO = money.ZERO
 ONE_DAY = dt.timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class Bucket:
-    """One aging bucket: bills ``low``..``high`` days past their due date (inclusive)."""
-
-    key: str
-    label: str
-    low: int | None
-    high: int | None
-
-
-#: The aging buckets (账龄区间), by days past the due date as of the report date: a bill due
-#: today or later is 未到期; a bill due yesterday is 1 day past due. Documented in docs/arrears.md.
-BUCKETS: tuple[Bucket, ...] = (
-    Bucket("not_due", _("未到期"), None, 0),
-    Bucket("d1_30", _("1–30 天"), 1, 30),
-    Bucket("d31_90", _("31–90 天"), 31, 90),
-    Bucket("d91_180", _("91–180 天"), 91, 180),
-    Bucket("d181_365", _("181–365 天"), 181, 365),
-    Bucket("y1_2", _("1–2 年"), 366, 730),
-    Bucket("y2_plus", _("2 年以上"), 731, None),
-)
-BUCKET_KEYS = tuple(b.key for b in BUCKETS)
-
-
-def bucket_of(days_past_due: int) -> str:
-    for bucket in BUCKETS:
-        if (bucket.low is None or days_past_due >= bucket.low) and (
-            bucket.high is None or days_past_due <= bucket.high
-        ):
-            return bucket.key
-    raise AssertionError(days_past_due)
-
-
-def bucket_case(as_of: dt.date, due_field: str = "due_on") -> Case:
-    """The bucket of a row in SQL: comparisons of the due date with fixed dates (both databases)."""
-    whens = []
-    for bucket in BUCKETS[:-1]:
-        # days = as_of - due ≤ high  ⇔  due ≥ as_of - high
-        whens.append(
-            When(**{f"{due_field}__gte": as_of - dt.timedelta(days=bucket.high)}, then=Value(bucket.key))
-        )
-    return Case(*whens, default=Value(BUCKETS[-1].key), output_field=CharField())
-
-
-def end_of(day: dt.date) -> dt.datetime:
-    """The first instant after ``day`` in Asia/Shanghai: allocations before it count."""
-    return timezone.make_aware(dt.datetime.combine(day + ONE_DAY, dt.time.min))
-
-
-def fen(value) -> Decimal:
-    """A SQL sum as an exact amount: SQLite adds DecimalField values as doubles (15 significant
-    digits are exact for any total below 10¹³ fen-rounded), so every sum is rounded to the fen."""
-    return money.to_fen(Decimal(value)) if value is not None else ZERO
-
-
-def empty_buckets() -> dict[str, Decimal]:
-    return {key: ZERO for key in BUCKET_KEYS}
 
 
 @dataclass
@@ -161,161 +110,6 @@ class AgingReport:
         return [(b, self.buckets[b.key]) for b in BUCKETS]
 
 
-# --- the bills that make up the report ---------------------------------------------------------
-
-
-@dataclass
-class _Touched:
-    """A touched bill as of the date: what it still owes, split by fee item."""
-
-    bill: Bill
-    outstanding: Decimal
-    bucket: str
-    lines: dict[int, Decimal]
-    late_fee: Decimal
-
-
-class _Scope:
-    """The bills of a report as of a date. **Untouched** — no allocation before the end of
-    ``as_of``, so unpaid in full then — are aggregated in SQL, in up to two parts: today's 待缴
-    bills never refunded and never paid after the date (served by the (community, status,
-    due_on) index), and bills paid only after the date (only when there are such payments).
-    **Touched** — some allocation before, and unpaid now or paid later — are few and computed
-    exactly in Python (``_touched_bills``)."""
-
-    def __init__(self, community_id: int, as_of: dt.date, building_id: int | None):
-        self.community_id, self.as_of, self.building_id = community_id, as_of, building_id
-        self.cutoff = end_of(as_of)
-        allocations = Allocation.objects.filter(community_id=community_id)
-        self.has_later = allocations.filter(created_at__gte=self.cutoff).exists()
-        # PostgreSQL runs ``NOT IN (subquery)`` as a scan per row once the subquery outgrows
-        # work_mem (minutes at a million bills); ``NOT EXISTS`` becomes an anti-join there.
-        # SQLite builds each IN list once and probes it, faster than a lookup per bill.
-        self.correlated = connection.vendor == "postgresql"
-
-    def _has(self, outer: str, **filters) -> Q:
-        """"The bill (``outer``) has an allocation matching ``filters``" as a condition."""
-        allocations = Allocation.objects.filter(community_id=self.community_id, **filters)
-        if self.correlated:
-            return Q(Exists(allocations.filter(bill_id=OuterRef(outer))))
-        return Q(**{f"{outer}__in": allocations.values("bill_id")})
-
-    def _later(self, outer: str) -> Q:
-        return self._has(outer, created_at__gte=self.cutoff)
-
-    def _early(self, outer: str) -> Q:
-        if self.correlated:
-            return self._has(outer, created_at__lt=self.cutoff)
-        later = Allocation.objects.filter(community_id=self.community_id, created_at__gte=self.cutoff)
-        return self._has(outer, created_at__lt=self.cutoff, bill_id__in=later.values("bill_id"))
-
-    def _refunded(self, outer: str) -> Q:
-        return self._has(outer, kind=AllocationKind.REFUND)
-
-    def _base(self, p: str) -> Q:
-        q = Q(**{f"{p}community_id": self.community_id, f"{p}issued_on__lte": self.as_of})
-        if self.building_id:
-            q &= Q(**{f"{p}unit__building_id": self.building_id})
-        return q
-
-    def untouched(self, prefix: str = "") -> list[Q]:
-        """Conditions on Bill (``prefix`` "") or on BillLine (``prefix`` "bill__")."""
-        pk = "pk" if not prefix else "bill_id"
-        base = self._base(prefix)
-        parts = [base & Q(**{f"{prefix}status": BillStatus.OPEN}) & ~self._refunded(pk)]
-        if self.has_later:
-            parts[0] &= ~self._later(pk)
-            parts.append(base & self._later(pk) & ~self._early(pk))
-        return parts
-
-    def touched(self):
-        unpaid = Q(status__in=[BillStatus.OPEN, BillStatus.PARTIAL])
-        if not self.has_later:
-            # untouched = open and never refunded: touched = partial, or open with a refund
-            return Bill.objects.filter(self._base("") & (Q(status=BillStatus.PARTIAL) | (
-                Q(status=BillStatus.OPEN) & self._refunded("pk"))))
-        untouched = Q()
-        for q in self.untouched():
-            untouched |= q
-        return Bill.objects.filter(self._base("") & ~untouched & (unpaid | self._later("pk")))
-
-
-def split_over_lines(
-    bill_amount: Decimal, paid: Decimal, lines: list[tuple[int, Decimal]]
-) -> dict[int, Decimal]:
-    """What each line (fee item → amount) still owes when ``paid`` of the bill was paid: paid in
-    proportion to the line amounts, half-up per line, the last line takes the remainder."""
-    out: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    left = bill_amount - paid
-    for n, (item_id, amount) in enumerate(lines):
-        if n == len(lines) - 1:
-            share = left
-        else:
-            share = amount - calc.round_half_up(Fraction(paid) * Fraction(amount) / Fraction(bill_amount))
-            left -= share
-        out[item_id] += share
-    return dict(out)
-
-
-def _touched_bills(touched, as_of: dt.date, terms: calc.LateFeeTerms) -> list[_Touched]:
-    cutoff = end_of(as_of)
-    bills = list(touched.only("id", "unit_id", "amount", "due_on", "period_start", "status").order_by("id"))
-    if not bills:
-        return []
-    ids = [b.pk for b in bills]
-    allocations: dict[int, list] = defaultdict(list)
-    for bill_id, amount, created in (
-        Allocation.objects.filter(bill_id__in=ids, created_at__lt=cutoff)
-        .order_by("created_at", "id")
-        .values_list("bill_id", "amount", "created_at")
-    ):
-        allocations[bill_id].append((timezone.localdate(created), amount))
-    lines: dict[int, list] = defaultdict(list)
-    for bill_id, item_id, amount in (
-        BillLine.objects.filter(bill_id__in=ids)
-        .order_by("bill_id", "id")
-        .values_list("bill_id", "fee_item_id", "amount")
-    ):
-        lines[bill_id].append((item_id, amount))
-    out = []
-    for bill in bills:
-        paid = sum((a for _d, a in allocations[bill.pk]), ZERO)
-        outstanding = bill.amount - paid
-        if outstanding <= 0:
-            continue
-        fee = calc.late_fee(
-            amount=bill.amount, due_on=bill.due_on, payments=allocations[bill.pk], as_of=as_of, terms=terms
-        ).amount
-        out.append(
-            _Touched(
-                bill,
-                outstanding,
-                bucket_of((as_of - bill.due_on).days),
-                split_over_lines(bill.amount, paid, lines[bill.pk]),
-                fee,
-            )
-        )
-    return out
-
-
-def _late_fee_groups(rows, as_of: dt.date, terms: calc.LateFeeTerms) -> Decimal:
-    """Sum of the late fees of untouched bills grouped (due date, amount, count)."""
-    total = ZERO
-    rate, cap_share = Fraction(terms.daily_rate), Fraction(terms.cap_percent) / 100
-    for due_on, amount, count in rows:
-        # calc.late_fee with nothing paid: one piece, the whole amount × rate × days, capped
-        days = (as_of - due_on).days - terms.grace_days
-        if days <= 0:
-            continue
-        exact, cap = Fraction(fen(amount)) * rate * days, Fraction(fen(amount)) * cap_share
-        total += calc.round_half_up(min(exact, cap)) * count
-    return total
-
-
-def _line_fee(bill_fee: Decimal, line: Decimal, bill_amount: Decimal) -> Decimal:
-    return calc.round_half_up(Fraction(bill_fee) * Fraction(line) / Fraction(bill_amount))
-
-
 # --- the aging report ---------------------------------------------------------------------------
 
 
@@ -333,7 +127,7 @@ def aging(
     building_id = getattr(building, "pk", building)
     item_id = getattr(fee_item, "pk", fee_item)
     terms = selectors.late_fee_terms(community_id)
-    scope = _Scope(community_id, as_of, building_id)
+    scope = bills.Scope(community_id, as_of, building_id)
     grace_end = as_of - dt.timedelta(days=terms.grace_days + 1)  # due on or before: accruing
     if item_id:
         # One fee item: its lines' amounts (an untouched bill owes each line in full).
@@ -361,7 +155,7 @@ def aging(
             .annotate(n=Count(bill_key))
             .values_list("d", "a", "n")
         )
-        late_fees += _late_fee_groups(late_rows, as_of, terms)
+        late_fees += bills.late_fee_groups(late_rows, as_of, terms)
     units_q = Unit.objects.filter(community_id=community_id)
     if building_id:
         units_q = units_q.filter(building_id=building_id)
@@ -393,10 +187,10 @@ def aging(
             row.bills += count
 
     # Touched bills, exactly.
-    touched_rows = _touched_bills(scope.touched(), as_of, terms)
+    touched_rows = bills.touched_bills(scope.touched(), as_of, terms)
     for t in touched_rows:
         owed = t.lines.get(item_id, ZERO) if item_id else t.outstanding
-        fee = _line_fee(t.late_fee, owed, t.outstanding) if item_id else t.late_fee
+        fee = bills.line_fee(t.late_fee, owed, t.outstanding) if item_id else t.late_fee
         for f_id, amount in t.lines.items():
             if (item_id and f_id != item_id) or amount <= 0:
                 continue
@@ -517,7 +311,7 @@ def aging_by_unit(community, *, as_of: dt.date, building=None, fee_item=None):
     building_id = getattr(building, "pk", building)
     item_id = getattr(fee_item, "pk", fee_item)
     terms = selectors.late_fee_terms(community_id)
-    scope = _Scope(community_id, as_of, building_id)
+    scope = bills.Scope(community_id, as_of, building_id)
     if item_id:
         sources = [BillLine.objects.filter(q, fee_item_id=item_id) for q in scope.untouched("bill__")]
         case = bucket_case(as_of, "bill__due_on")
@@ -529,7 +323,7 @@ def aging_by_unit(community, *, as_of: dt.date, building=None, fee_item=None):
             source.values("unit_id", k=case).annotate(s=Sum("amount")).values_list("unit_id", "k", "s")
         ):
             units[unit_id][bucket] += fen(amount)
-    for t in _touched_bills(scope.touched(), as_of, terms):
+    for t in bills.touched_bills(scope.touched(), as_of, terms):
         owed = t.lines.get(item_id, ZERO) if item_id else t.outstanding
         if owed > 0:
             units[t.bill.unit_id][t.bucket] += owed
