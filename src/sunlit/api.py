@@ -226,7 +226,8 @@ def _mount_routers() -> None:
     from sunlit.board.api import router as board_router
     from sunlit.core.api import router as core_router
     from sunlit.finance.api import router as finance_router
-    from sunlit.finance.api_money import router as money_router
+    from sunlit.finance.expenses.api import router as money_router
+    from sunlit.finance.fund.api import router as fund_router
     from sunlit.finance.report.api import router as report_router
     from sunlit.governance.api import router as governance_router
     from sunlit.governance.proposal_api import router as proposals_router
@@ -246,6 +247,7 @@ def _mount_routers() -> None:
     api.add_router("/v1/finance/", finance_router)
     # Public money and 阳光账本: mounted here, not nested in finance_router (see test_schema.py).
     api.add_router("/v1/finance/", money_router)
+    api.add_router("/v1/finance/", fund_router)
     api.add_router("/v1/finance/", report_router)
     # meetings (议事会) and public comment (公示/征求意见)
     from sunlit.governance.meeting_api import router as meetings_router

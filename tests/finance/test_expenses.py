@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from sunlit.finance import expenses, ledger
+from sunlit.finance import ledger
 from sunlit.finance.choices import ExpenseStatus
+from sunlit.finance.expenses import services as expenses
 from sunlit.finance.models import Expense, ExpenseStep, JournalEntry, PublicIncome
 from sunlit.transparency.models import LogLeaf
 from tests.finance.conftest import NOW

@@ -201,9 +201,10 @@ def _hostile_flows(community: Community, now: dt.datetime) -> None:
     """What the demo does not do, with personal data typed into every free-text box."""
     from sunlit.board import services as board
     from sunlit.board.models import BoardItem, WeeklyBoard
-    from sunlit.finance import expenses, payments, waivers
+    from sunlit.finance import payments, waivers
     from sunlit.finance import services as finance_services
     from sunlit.finance.choices import WaiverReason, WaiverTarget
+    from sunlit.finance.expenses import services as expenses
     from sunlit.finance.models import Bill, Payment
     from sunlit.governance import meetings
     from sunlit.registry import services as registry

@@ -86,7 +86,7 @@ def load_demo(community: Community, *, now: dt.datetime | None = None, months: i
                                  now=now - dt.timedelta(days=rng.randint(0, 20)))
     load_online_demo(community)
     # public money (task `fund`): public income, expenses, the maintenance fund
-    from sunlit.finance import demo_money
+    from sunlit.finance.expenses import demo as demo_money
 
     demo_money.load_demo(community, now=now)
     # charges: late fees collected at the counter, waivers, meter readings imported

@@ -96,7 +96,7 @@ register_event(
 # Payers and payees are companies; approvers appear by role and time, the manager by name (a
 # staff member acting in office); a committee member is an owner: his name only as a commitment;
 # receipts and documents by the SHA-256 of the stored file. A fund movement is one event with
-# the Merkle root over its per-unit split (finance/fund.py), not one event per household.
+# the Merkle root over its per-unit split (finance/fund/services.py), not one event per household.
 
 APPROVER = Obj({"role": "label", "side": "enum", "at": "datetime", "name?": "staff_name"})
 

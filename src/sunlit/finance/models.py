@@ -16,31 +16,21 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sunlit.core.models import Community, CommunityOwned, Upload, User
+from sunlit.core.models import Community, CommunityOwned, User
 from sunlit.core.tenancy import CommunityScopedQuerySet
 from sunlit.finance.choices import (
     DEBIT_NORMAL,
     AccountKind,
     AllocationKind,
-    ApproverSide,
     BillStatus,
     Cycle,
     EntrySource,
-    ExpenseAction,
-    ExpenseCategory,
-    ExpenseStatus,
     FeeKind,
-    FundBasis,
-    FundDepositKind,
-    FundScope,
-    FundUseStatus,
     ImportStatus,
     MeterKind,
-    MoneyMethod,
     OrderStatus,
     PaymentMethod,
     Provider,
-    PublicIncomeCategory,
     RefusalReason,
     RunStatus,
     WaiverReason,
@@ -700,172 +690,7 @@ class CallbackRefusal(models.Model):
     def __str__(self) -> str:
         return f"{self.provider} {self.reason} {self.out_trade_no}"
 # --- public money: public income, expenses, the maintenance fund (task `fund`) ---------------------
-# Services: finance/expenses.py (public income, expenses) and finance/fund.py (the fund).
-
-
-class PublicIncome(CommunityOwned):
-    """PublicIncome — 公共收益: money earned with the owners' common parts (advertising, venue
-    and parking rent, lockers and chargers). Posted debit bank/cash, credit 2243; the payer is
-    a company, never a person; the contract or receipt images' SHA-256 are on the log."""
-
-    number = models.CharField(_("编号"), max_length=30)
-    category = models.CharField(_("类别"), max_length=20, choices=PublicIncomeCategory.choices)
-    payer = models.CharField(_("付款单位"), max_length=100)
-    amount = money_field(_("金额"))
-    received_on = models.DateField(_("收款日期"))
-    method = models.CharField(_("收款账户"), max_length=4, choices=MoneyMethod.choices,
-                              default=MoneyMethod.BANK)
-    description = models.CharField(_("说明"), max_length=200, blank=True)
-    receipts = models.ManyToManyField(Upload, blank=True, related_name="+",
-                                      verbose_name=_("合同/收据图片"))
-    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="+")
-    recorded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
-    idempotency_key = models.CharField(max_length=64, blank=True)
-
-    class Meta:
-        verbose_name = _("公共收益")
-        verbose_name_plural = _("公共收益")
-        ordering = ["-received_on", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["community", "number"], name="finance_income_unique_number"),
-            models.UniqueConstraint(fields=["community", "idempotency_key"],
-                                    condition=~Q(idempotency_key=""), name="finance_income_idempotency"),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="finance_income_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return self.number
-
-
-class ExpenseQuerySet(CommunityScopedQuerySet):
-    def awaiting_approval(self):
-        return self.filter(status=ExpenseStatus.SUBMITTED)
-
-
-class Expense(CommunityOwned):
-    """Expense — 支出: money paid to a company for the community, with its receipts.
-
-    ``draft → submitted → approved → posted`` (or ``rejected``, with the reason). Submitting
-    fixes whether the committee must approve too (``needs_committee``: the amount is above the
-    community's ``dual_approval_above``). The approval trail is ``ExpenseStep``; posting pays it
-    through ``ledger.post_entries`` (debit the category's account, credit bank or cash).
-    """
-
-    number = models.CharField(_("支出编号"), max_length=30)
-    category = models.CharField(_("支出类别"), max_length=10, choices=ExpenseCategory.choices)
-    payee = models.CharField(_("收款单位"), max_length=100)
-    amount = money_field(_("金额"))
-    spent_on = models.DateField(_("支出日期"))
-    description = models.CharField(_("用途说明"), max_length=500)
-    method = models.CharField(_("付款账户"), max_length=4, choices=MoneyMethod.choices,
-                              default=MoneyMethod.BANK)
-    receipts = models.ManyToManyField(Upload, blank=True, related_name="+",
-                                      verbose_name=_("发票/收据图片"))
-    status = models.CharField(_("状态"), max_length=20, choices=ExpenseStatus.choices,
-                              default=ExpenseStatus.DRAFT)
-    needs_committee = models.BooleanField(_("需业委会审批"), default=False)
-    reject_reason = models.CharField(_("驳回原因"), max_length=200, blank=True)
-    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+")
-    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    idempotency_key = models.CharField(max_length=64, blank=True)
-
-    objects = ExpenseQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("支出")
-        verbose_name_plural = _("支出")
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["community", "number"], name="finance_expense_unique_number"),
-            models.UniqueConstraint(fields=["community", "idempotency_key"],
-                                    condition=~Q(idempotency_key=""), name="finance_expense_idempotency"),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="finance_expense_positive"),
-        ]
-        indexes = [models.Index(fields=["community", "status"])]
-
-    def __str__(self) -> str:
-        return self.number
-
-    @property
-    def sides_needed(self) -> list[str]:
-        return [ApproverSide.MANAGER, *([ApproverSide.COMMITTEE] if self.needs_committee else [])]
-
-
-class ExpenseStep(CommunityOwned):
-    """ExpenseStep — 审批记录: one step of an expense's trail (created, submitted, approved by
-    one side, rejected, posted), by whom and in which role. The database refuses a second
-    approval by the same person and two approvals by the same side."""
-
-    expense = models.ForeignKey(Expense, on_delete=models.CASCADE, related_name="steps")
-    action = models.CharField(_("操作"), max_length=20, choices=ExpenseAction.choices)
-    side = models.CharField(_("审批方"), max_length=20, choices=ApproverSide.choices, blank=True)
-    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    actor_name = models.CharField(_("经办人"), max_length=50)
-    note = models.CharField(_("意见"), max_length=200, blank=True)
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("审批记录")
-        verbose_name_plural = _("审批记录")
-        ordering = ["at", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["expense", "actor"], condition=Q(action="approved"),
-                                    name="finance_expense_one_approval_per_person"),
-            models.UniqueConstraint(fields=["expense", "side"], condition=Q(action="approved"),
-                                    name="finance_expense_one_approval_per_side"),
-        ]
-
-
-class FundAccount(CommunityOwned):
-    """FundAccount — 维修资金分户账 of one unit: its balance, kept with ``F()`` beside the
-    journal lines on 2244 that carry the unit (those lines are the household's statement and
-    the truth). Never negative: a use that would overdraw a household is refused."""
-
-    unit = models.OneToOneField(Unit, on_delete=models.PROTECT, related_name="fund_account")
-    balance = money_field(_("余额"), default=ZERO)
-
-    class Meta:
-        verbose_name = _("维修资金分户账")
-        verbose_name_plural = _("维修资金分户账")
-        constraints = [models.CheckConstraint(condition=Q(balance__gte=0),
-                                              name="finance_fund_not_negative")]
-
-
-class FundDeposit(CommunityOwned):
-    """FundDeposit — 维修资金归集: money paid into the maintenance fund for one or more units
-    (the initial contribution at area × rate, or deposits recorded one by one). Each unit's
-    amount is a credit line on 2244 with the unit; ``split_root`` is the Merkle root over
-    the per-unit amounts (on the log)."""
-
-    number = models.CharField(_("编号"), max_length=30)
-    kind = models.CharField(_("类型"), max_length=20, choices=FundDepositKind.choices)
-    deposited_on = models.DateField(_("日期"))
-    rate = models.DecimalField(_("标准（元/㎡）"), max_digits=10, decimal_places=2, null=True,
-                               blank=True)
-    total = money_field(_("合计"))
-    units = models.PositiveIntegerField(_("户数"))
-    memo = models.CharField(_("摘要"), max_length=200)
-    method = models.CharField(_("收款账户"), max_length=4, choices=MoneyMethod.choices,
-                              default=MoneyMethod.BANK)
-    split_root = models.CharField(max_length=64)
-    entries = models.ManyToManyField(JournalEntry, related_name="+")
-    recorded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("维修资金归集")
-        verbose_name_plural = _("维修资金归集")
-        ordering = ["-deposited_on", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["community", "number"], name="finance_fund_deposit_number"),
-            models.CheckConstraint(condition=Q(total__gt=0), name="finance_fund_deposit_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return self.number
+# Services: finance/expenses/services.py (public income, expenses) and finance/fund/services.py (the fund).
 
 
 # --- charges: late fees collected, waivers (减免), meter-reading imports ---------------------------
@@ -958,67 +783,6 @@ class Waiver(CommunityOwned):
         return self.number
 
 
-class FundUse(CommunityOwned):
-    """FundUse — 维修资金使用: works paid from the maintenance fund, split by area among the
-    units that benefit (largest remainder: the shares sum to the cost exactly).
-
-    The basis is EITHER an owners' vote on "使用维修资金" (art. 278 item 5) whose result was
-    published as passed (``vote``) OR the emergency procedure (应急使用: reason, documents, the
-    manager's and a committee member's approval, reported on the log). A vote-based use is
-    posted at once; an emergency one waits in ``pending`` for both approvals.
-    """
-
-    number = models.CharField(_("编号"), max_length=30)
-    title = models.CharField(_("工程项目"), max_length=100)
-    description = models.CharField(_("说明"), max_length=500, blank=True)
-    contractor = models.CharField(_("施工/收款单位"), max_length=100)
-    amount = money_field(_("金额"))
-    used_on = models.DateField(_("支付日期"))
-    basis = models.CharField(_("依据"), max_length=20, choices=FundBasis.choices)
-    vote = models.ForeignKey("governance.Vote", on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="fund_uses", verbose_name=_("业主表决"))
-    emergency_reason = models.CharField(_("应急事由"), max_length=500, blank=True)
-    documents = models.ManyToManyField(Upload, blank=True, related_name="+",
-                                       verbose_name=_("票据与证明材料"))
-    scope = models.CharField(_("受益范围"), max_length=20, choices=FundScope.choices)
-    buildings = models.ManyToManyField(Building, blank=True, related_name="+", verbose_name=_("楼栋"))
-    beneficiaries = models.JSONField(_("受益房屋"), default=list)
-    area_total = models.DecimalField(_("受益面积合计"), max_digits=14, decimal_places=2, default=ZERO)
-    split = models.JSONField(_("分摊明细"), default=list)
-    split_root = models.CharField(max_length=64, blank=True)
-    method = models.CharField(_("付款账户"), max_length=4, choices=MoneyMethod.choices,
-                              default=MoneyMethod.BANK)
-    status = models.CharField(_("状态"), max_length=20, choices=FundUseStatus.choices)
-    manager_approved_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
-                                            related_name="+")
-    manager_approved_at = models.DateTimeField(null=True, blank=True)
-    committee_approved_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
-                                              related_name="+")
-    committee_approved_at = models.DateTimeField(null=True, blank=True)
-    entries = models.ManyToManyField(JournalEntry, blank=True, related_name="+")
-    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    idempotency_key = models.CharField(max_length=64, blank=True)
-
-    class Meta:
-        verbose_name = _("维修资金使用")
-        verbose_name_plural = _("维修资金使用")
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["community", "number"], name="finance_fund_use_number"),
-            models.UniqueConstraint(fields=["community", "idempotency_key"],
-                                    condition=~Q(idempotency_key=""), name="finance_fund_use_idempotency"),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="finance_fund_use_positive"),
-            models.CheckConstraint(
-                condition=(Q(basis="vote") & Q(vote__isnull=False))
-                | (Q(basis="emergency") & Q(vote__isnull=True) & ~Q(emergency_reason="")),
-                name="finance_fund_use_has_basis"),
-        ]
-
-    def __str__(self) -> str:
-        return self.number
-
-
 class MeterImport(CommunityOwned):
     """MeterImport — 抄表导入: an uploaded file of meter readings of one month and one meter kind,
     validated row by row and kept for the preview; committing writes every reading through
@@ -1049,4 +813,6 @@ class MeterImport(CommunityOwned):
 # --- arrears: reminder templates, rules and the reminders sent (催缴) ------------------------------
 # (issue 6, arrears; the aging and collection reports are read-only: finance/arrears/selectors.py)
 from sunlit.finance.arrears.models import Reminder, ReminderRule, ReminderTemplate  # noqa: E402, F401
+from sunlit.finance.expenses.models import Expense, ExpenseQuerySet, ExpenseStep, PublicIncome  # noqa: E402, F401
+from sunlit.finance.fund.models import FundAccount, FundDeposit, FundUse  # noqa: E402, F401
 from sunlit.finance.report.models import EntryQuery, MonthlyReport  # noqa: E402, F401

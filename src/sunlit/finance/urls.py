@@ -1,8 +1,9 @@
 from django.urls import path
 
 from sunlit.finance import views, views_charges, views_online
-from sunlit.finance import views_money as money_views
 from sunlit.finance.arrears import urls as arrears_urls
+from sunlit.finance.expenses import urls as expenses_urls
+from sunlit.finance.fund import urls as fund_urls
 from sunlit.finance.report import urls as report_urls
 
 app_name = "finance"
@@ -30,17 +31,8 @@ urlpatterns = [
     path("callback-refusals/", views_online.refusals, name="refusals"),
     path("payments/<int:payment_id>/receipt.pdf", views_online.receipt_pdf, name="receipt_pdf"),
     # public money (task `fund`): public income, expenses, the maintenance fund
-    path("money/income/", money_views.income_list, name="income_list"),
-    path("money/expenses/", money_views.expense_list, name="expense_list"),
-    path("money/expenses/new/", money_views.expense_new, name="expense_new"),
-    path("money/expenses/<int:expense_id>/", money_views.expense_detail, name="expense"),
-    path("money/approvals/", money_views.approvals, name="money_approvals"),
-    path("money/files/<int:upload_id>/", money_views.money_file, name="money_file"),
-    path("fund/", money_views.fund_home, name="fund"),
-    path("fund/uses/new/", money_views.fund_use_new, name="fund_use_new"),
-    path("fund/uses/<int:use_id>/", money_views.fund_use_detail, name="fund_use"),
-    path("fund/units/<int:unit_id>/", money_views.fund_unit, name="fund_unit"),
-    path("fund/my/", money_views.my_fund, name="my_fund"),
+    *expenses_urls.urlpatterns,
+    *fund_urls.urlpatterns,
 ]
 
 urlpatterns += report_urls.urlpatterns

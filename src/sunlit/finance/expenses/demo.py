@@ -19,7 +19,8 @@ from PIL import Image, ImageDraw
 from sunlit.core import uploads
 from sunlit.core.choices import PersonKind, Role
 from sunlit.core.models import Community, Membership, User
-from sunlit.finance import expenses, fund
+from sunlit.finance.expenses import services as expenses
+from sunlit.finance.fund import services as fund
 from sunlit.finance.models import FundDeposit
 from sunlit.registry.models import Building, Unit
 

@@ -17,7 +17,7 @@ from sunlit.core.models import Upload
 from sunlit.core.permissions import can, require
 from sunlit.finance import documents
 from sunlit.finance.choices import ExpenseStatus, FundUseStatus
-from sunlit.finance.models import Expense, FundDeposit, FundUse, PublicIncome
+from sunlit.finance.models import Expense, FundUse, PublicIncome
 
 
 def get_income_for(user, income_id: int) -> PublicIncome:
@@ -31,22 +31,6 @@ def get_expense_for(user, expense_id: int, *, action: str | None = None) -> Expe
     if action is not None:
         require(user, action, expense)
     return expense
-
-
-def get_deposit_for(user, deposit_id: int) -> FundDeposit:
-    return get_object_or_404(FundDeposit.objects.visible_to(user, "finance.money.view"), pk=deposit_id)
-
-
-def get_fund_use_for(user, use_id: int, *, action: str | None = None) -> FundUse:
-    """Staff and the committee see every use; any member of the community a posted one (it
-    was paid with the owners' money, and their unit's statement links to it)."""
-    use = get_object_or_404(FundUse.objects.select_related("vote", "created_by", "community"), pk=use_id)
-    if not can(user, "finance.money.view", use) and not (
-            use.status == FundUseStatus.POSTED and can(user, "community.view", use)):
-        raise Http404
-    if action is not None:
-        require(user, action, use)
-    return use
 
 
 def get_receipt_for(user, upload_id: int) -> Upload:

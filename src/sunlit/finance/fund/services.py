@@ -43,7 +43,7 @@ from sunlit.core import audit, uploads
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import require
 from sunlit.core.validators import normalize_text
-from sunlit.finance import expenses, ledger, money
+from sunlit.finance import ledger, money
 from sunlit.finance.choices import (
     ApproverSide,
     EntrySource,
@@ -53,6 +53,7 @@ from sunlit.finance.choices import (
     FundUseStatus,
     MoneyMethod,
 )
+from sunlit.finance.expenses import services as expenses
 from sunlit.finance.models import FundAccount, FundDeposit, FundUse
 from sunlit.registry.models import Building, Unit
 from sunlit.transparency import entry as canonical_json
