@@ -228,6 +228,7 @@ def _mount_routers() -> None:
     from sunlit.finance.api import router as finance_router
     from sunlit.finance.expenses.api import router as money_router
     from sunlit.finance.fund.api import router as fund_router
+    from sunlit.finance.online.api import router as online_router
     from sunlit.finance.report.api import router as report_router
     from sunlit.governance.api import router as governance_router
     from sunlit.governance.proposal_api import router as proposals_router
@@ -245,6 +246,7 @@ def _mount_routers() -> None:
     api.add_router("/v1/", notices_router)
     api.add_router("/v1/", board_router)
     api.add_router("/v1/finance/", finance_router)
+    api.add_router("/v1/finance/", online_router)
     # Public money and 阳光账本: mounted here, not nested in finance_router (see test_schema.py).
     api.add_router("/v1/finance/", money_router)
     api.add_router("/v1/finance/", fund_router)

@@ -135,11 +135,12 @@ def _governance(w):
 
 
 def _finance(w):
-    from sunlit.finance import ledger, meter_import, online, payments, services, waivers
+    from sunlit.finance import ledger, meter_import, payments, services, waivers
     from sunlit.finance.arrears import services as reminders
     from sunlit.finance.choices import Cycle, FeeKind, ReminderChannel
     from sunlit.finance.expenses import services as expenses
     from sunlit.finance.fund import services as fund
+    from sunlit.finance.online import services as online
     from sunlit.registry.choices import UnitUsage
 
     ledger.open_books(w.a, actor=w.finance)

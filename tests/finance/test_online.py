@@ -11,10 +11,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from sunlit.finance import ledger, online
+from sunlit.finance import ledger
 from sunlit.finance.choices import OrderStatus, RefusalReason
-from sunlit.finance.gateways import sandbox
 from sunlit.finance.models import Bill, CallbackRefusal, Payment, PaymentOrder, PrepaidBalance
+from sunlit.finance.online import services as online
+from sunlit.finance.online.gateways import sandbox
 from sunlit.notices.models import Notification
 from sunlit.transparency.models import LogLeaf
 from tests.factories import OwnershipFactory, UnitFactory, UserFactory
@@ -335,7 +336,7 @@ def test_providers_are_off_unless_configured(owner, homes, billed, monkeypatch):
 
 
 def test_the_sandbox_needs_the_environment_not_only_settings(settings, monkeypatch):
-    from sunlit.finance.gateways import local_sandbox_enabled
+    from sunlit.finance.online.gateways import local_sandbox_enabled
 
     monkeypatch.delenv("SUNLIT_PAYMENTS_SANDBOX")
     settings.SUNLIT_PAYMENTS = {**settings.SUNLIT_PAYMENTS, "sandbox": "local"}

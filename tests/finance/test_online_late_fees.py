@@ -8,10 +8,11 @@ from decimal import Decimal
 
 import time_machine
 
-from sunlit.finance import latefees, online
+from sunlit.finance import latefees
 from sunlit.finance.choices import BillStatus, OrderStatus
-from sunlit.finance.gateways import sandbox
 from sunlit.finance.models import Bill, LateFeeCharge
+from sunlit.finance.online import services as online
+from sunlit.finance.online.gateways import sandbox
 from sunlit.finance.selectors import policy_of
 from sunlit.tickets.sla import SHANGHAI
 from tests.finance.conftest import FEB

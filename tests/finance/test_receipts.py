@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from sunlit.finance import documents, online, payments
-from sunlit.finance.gateways import sandbox
+from sunlit.finance import documents, payments
+from sunlit.finance.online import services as online
+from sunlit.finance.online.gateways import sandbox
 from sunlit.finance.receipts import amount_in_words, receipt_for
 from sunlit.transparency.models import LogLeaf
 

@@ -464,7 +464,7 @@ class _Builder:
         self.money()
 
     def money(self):
-        from sunlit.finance import meter_import, online, payments, waivers
+        from sunlit.finance import meter_import, payments, waivers
         from sunlit.finance.arrears import services as reminders
         from sunlit.finance.choices import (
             ExpenseCategory,
@@ -478,6 +478,7 @@ class _Builder:
         from sunlit.finance.expenses import services as expenses
         from sunlit.finance.fund import services as fund
         from sunlit.finance.models import JournalEntry
+        from sunlit.finance.online import services as online
         from sunlit.finance.report import services as report_services
 
         c, cast = self.community, self.cast

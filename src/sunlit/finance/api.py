@@ -19,9 +19,9 @@ from ninja import Field, Router, Schema, Status
 
 from sunlit.core.api import ERRORS, community_for, file_answer
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
-from sunlit.finance import access, billing, ledger, money, online, payments, receipts, selectors, services
-from sunlit.finance.choices import BillStatus, Cycle, FeeKind, OrderStatus, PaymentMethod, Provider, RunStatus
-from sunlit.finance.models import BillingRun, CallbackRefusal
+from sunlit.finance import access, billing, ledger, money, payments, receipts, selectors, services
+from sunlit.finance.choices import BillStatus, Cycle, FeeKind, PaymentMethod, RunStatus
+from sunlit.finance.models import BillingRun
 
 router = Router(tags=["finance"])
 
@@ -362,35 +362,6 @@ def balances(request, community_id: int):
 # --- online payments and e-receipts (finance.online, finance.receipts) ------------------------------
 
 
-class PaymentOrderIn(Schema):
-    provider: Provider = Field(..., description="支付渠道：wechat 微信支付 / alipay 支付宝")
-    bills: list[int] = Field([], description="要缴的账单 id；不填则为该房屋全部待缴账单")
-
-
-class PayActionOut(Schema):
-    kind: str = Field(..., description="redirect：跳转到 url 支付；qr：用微信扫描 url 的二维码（Native）")
-    url: str
-
-
-class PaymentOrderOut(Schema):
-    id: int
-    out_trade_no: str
-    unit_id: int
-    unit: str
-    provider: Provider
-    amount: Money
-    bills: list[dict]
-    status: OrderStatus
-    sandbox: bool = Field(..., description="本地模拟支付（演示与测试环境）")
-    created_at: dt.datetime
-    expires_at: dt.datetime
-    paid_at: dt.datetime | None
-    transaction_id: str
-    payment_id: int | None
-    receipt_number: str | None
-    pay: PayActionOut | None
-
-
 class PaymentReceiptOut(Schema):
     payment_id: int
     number: str = Field(..., description="收据号")
@@ -410,52 +381,6 @@ class PaymentReceiptOut(Schema):
     log_index: int | None
     leaf_sha256: str
     pdf_url: str
-
-
-class RefusalOut(Schema):
-    id: int
-    provider: str
-    reason: str
-    reason_label: str
-    detail: str
-    out_trade_no: str
-    order_id: int | None
-    amount_seen: Money | None
-    body_sha256: str
-    received_at: dt.datetime
-
-
-def _order_out(order) -> dict:
-    pay = order.pay_data if order.pay_data.get("url") and order.status == OrderStatus.CREATED else None
-    return {"id": order.pk, "out_trade_no": order.out_trade_no, "unit_id": order.unit_id,
-            "unit": order.unit.label, "provider": order.provider, "amount": money.text(order.amount),
-            "bills": order.bills, "status": order.status, "sandbox": order.sandbox,
-            "created_at": order.created_at, "expires_at": order.expires_at, "paid_at": order.paid_at,
-            "transaction_id": order.transaction_id, "payment_id": order.payment_id,
-            "receipt_number": order.payment.number if order.payment_id else None,
-            "pay": {"kind": pay["kind"], "url": pay["url"]} if pay else None}
-
-
-@router.post("/units/{unit_id}/payment-orders", response={201: PaymentOrderOut, **ERRORS},
-             summary="在线缴费下单（业主/住户）")
-def create_payment_order(request, unit_id: int, payload: PaymentOrderIn,
-                         idempotency_key: IdempotencyKeyHeader = None):
-    """The key is kept on the order itself (not by ``@idempotent``, whose transaction would
-    hold the database while the provider is called): a retry returns the same order."""
-    from sunlit.finance.views_online import base_url
-
-    unit = access.get_unit_for(request.auth, unit_id)
-    order = online.create_payment_order(unit, actor=request.auth, provider=payload.provider,
-                                        bills=payload.bills, idempotency_key=idempotency_key or "")
-    online.start_payment(order, base_url=base_url(request), mobile=True,
-                         client_ip=request.META.get("REMOTE_ADDR", "127.0.0.1"))
-    order.refresh_from_db()
-    return Status(201, _order_out(order))
-
-
-@router.get("/payment-orders/{order_id}", response={200: PaymentOrderOut, **ERRORS}, summary="缴费订单状态")
-def get_payment_order(request, order_id: int):
-    return _order_out(online.refresh_order(access.get_order_for(request.auth, order_id)))
 
 
 @router.get("/payments/{payment_id}/receipt", response={200: PaymentReceiptOut, **ERRORS},
@@ -479,7 +404,7 @@ def get_receipt(request, payment_id: int):
             openapi_extra=file_answer("application/pdf"), url_name="finance_receipt_pdf",
             summary="电子收据 PDF")
 def get_receipt_pdf(request, payment_id: int):
-    from sunlit.finance.views_online import base_url
+    from sunlit.finance.online.views import base_url
 
     payment = access.get_payment_for(request.auth, payment_id)
     pdf = receipts.render_pdf(payment, url=base_url(request) + receipts.receipt_url(payment))
@@ -488,16 +413,6 @@ def get_receipt_pdf(request, payment_id: int):
     return response
 
 
-@router.get("/communities/{community_id}/callback-refusals", response={200: list[RefusalOut], **ERRORS},
-            summary="被拒收的支付回调（财务）")
-def list_refusals(request, community_id: int, limit: int = 100):
-    community = community_for(request, community_id, "finance.view")
-    rows = CallbackRefusal.objects.in_community(community)[:max(1, min(limit, 500))]
-    return [{"id": r.pk, "provider": r.provider, "reason": r.reason,
-             "reason_label": str(r.get_reason_display()),
-             "detail": r.detail, "out_trade_no": r.out_trade_no, "order_id": r.order_id,
-             "amount_seen": money.text(r.amount_seen) if r.amount_seen is not None else None,
-             "body_sha256": r.body_sha256, "received_at": r.received_at} for r in rows]
 # Public money (api_money.py) and 阳光账本 (report_api.py) have routers of their own, mounted beside
 # this one under /v1/finance/ in sunlit/api.py (a router nested with add_router("") was published in
 # the schema as /apiv1/finance/...).

@@ -96,7 +96,7 @@ class AllocationKind(models.TextChoices):
     WAIVER = "waiver", _("减免")  # charges: an approved waiver settles part of a bill
 
 
-# --- online payments (finance.online, finance.gateways) -------------------------------------------
+# --- online payments (finance.online, finance.online.gateways) -------------------------------------------
 
 
 class Provider(models.TextChoices):

@@ -106,8 +106,8 @@ def load_online_demo(community: Community) -> int:
     online through the local simulator: one with 微信支付, one with 支付宝 — the signed
     notifications go through the real verification path. Nothing when the simulator is off
     (``SUNLIT_PAYMENTS_SANDBOX=local``, which ``sunlit demo`` sets). Returns payments made."""
-    from sunlit.finance import online
-    from sunlit.finance.gateways import local_sandbox_enabled
+    from sunlit.finance.online import services as online
+    from sunlit.finance.online.gateways import local_sandbox_enabled
 
     if not local_sandbox_enabled():
         return 0

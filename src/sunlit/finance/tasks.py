@@ -21,7 +21,7 @@ def execute_billing_run(run_id: int) -> None:
 def close_expired_payment_orders() -> int:
     """支付订单超时关闭: orders past their deadline and never paid are closed (every 10 minutes;
     the order page also closes its own order when it is looked at)."""
-    from sunlit.finance import online
+    from sunlit.finance.online import services as online
 
     return online.close_expired_orders()
 # --- arrears: reminders (催缴) ---------------------------------------------------------------------

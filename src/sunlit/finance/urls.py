@@ -1,9 +1,10 @@
 from django.urls import path
 
-from sunlit.finance import views, views_charges, views_online
+from sunlit.finance import views, views_charges
 from sunlit.finance.arrears import urls as arrears_urls
 from sunlit.finance.expenses import urls as expenses_urls
 from sunlit.finance.fund import urls as fund_urls
+from sunlit.finance.online import urls as online_urls
 from sunlit.finance.report import urls as report_urls
 
 app_name = "finance"
@@ -23,13 +24,7 @@ urlpatterns = [
     path("bills/<int:bill_id>/", views.bill_detail, name="bill"),
     path("my/", views.my_bills, name="my_bills"),
     # --- online payments and e-receipts (finance.online, finance.receipts) ---
-    path("my/units/<int:unit_id>/pay/", views_online.pay, name="pay"),
-    path("orders/<int:order_id>/", views_online.order_detail, name="order"),
-    path("orders/<int:order_id>/simulator/", views_online.simulator, name="simulator"),
-    path("callbacks/<str:provider>/<slug:community_code>/", views_online.payment_callback,
-         name="payment_callback"),
-    path("callback-refusals/", views_online.refusals, name="refusals"),
-    path("payments/<int:payment_id>/receipt.pdf", views_online.receipt_pdf, name="receipt_pdf"),
+    *online_urls.urlpatterns,
     # public money (task `fund`): public income, expenses, the maintenance fund
     *expenses_urls.urlpatterns,
     *fund_urls.urlpatterns,

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
 from sunlit.finance.choices import Provider
-from sunlit.finance.gateways.config import ProviderConfig
+from sunlit.finance.online.gateways.config import ProviderConfig
 
 WECHAT_MCHID = "1900000109"
 WECHAT_APPID = "wxsunlit0sandbox"

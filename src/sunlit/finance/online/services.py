@@ -39,7 +39,8 @@ from sunlit.core.models import AuditEvent, Community, Membership, User
 from sunlit.core.permissions import object_rule, require
 from sunlit.finance import money, payments
 from sunlit.finance.choices import OrderStatus, Provider, RefusalReason
-from sunlit.finance.gateways import (
+from sunlit.finance.models import Bill, CallbackRefusal, Payment, PaymentOrder
+from sunlit.finance.online.gateways import (
     CallbackRefused,
     GatewayError,
     Notice,
@@ -47,11 +48,10 @@ from sunlit.finance.gateways import (
     PayAction,
     gateway_for,
 )
-from sunlit.finance.models import Bill, CallbackRefusal, Payment, PaymentOrder
 from sunlit.registry.models import Unit
 from sunlit.transparency import services as log
 
-logger = logging.getLogger("sunlit.finance.online")
+logger = logging.getLogger("sunlit.finance.online.services")
 
 ORDER_MINUTES = 30
 #: a real provider is asked about an unpaid order when its notification is this late, this often
@@ -522,7 +522,7 @@ def simulate_payment(
 ) -> tuple[int, str, str]:
     """模拟支付 确认支付: builds the provider's notification for ``order`` with the simulated
     platform keys and hands it to ``handle_callback``, the same path a provider's request takes."""
-    from sunlit.finance.gateways import sandbox
+    from sunlit.finance.online.gateways import sandbox
 
     require(actor, "finance.pay_online", order)
     gateway = gateway_for(order.provider, order.community.code)

@@ -12,7 +12,14 @@ from zoneinfo import ZoneInfo
 from alipay import AliPay
 
 from sunlit.finance.choices import RefusalReason
-from sunlit.finance.gateways import CallbackRefused, Gateway, GatewayError, Notice, OrderRequest, PayAction
+from sunlit.finance.online.gateways import (
+    CallbackRefused,
+    Gateway,
+    GatewayError,
+    Notice,
+    OrderRequest,
+    PayAction,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PAID_STATES = frozenset({"TRADE_SUCCESS", "TRADE_FINISHED"})

@@ -18,10 +18,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core.permissions import require
 from sunlit.core.tenancy import current_community
-from sunlit.finance import access, online, receipts
+from sunlit.finance import access, receipts
 from sunlit.finance.choices import OrderStatus, RefusalReason
-from sunlit.finance.gateways import local_sandbox_enabled
 from sunlit.finance.models import CallbackRefusal, PaymentOrder
+from sunlit.finance.online import services as online
+from sunlit.finance.online.gateways import local_sandbox_enabled
 from sunlit.web.rendering import paginate, render_list
 
 

@@ -122,7 +122,7 @@ def config_for(provider: str, community_code: str = "") -> ProviderConfig | None
     if real is not None:
         return real
     if local_sandbox_enabled():
-        from sunlit.finance.gateways import sandbox
+        from sunlit.finance.online.gateways import sandbox
 
         return sandbox.simulated_config(provider)
     return None

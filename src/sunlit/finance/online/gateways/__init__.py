@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sunlit.finance.choices import Provider, RefusalReason
-from sunlit.finance.gateways.config import ProviderConfig, config_for, local_sandbox_enabled
+from sunlit.finance.online.gateways.config import ProviderConfig, config_for, local_sandbox_enabled
 
 __all__ = [
     "CallbackRefused",
@@ -124,9 +124,9 @@ def gateway_for(provider: str, community_code: str = "") -> Gateway | None:
     if config is None:
         return None
     if provider == Provider.WECHAT:
-        from sunlit.finance.gateways.wechat import WeChatGateway
+        from sunlit.finance.online.gateways.wechat import WeChatGateway
 
         return WeChatGateway(config)
-    from sunlit.finance.gateways.alipay import AlipayGateway
+    from sunlit.finance.online.gateways.alipay import AlipayGateway
 
     return AlipayGateway(config)
