@@ -226,6 +226,7 @@ def _mount_routers() -> None:
     from sunlit.board.api import router as board_router
     from sunlit.core.api import router as core_router
     from sunlit.finance.api import router as finance_router
+    from sunlit.finance.charges.api import router as charges_router
     from sunlit.finance.expenses.api import router as money_router
     from sunlit.finance.fund.api import router as fund_router
     from sunlit.finance.online.api import router as online_router
@@ -247,6 +248,7 @@ def _mount_routers() -> None:
     api.add_router("/v1/", board_router)
     api.add_router("/v1/finance/", finance_router)
     api.add_router("/v1/finance/", online_router)
+    api.add_router("/v1/finance/", charges_router)
     # Public money and 阳光账本: mounted here, not nested in finance_router (see test_schema.py).
     api.add_router("/v1/finance/", money_router)
     api.add_router("/v1/finance/", fund_router)

@@ -135,8 +135,9 @@ def _governance(w):
 
 
 def _finance(w):
-    from sunlit.finance import ledger, meter_import, payments, services, waivers
+    from sunlit.finance import ledger, payments, services
     from sunlit.finance.arrears import services as reminders
+    from sunlit.finance.charges import meter_import, waivers
     from sunlit.finance.choices import Cycle, FeeKind, ReminderChannel
     from sunlit.finance.expenses import services as expenses
     from sunlit.finance.fund import services as fund

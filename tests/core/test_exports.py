@@ -88,10 +88,10 @@ EXPORT_ROUTES = {
     "finance:ledger_figure_csv": "finance/report/views.py",
     "finance:aging?format=csv": "finance/arrears/views.py",
     "finance:collection?format=csv": "finance/arrears/views.py",
-    "finance:meter_import_template": "finance/views_charges.py",
+    "finance:meter_import_template": "finance/charges/views.py",
     "registry:export": "registry/views/imports.py",
     "api: GET /finance/communities/{id}/reports/{month}/csv": "finance/report/api.py",
-    "api: GET /finance/communities/{id}/meter-imports/template": "finance/api_charges.py",
+    "api: GET /finance/communities/{id}/meter-imports/template": "finance/charges/api.py",
 }
 SRC = Path(__file__).resolve().parents[2] / "src" / "sunlit"
 

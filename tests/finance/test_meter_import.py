@@ -14,7 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from sunlit.finance import meter_import, services
+from sunlit.finance import services
+from sunlit.finance.charges import meter_import
 from sunlit.finance.choices import ImportStatus, MeterKind
 from sunlit.finance.models import Meter, MeterImport, MeterReading
 from sunlit.transparency.entry import parse

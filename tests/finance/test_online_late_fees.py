@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import time_machine
 
-from sunlit.finance import latefees
+from sunlit.finance.charges import latefees
 from sunlit.finance.choices import BillStatus, OrderStatus
 from sunlit.finance.models import Bill, LateFeeCharge
 from sunlit.finance.online import services as online

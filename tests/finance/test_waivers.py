@@ -12,7 +12,8 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from sunlit.finance import ledger, payments, selectors, waivers
+from sunlit.finance import ledger, payments, selectors
+from sunlit.finance.charges import waivers
 from sunlit.finance.choices import AllocationKind, BillStatus, WaiverStatus
 from sunlit.finance.models import Allocation, Bill, JournalEntry, LateFeeCharge, Waiver
 from sunlit.tickets.sla import SHANGHAI

@@ -464,8 +464,9 @@ class _Builder:
         self.money()
 
     def money(self):
-        from sunlit.finance import meter_import, payments, waivers
+        from sunlit.finance import payments
         from sunlit.finance.arrears import services as reminders
+        from sunlit.finance.charges import meter_import, waivers
         from sunlit.finance.choices import (
             ExpenseCategory,
             MeterKind,

@@ -416,5 +416,3 @@ def get_receipt_pdf(request, payment_id: int):
 # Public money (api_money.py) and 阳光账本 (report_api.py) have routers of their own, mounted beside
 # this one under /v1/finance/ in sunlit/api.py (a router nested with add_router("") was published in
 # the schema as /apiv1/finance/...).
-# charges: late fees, waivers, meter-reading imports register their endpoints on this router
-from sunlit.finance import api_charges  # noqa: E402,F401

@@ -195,7 +195,7 @@ def load_charges_demo(community: Community, *, now: dt.datetime, homes: int = 30
     """A few overdue bills paid with their late fee at the counter, one waiver approved and one
     rejected (requested by finance, decided by the manager), and this month's water readings
     imported from a CSV that also creates the per-unit meters."""
-    from sunlit.finance import meter_import, waivers
+    from sunlit.finance.charges import meter_import, waivers
     from sunlit.finance.choices import MeterKind, WaiverReason, WaiverTarget
 
     def member(role):

@@ -27,7 +27,8 @@ from django.utils.translation import gettext as _
 from sunlit.core import audit
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
-from sunlit.finance import latefees, ledger, money
+from sunlit.finance import ledger, money
+from sunlit.finance.charges import latefees
 from sunlit.finance.choices import COUNTER_METHODS, AllocationKind, BillStatus, EntrySource, PaymentMethod
 from sunlit.finance.models import Allocation, Bill, LateFeeCharge, Payment, PrepaidBalance, Refund
 from sunlit.registry.models import Unit

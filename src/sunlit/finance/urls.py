@@ -1,7 +1,8 @@
 from django.urls import path
 
-from sunlit.finance import views, views_charges
+from sunlit.finance import views
 from sunlit.finance.arrears import urls as arrears_urls
+from sunlit.finance.charges import urls as charges_urls
 from sunlit.finance.expenses import urls as expenses_urls
 from sunlit.finance.fund import urls as fund_urls
 from sunlit.finance.online import urls as online_urls
@@ -33,13 +34,7 @@ urlpatterns = [
 urlpatterns += report_urls.urlpatterns
 urlpatterns += [
     # --- charges: late fees, waivers (减免), meter-reading imports ---
-    path("late-fees/", views_charges.late_fees, name="late_fees"),
-    path("bills/<int:bill_id>/waivers/new/", views_charges.waiver_new, name="waiver_new"),
-    path("waivers/", views_charges.waiver_list, name="waiver_list"),
-    path("waivers/<int:waiver_id>/decide/", views_charges.waiver_decide, name="waiver_decide"),
-    path("meters/import/", views_charges.meter_import_new, name="meter_import_new"),
-    path("meters/import/template/", views_charges.meter_import_template, name="meter_import_template"),
-    path("meters/import/<int:import_id>/", views_charges.meter_import_detail, name="meter_import"),
+    *charges_urls.urlpatterns,
     # --- arrears (账龄, 收缴率, 催缴) ---
     *arrears_urls.urlpatterns,
 ]

@@ -92,7 +92,7 @@ def order_lines(bills: Sequence[Bill], as_of: dt.date) -> list[dict]:
     """What an order charges per bill: its outstanding principal and its late fee as of
     ``as_of`` (``finance.latefees``: counting this principal as paid that day, less what was
     collected or waived), the way the counter collects. ``amount`` is their sum."""
-    from sunlit.finance import latefees
+    from sunlit.finance.charges import latefees
     from sunlit.finance.selectors import policy_of
 
     bills = list(bills)

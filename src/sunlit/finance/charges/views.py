@@ -16,9 +16,16 @@ from sunlit.core import exports
 from sunlit.core.permissions import can, require
 from sunlit.core.redirects import safe_next
 from sunlit.core.tenancy import page_community
-from sunlit.finance import access, meter_import, selectors, services, waivers
+from sunlit.finance import access, selectors, services
+from sunlit.finance.charges import access as charges_access
+from sunlit.finance.charges import meter_import, waivers
+from sunlit.finance.charges.forms import (
+    LateFeeCollectionForm,
+    MeterImportForm,
+    WaiverDecisionForm,
+    WaiverForm,
+)
 from sunlit.finance.choices import ImportStatus, MeterKind, WaiverStatus, WaiverTarget
-from sunlit.finance.forms import LateFeeCollectionForm, MeterImportForm, WaiverDecisionForm, WaiverForm
 from sunlit.finance.models import LateFeeCharge, MeterImport, Waiver
 from sunlit.registry.forms import apply_errors
 from sunlit.web.rendering import paginate
@@ -103,7 +110,7 @@ def waiver_list(request):
 @login_required
 @require_POST
 def waiver_decide(request, waiver_id: int):
-    waiver = access.get_waiver_for(request.user, waiver_id)
+    waiver = charges_access.get_waiver_for(request.user, waiver_id)
     require(request.user, "finance.approve_waiver", community=waiver.community_id)
     form = WaiverDecisionForm(request.POST)
     if not form.is_valid():
@@ -156,7 +163,7 @@ def meter_import_new(request):
 @require_http_methods(["GET", "POST"])
 def meter_import_detail(request, import_id: int):
     """The preview: every row's problem, or the readings as they would be written; commit."""
-    staged = access.get_meter_import_for(request.user, import_id)
+    staged = charges_access.get_meter_import_for(request.user, import_id)
     if request.method == "POST":
         action = request.POST.get("action")
         try:

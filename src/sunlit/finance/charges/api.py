@@ -1,6 +1,6 @@
 """Finance API, charges: late-fee collection, waivers (减免), meter-reading imports.
 
-Mounted on the finance router (``/api/v1/finance/…``); same rules: amounts as strings, lookups
+Its own router under ``/api/v1/finance/…`` (tag ``finance``); same rules: amounts as strings, lookups
 scoped through ``finance.access`` / ``community_for`` (another community's id is 404), creating
 POSTs honour ``Idempotency-Key``.
 """
@@ -10,17 +10,20 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from ninja import Field, File, Form, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from sunlit.core import exports
 from sunlit.core.api import ERRORS, community_for, file_answer
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.permissions import require
-from sunlit.finance import access, meter_import, money, selectors, services, waivers
-from sunlit.finance.api import router
+from sunlit.finance import access, money, selectors, services
+from sunlit.finance.charges import access as charges_access
+from sunlit.finance.charges import meter_import, waivers
 from sunlit.finance.choices import ImportStatus, MeterKind, WaiverReason, WaiverStatus, WaiverTarget
 from sunlit.finance.models import LateFeeCharge, MeterImport, Waiver
+
+router = Router(tags=["finance"])
 
 Money = str
 
@@ -184,19 +187,19 @@ def list_waivers(request, community_id: int, status: WaiverStatus | None = None)
 
 @router.get("/waivers/{waiver_id}", response={200: WaiverOut, **ERRORS}, summary="减免详情")
 def get_waiver(request, waiver_id: int):
-    return _waiver_out(access.get_waiver_for(request.auth, waiver_id))
+    return _waiver_out(charges_access.get_waiver_for(request.auth, waiver_id))
 
 
 @router.post("/waivers/{waiver_id}/approve", response={200: WaiverOut, **ERRORS},
              summary="批准减免（申请人以外的经理或公司管理员；重复批准不重复记账）")
 def approve_waiver(request, waiver_id: int, payload: WaiverDecisionIn):
-    waiver = access.get_waiver_for(request.auth, waiver_id)
+    waiver = charges_access.get_waiver_for(request.auth, waiver_id)
     return _waiver_out(waivers.approve_waiver(waiver, actor=request.auth, note=payload.note))
 
 
 @router.post("/waivers/{waiver_id}/reject", response={200: WaiverOut, **ERRORS}, summary="驳回减免")
 def reject_waiver(request, waiver_id: int, payload: WaiverDecisionIn):
-    waiver = access.get_waiver_for(request.auth, waiver_id)
+    waiver = charges_access.get_waiver_for(request.auth, waiver_id)
     return _waiver_out(waivers.reject_waiver(waiver, actor=request.auth, note=payload.note))
 
 
@@ -224,13 +227,13 @@ def stage_import(request, community_id: int, kind: Form[MeterKind], period: Form
 
 @router.get("/meter-imports/{import_id}", response={200: MeterImportOut, **ERRORS}, summary="抄表导入预览")
 def get_import(request, import_id: int):
-    return _import_out(access.get_meter_import_for(request.auth, import_id))
+    return _import_out(charges_access.get_meter_import_for(request.auth, import_id))
 
 
 @router.post("/meter-imports/{import_id}/commit", response={200: MeterImportOut, **ERRORS},
              summary="确认导入（全部写入或全部不写；重复确认不重复写入）")
 def commit_import(request, import_id: int):
-    staged = access.get_meter_import_for(request.auth, import_id)
+    staged = charges_access.get_meter_import_for(request.auth, import_id)
     return _import_out(meter_import.commit_meter_import(staged, actor=request.auth))
 
 
