@@ -226,11 +226,6 @@ def _mount_routers() -> None:
     from sunlit.board.api import router as board_router
     from sunlit.core.api import router as core_router
     from sunlit.finance.api import router as finance_router
-    from sunlit.finance.charges.api import router as charges_router
-    from sunlit.finance.expenses.api import router as money_router
-    from sunlit.finance.fund.api import router as fund_router
-    from sunlit.finance.online.api import router as online_router
-    from sunlit.finance.report.api import router as report_router
     from sunlit.governance.api import router as governance_router
     from sunlit.governance.proposal_api import router as proposals_router
     from sunlit.notices.api import router as notices_router
@@ -246,13 +241,7 @@ def _mount_routers() -> None:
     api.add_router("/v1/", tickets_router)
     api.add_router("/v1/", notices_router)
     api.add_router("/v1/", board_router)
-    api.add_router("/v1/finance/", finance_router)
-    api.add_router("/v1/finance/", online_router)
-    api.add_router("/v1/finance/", charges_router)
-    # Public money and 阳光账本: mounted here, not nested in finance_router (see test_schema.py).
-    api.add_router("/v1/finance/", money_router)
-    api.add_router("/v1/finance/", fund_router)
-    api.add_router("/v1/finance/", report_router)
+    api.add_router("/v1/finance/", finance_router)  # its domains' routers, gathered in finance/api.py
     # meetings (议事会) and public comment (公示/征求意见)
     from sunlit.governance.meeting_api import router as meetings_router
 
@@ -261,10 +250,6 @@ def _mount_routers() -> None:
     from sunlit.governance.control_api import router as controls_router
 
     api.add_router("/v1/", controls_router)
-    # --- arrears (账龄, 收缴率, 催缴) ---
-    from sunlit.finance.arrears.api import router as arrears_router
-
-    api.add_router("/v1/finance/", arrears_router)
 
 
 _mount_routers()

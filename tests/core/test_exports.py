@@ -158,7 +158,7 @@ def test_every_export_route_neutralises_hostile_text(demo, client):
     from sunlit.board import services as board
     from sunlit.core.choices import Role
     from sunlit.core.models import Community, Person, User
-    from sunlit.finance import ledger
+    from sunlit.finance.books import ledger
     from sunlit.finance.models import Meter
     from sunlit.governance.models import Vote, VoteVoter
     from sunlit.registry.models import Building, Vehicle
@@ -211,7 +211,7 @@ def test_every_export_route_neutralises_hostile_text(demo, client):
     units = [u.label for u in building.units.select_related("building")]
     planted |= set(units)
     # the month closes and is published: the community's name and the memo are in it for good
-    from sunlit.finance import calc
+    from sunlit.finance.books import calc
     from sunlit.finance.report import services as report_services
 
     after = timezone.make_aware(dt.datetime.combine(calc.add_months(today.replace(day=1), 1),

@@ -8,11 +8,13 @@ from decimal import Decimal
 
 import pytest
 
-from sunlit.finance import calc, payments, selectors, services
 from sunlit.finance.arrears import bills
 from sunlit.finance.arrears import selectors as arrears
+from sunlit.finance.billing import selectors, services
+from sunlit.finance.books import calc
 from sunlit.finance.choices import Cycle, FeeKind, PaymentMethod
 from sunlit.finance.models import Bill
+from sunlit.finance.payments import services as payments
 from sunlit.registry.choices import UnitUsage
 from tests.factories import OwnershipFactory, UnitFactory
 from tests.finance.conftest import FEB, JAN, NOW, SET_ON
@@ -179,7 +181,7 @@ def test_fee_items_split_pro_rata_and_filter(
 
 def test_building_filter_and_tenant_scope(community, other_community, january, homes, finance, make_member):
     from sunlit.core.choices import Role
-    from sunlit.finance import ledger
+    from sunlit.finance.books import ledger
 
     other_finance = make_member(Role.FINANCE, other_community, username="f2")
     ledger.open_books(other_community, actor=other_finance)

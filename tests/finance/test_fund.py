@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from sunlit.core.choices import Role
 from sunlit.core.models import Membership
-from sunlit.finance import ledger
+from sunlit.finance.books import ledger
 from sunlit.finance.choices import FundUseStatus
 from sunlit.finance.fund import services as fund
 from sunlit.finance.models import FundAccount, FundUse, JournalEntry

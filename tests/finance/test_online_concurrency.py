@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from sunlit.finance import ledger
+from sunlit.finance.books import ledger
 from sunlit.finance.models import Allocation, Bill, CallbackRefusal, Payment, PaymentOrder
 from sunlit.finance.online import services as online
 from sunlit.finance.online.gateways import sandbox

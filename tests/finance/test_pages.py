@@ -11,9 +11,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from sunlit.finance import payments
 from sunlit.finance.choices import PaymentMethod, RunStatus
 from sunlit.finance.models import Bill, BillingRun, Payment
+from sunlit.finance.payments import services as payments
 from tests.finance.conftest import NOW
 
 D = Decimal

@@ -9,9 +9,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from sunlit.finance import ledger, payments, services
+from sunlit.finance.billing import services
+from sunlit.finance.books import ledger
 from sunlit.finance.choices import AllocationKind, BillStatus, PaymentMethod
 from sunlit.finance.models import Allocation, Bill, Payment, PrepaidBalance, Refund
+from sunlit.finance.payments import services as payments
 from sunlit.transparency import selectors as log_selectors
 from sunlit.transparency.entry import parse
 from sunlit.transparency.models import LogLeaf

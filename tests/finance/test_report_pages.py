@@ -13,7 +13,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from sunlit.finance import documents
+from sunlit.finance.books import documents
 from sunlit.finance.models import BillingRun, EntryQuery, MonthlyReport
 from sunlit.finance.report import services as report_services
 from sunlit.tickets import services as tickets
@@ -266,7 +266,8 @@ def test_demo_publishes_its_months_with_one_answered_query(community, finance, m
                                                            homes):
     import time
 
-    from sunlit.finance import demo, ledger
+    from sunlit.finance import demo
+    from sunlit.finance.books import ledger
     from sunlit.finance.models import EntryQuery
 
     tickets.create_default_categories(community, actor=None)

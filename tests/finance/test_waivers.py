@@ -12,10 +12,12 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from sunlit.finance import ledger, payments, selectors
+from sunlit.finance.billing import selectors
+from sunlit.finance.books import ledger
 from sunlit.finance.charges import waivers
 from sunlit.finance.choices import AllocationKind, BillStatus, WaiverStatus
 from sunlit.finance.models import Allocation, Bill, JournalEntry, LateFeeCharge, Waiver
+from sunlit.finance.payments import services as payments
 from sunlit.tickets.sla import SHANGHAI
 from sunlit.transparency.entry import parse
 from sunlit.transparency.models import LogLeaf

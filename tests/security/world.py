@@ -432,7 +432,8 @@ class _Builder:
 
     # --- finance ---------------------------------------------------------------------------
     def finance(self):
-        from sunlit.finance import ledger, services
+        from sunlit.finance.billing import services
+        from sunlit.finance.books import ledger
         from sunlit.finance.choices import Cycle, FeeKind
 
         c, cast = self.community, self.cast
@@ -464,7 +465,6 @@ class _Builder:
         self.money()
 
     def money(self):
-        from sunlit.finance import payments
         from sunlit.finance.arrears import services as reminders
         from sunlit.finance.charges import meter_import, waivers
         from sunlit.finance.choices import (
@@ -480,6 +480,7 @@ class _Builder:
         from sunlit.finance.fund import services as fund
         from sunlit.finance.models import JournalEntry
         from sunlit.finance.online import services as online
+        from sunlit.finance.payments import services as payments
         from sunlit.finance.report import services as report_services
 
         c, cast = self.community, self.cast

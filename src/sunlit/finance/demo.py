@@ -17,9 +17,11 @@ from django.utils import timezone
 
 from sunlit.core.choices import Role
 from sunlit.core.models import Community, Membership
-from sunlit.finance import calc, ledger, payments, services
+from sunlit.finance.billing import services
+from sunlit.finance.books import calc, ledger
 from sunlit.finance.choices import Cycle, FeeKind, MeterKind, PaymentMethod
 from sunlit.finance.models import Bill, FeeItem
+from sunlit.finance.payments import services as payments
 from sunlit.registry.choices import UnitUsage
 from sunlit.registry.models import Unit
 
@@ -244,7 +246,7 @@ def load_charges_demo(community: Community, *, now: dt.datetime, homes: int = 30
 
 
 def selectors_policy(community):
-    from sunlit.finance.selectors import policy_of
+    from sunlit.finance.billing.selectors import policy_of
 
     return policy_of(community)
 

@@ -16,7 +16,7 @@ from sunlit.transparency.events import ListOf, MapOf, Obj, opt, register_event
 # counts and record numbers; its unit and the bills it concerns (a bill number leads to its unit:
 # bills are numbered in unit order) only as commitments. A journal entry shows the lines of
 # households summed per account (with how many households), never one line per household. A
-# billing run is one event with the Merkle root over its bills (see finance/billing.py), not one
+# billing run is one event with the Merkle root over its bills (see finance/billing/runs.py), not one
 # per bill.
 
 register_event(

@@ -9,7 +9,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 @db_task()
 def execute_billing_run(run_id: int) -> None:
     """Runs a queued billing run (``services.start_billing_run``); its page follows the status."""
-    from sunlit.finance import services
+    from sunlit.finance.billing import services
 
     services.execute_billing_run(run_id)
 

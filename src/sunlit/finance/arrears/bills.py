@@ -15,7 +15,7 @@ from django.db.models import Case, CharField, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sunlit.finance import calc, money
+from sunlit.finance.books import calc, money
 from sunlit.finance.choices import AllocationKind, BillStatus
 from sunlit.finance.models import Allocation, Bill, BillLine
 

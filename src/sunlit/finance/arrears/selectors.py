@@ -33,7 +33,6 @@ from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 
 from sunlit.core.masking import mask_name
-from sunlit.finance import calc, money, selectors
 from sunlit.finance.arrears import bills
 from sunlit.finance.arrears.bills import (
     BUCKET_KEYS,
@@ -44,6 +43,8 @@ from sunlit.finance.arrears.bills import (
     end_of,
     fen,
 )
+from sunlit.finance.billing import selectors
+from sunlit.finance.books import calc, money
 from sunlit.finance.choices import BillStatus
 from sunlit.finance.models import Allocation, Bill, BillLine, FeeItem
 from sunlit.registry.models import Building, Ownership, Unit

@@ -31,8 +31,9 @@ from sunlit.core import audit
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
 from sunlit.core.validators import normalize_text
-from sunlit.finance import calc, money, selectors
 from sunlit.finance.arrears import selectors as arrears
+from sunlit.finance.billing import selectors
+from sunlit.finance.books import calc, money
 from sunlit.finance.choices import BillStatus, ReminderChannel, ReminderTrigger
 from sunlit.finance.models import Bill, Reminder, ReminderRule, ReminderTemplate
 from sunlit.notices.choices import NotificationKind

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 from sunlit.core import exports
 from sunlit.core.permissions import can, require
 from sunlit.core.tenancy import page_community
-from sunlit.finance import access, money
+from sunlit.finance import access
 from sunlit.finance.arrears import selectors as arrears
 from sunlit.finance.arrears import services as reminders
 from sunlit.finance.arrears.forms import (
@@ -33,6 +33,7 @@ from sunlit.finance.arrears.forms import (
     ReminderRuleForm,
     ReminderTemplateForm,
 )
+from sunlit.finance.books import money
 from sunlit.finance.models import Reminder, ReminderRule, ReminderTemplate
 from sunlit.notices.choices import DeliveryChannel, DeliveryStatus
 from sunlit.registry.forms import apply_errors

@@ -28,7 +28,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from sunlit.finance import calc, money
+from sunlit.finance.books import calc, money
 from sunlit.finance.choices import WaiverStatus, WaiverTarget
 from sunlit.finance.models import Bill, FinancePolicy
 

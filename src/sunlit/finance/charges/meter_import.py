@@ -34,7 +34,9 @@ from django.utils.translation import gettext as _
 from sunlit.core import audit, sheets
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
-from sunlit.finance import billing, calc, money, services
+from sunlit.finance.billing import runs as billing
+from sunlit.finance.billing import services
+from sunlit.finance.books import calc, money
 from sunlit.finance.choices import ImportStatus, MeterKind
 from sunlit.finance.models import Meter, MeterImport, MeterReading
 from sunlit.registry.models import Unit

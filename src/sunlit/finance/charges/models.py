@@ -9,8 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from sunlit.core.models import CommunityOwned, User
 from sunlit.core.tenancy import CommunityScopedQuerySet
+from sunlit.finance.billing.models import Bill
+from sunlit.finance.books.models import JournalEntry, money_field
 from sunlit.finance.choices import ImportStatus, MeterKind, WaiverReason, WaiverStatus, WaiverTarget
-from sunlit.finance.models import Bill, JournalEntry, Payment, Refund, money_field
+from sunlit.finance.payments.models import Payment, Refund
 from sunlit.registry.models import Unit
 
 

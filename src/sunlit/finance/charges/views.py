@@ -16,7 +16,8 @@ from sunlit.core import exports
 from sunlit.core.permissions import can, require
 from sunlit.core.redirects import safe_next
 from sunlit.core.tenancy import page_community
-from sunlit.finance import access, selectors, services
+from sunlit.finance import access
+from sunlit.finance.billing import selectors, services
 from sunlit.finance.charges import access as charges_access
 from sunlit.finance.charges import meter_import, waivers
 from sunlit.finance.charges.forms import (

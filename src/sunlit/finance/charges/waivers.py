@@ -30,11 +30,11 @@ from sunlit.core.choices import Role
 from sunlit.core.models import AuditEvent, User
 from sunlit.core.permissions import require, roles_in
 from sunlit.core.validators import normalize_text
-from sunlit.finance import ledger, money
+from sunlit.finance.billing.selectors import policy_of
+from sunlit.finance.books import ledger, money
 from sunlit.finance.charges import latefees
 from sunlit.finance.choices import AllocationKind, EntrySource, WaiverReason, WaiverStatus, WaiverTarget
 from sunlit.finance.models import Account, Allocation, Bill, Waiver
-from sunlit.finance.selectors import policy_of
 from sunlit.transparency import services as log
 
 MAX_REASON = 500

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from sunlit.core.models import Upload
 from sunlit.core.permissions import can, require
-from sunlit.finance import documents
+from sunlit.finance.books import documents
 from sunlit.finance.choices import ExpenseStatus, FundUseStatus
 from sunlit.finance.models import Expense, FundUse, PublicIncome
 

@@ -18,7 +18,7 @@ from sunlit.core import uploads
 from sunlit.core.api import ERRORS, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.models import Upload
-from sunlit.finance import money
+from sunlit.finance.books import money
 from sunlit.finance.choices import ExpenseCategory, ExpenseStatus, MoneyMethod, PublicIncomeCategory
 from sunlit.finance.expenses import access as access_money
 from sunlit.finance.expenses import services as expenses

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sunlit.finance.books.forms import INPUT, MONEY, SELECT
 from sunlit.finance.choices import ExpenseCategory, MoneyMethod, PublicIncomeCategory
-from sunlit.finance.forms import INPUT, MONEY, SELECT
 from sunlit.tickets.forms import PhotosField
 
 DATE = INPUT | {"type": "date"}

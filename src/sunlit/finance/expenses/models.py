@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sunlit.core.models import CommunityOwned, Upload, User
 from sunlit.core.tenancy import CommunityScopedQuerySet
+from sunlit.finance.books.models import JournalEntry, money_field
 from sunlit.finance.choices import (
     ApproverSide,
     ExpenseAction,
@@ -17,7 +18,6 @@ from sunlit.finance.choices import (
     MoneyMethod,
     PublicIncomeCategory,
 )
-from sunlit.finance.models import JournalEntry, money_field
 
 
 class PublicIncome(CommunityOwned):

@@ -38,7 +38,7 @@ from sunlit.core.choices import Role
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import require, roles_in
 from sunlit.core.validators import normalize_text
-from sunlit.finance import ledger, money
+from sunlit.finance.books import ledger, money
 from sunlit.finance.choices import (
     ApproverSide,
     EntrySource,
@@ -445,7 +445,7 @@ def update_money_policy(community: Community, *, actor: User, dual_approval_abov
     and the committee; raising them only to a committee member who holds no company role —
     the company proposes it through ``governance.controls`` and it takes effect when the
     committee confirms."""
-    from sunlit.finance import services
+    from sunlit.finance.billing import services
 
     require(actor, "finance.money.policy", community=community)
     data = _clean_thresholds({"dual_approval_above": dual_approval_above,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sunlit.finance.books.forms import INPUT, MONEY, SELECT
 from sunlit.finance.choices import FundBasis, FundScope, MoneyMethod
 from sunlit.finance.expenses.forms import DATE, TEXTAREA
-from sunlit.finance.forms import INPUT, MONEY, SELECT
 from sunlit.tickets.forms import PhotosField
 
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sunlit.core.models import CommunityOwned, Upload, User
+from sunlit.finance.books.models import ZERO, JournalEntry, money_field
 from sunlit.finance.choices import FundBasis, FundDepositKind, FundScope, FundUseStatus, MoneyMethod
-from sunlit.finance.models import ZERO, JournalEntry, money_field
 from sunlit.registry.models import Building, Unit
 
 

@@ -43,7 +43,7 @@ from sunlit.core import audit, uploads
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import require
 from sunlit.core.validators import normalize_text
-from sunlit.finance import ledger, money
+from sunlit.finance.books import ledger, money
 from sunlit.finance.choices import (
     ApproverSide,
     EntrySource,

@@ -9,7 +9,8 @@ from ninja import Field, Router, Schema, Status
 
 from sunlit.core.api import ERRORS, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader
-from sunlit.finance import access, money
+from sunlit.finance import access
+from sunlit.finance.books import money
 from sunlit.finance.choices import OrderStatus, Provider
 from sunlit.finance.models import CallbackRefusal
 from sunlit.finance.online import services as online

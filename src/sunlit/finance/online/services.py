@@ -37,7 +37,7 @@ from sunlit.core import audit
 from sunlit.core.choices import Role
 from sunlit.core.models import AuditEvent, Community, Membership, User
 from sunlit.core.permissions import object_rule, require
-from sunlit.finance import money, payments
+from sunlit.finance.books import money
 from sunlit.finance.choices import OrderStatus, Provider, RefusalReason
 from sunlit.finance.models import Bill, CallbackRefusal, Payment, PaymentOrder
 from sunlit.finance.online.gateways import (
@@ -48,6 +48,7 @@ from sunlit.finance.online.gateways import (
     PayAction,
     gateway_for,
 )
+from sunlit.finance.payments import services as payments
 from sunlit.registry.models import Unit
 from sunlit.transparency import services as log
 
@@ -92,8 +93,8 @@ def order_lines(bills: Sequence[Bill], as_of: dt.date) -> list[dict]:
     """What an order charges per bill: its outstanding principal and its late fee as of
     ``as_of`` (``finance.latefees``: counting this principal as paid that day, less what was
     collected or waived), the way the counter collects. ``amount`` is their sum."""
+    from sunlit.finance.billing.selectors import policy_of
     from sunlit.finance.charges import latefees
-    from sunlit.finance.selectors import policy_of
 
     bills = list(bills)
     if not bills:

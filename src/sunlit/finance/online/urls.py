@@ -1,5 +1,5 @@
 """Pages of online payments: paying a household's bills, the order, the local simulator, the
-providers' notifications, refused notifications, the e-receipt PDF
+providers' notifications, and the refused ones
 (gathered under the ``finance`` namespace by ``finance/urls.py``)."""
 
 from django.urls import path
@@ -13,5 +13,4 @@ urlpatterns = [
     path("callbacks/<str:provider>/<slug:community_code>/", views.payment_callback,
          name="payment_callback"),
     path("callback-refusals/", views.refusals, name="refusals"),
-    path("payments/<int:payment_id>/receipt.pdf", views.receipt_pdf, name="receipt_pdf"),
 ]

@@ -18,11 +18,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core.permissions import require
 from sunlit.core.tenancy import current_community
-from sunlit.finance import access, receipts
+from sunlit.finance import access
 from sunlit.finance.choices import OrderStatus, RefusalReason
 from sunlit.finance.models import CallbackRefusal, PaymentOrder
 from sunlit.finance.online import services as online
 from sunlit.finance.online.gateways import local_sandbox_enabled
+from sunlit.finance.payments import receipts
 from sunlit.web.rendering import paginate, render_list
 
 
@@ -150,13 +151,3 @@ def refusals(request):
             ),
         },
     )
-
-
-@login_required
-def receipt_pdf(request, payment_id: int):
-    """电子收据 PDF, for the unit's households and finance staff."""
-    payment = access.get_payment_for(request.user, payment_id)
-    url = base_url(request) + receipts.receipt_url(payment)
-    response = HttpResponse(receipts.render_pdf(payment, url=url), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="receipt-{payment.number}.pdf"'
-    return response

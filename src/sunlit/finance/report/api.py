@@ -18,7 +18,7 @@ from ninja import Field, Router, Schema, Status
 from sunlit.core import exports
 from sunlit.core.api import ERRORS, community_for, file_answer
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
-from sunlit.finance import documents, money
+from sunlit.finance.books import documents, money
 from sunlit.finance.models import MonthlyReport
 from sunlit.finance.report import access as report_access
 from sunlit.finance.report import selectors as report

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from sunlit.finance import documents
+from sunlit.finance.books import documents
 from sunlit.finance.models import BillingRun, Refund
 
 

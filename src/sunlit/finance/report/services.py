@@ -30,7 +30,7 @@ from sunlit.core.choices import DepartmentKind
 from sunlit.core.models import AuditEvent, Community, Department, Membership, User
 from sunlit.core.permissions import can, require
 from sunlit.core.validators import normalize_text
-from sunlit.finance import money
+from sunlit.finance.books import money
 from sunlit.finance.models import Account, EntryQuery, JournalEntry, MonthlyReport
 from sunlit.finance.report import selectors as report
 from sunlit.tickets import configuration

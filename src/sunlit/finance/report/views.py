@@ -22,7 +22,7 @@ from sunlit.core import exports
 from sunlit.core.permissions import can, require
 from sunlit.core.redirects import safe_next
 from sunlit.core.tenancy import current_community
-from sunlit.finance import calc, documents, money
+from sunlit.finance.books import calc, documents, money
 from sunlit.finance.models import MonthlyReport
 from sunlit.finance.report import access as report_access
 from sunlit.finance.report import selectors as report

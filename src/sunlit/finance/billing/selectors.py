@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
-from sunlit.finance import calc, money
+from sunlit.finance.books import calc, money
 from sunlit.finance.charges import latefees
 from sunlit.finance.choices import WaiverStatus
 from sunlit.finance.models import (

@@ -23,7 +23,8 @@ from sunlit.core import audit
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
 from sunlit.core.validators import normalize_text
-from sunlit.finance import billing, calc, ledger, money
+from sunlit.finance.billing import runs as billing
+from sunlit.finance.books import calc, ledger, money
 from sunlit.finance.choices import Cycle, EntrySource, FeeKind, MeterKind, RunStatus
 from sunlit.finance.models import (
     Account,

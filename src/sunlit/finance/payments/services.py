@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from sunlit.core import audit
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
-from sunlit.finance import ledger, money
+from sunlit.finance.books import ledger, money
 from sunlit.finance.charges import latefees
 from sunlit.finance.choices import COUNTER_METHODS, AllocationKind, BillStatus, EntrySource, PaymentMethod
 from sunlit.finance.models import Allocation, Bill, LateFeeCharge, Payment, PrepaidBalance, Refund
@@ -84,7 +84,7 @@ def _locked_unpaid(unit_ids: Sequence[int]) -> dict[int, list[Bill]]:
 
 
 def _policy_of(community):
-    from sunlit.finance.selectors import policy_of
+    from sunlit.finance.billing.selectors import policy_of
 
     return policy_of(community)
 

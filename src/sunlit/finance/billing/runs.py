@@ -38,7 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sunlit.core.models import Community, User
-from sunlit.finance import calc, ledger, money
+from sunlit.finance.books import calc, ledger, money
 from sunlit.finance.choices import CYCLE_MONTHS, RUN_KINDS, BillStatus, EntrySource, FeeKind, RunStatus
 from sunlit.finance.models import (
     Bill,
@@ -284,7 +284,7 @@ def commit_run(run: BillingRun, plan: RunPlan, *, actor: User | None,
                now: dt.datetime | None = None, progress: Progress | None = None) -> BillingRun:
     """Writes ``plan`` as ``run`` (inside the caller's transaction): bills, lines, the entry,
     prepaid offsets, the log event; marks the run committed."""
-    from sunlit.finance.payments import offset_prepaid_bulk
+    from sunlit.finance.payments.services import offset_prepaid_bulk
 
     community = plan.community
     now = now or timezone.now()

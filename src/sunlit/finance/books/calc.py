@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from sunlit.finance.money import FEN
+from sunlit.finance.books.money import FEN
 
 ONE_DAY = dt.timedelta(days=1)
 

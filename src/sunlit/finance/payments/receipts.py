@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sunlit.core.masking import mask_name
-from sunlit.finance import documents, money
+from sunlit.finance.books import documents, money
 from sunlit.finance.choices import AllocationKind
 from sunlit.finance.models import Payment, PaymentOrder
 from sunlit.transparency.models import LogLeaf
