@@ -18,9 +18,9 @@ from ninja import Field, Query, Router, Schema, Status
 from sunlit.core.api import ERRORS, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.permissions import require
-from sunlit.finance import access
 from sunlit.finance.arrears import selectors as arrears
 from sunlit.finance.arrears import services as reminders
+from sunlit.finance.billing import access
 from sunlit.finance.books import money
 from sunlit.finance.choices import ReminderChannel, ReminderTrigger
 from sunlit.finance.models import FeeItem, Reminder, ReminderRule, ReminderTemplate

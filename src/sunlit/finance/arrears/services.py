@@ -28,6 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sunlit.core import audit
+from sunlit.core.idempotency import replayed
+from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
 from sunlit.core.validators import normalize_text
@@ -390,9 +392,7 @@ def run_rule(rule: ReminderRule, *, now: dt.datetime | None = None, limit: int =
         return []
     today = timezone.localdate(now)
     with transaction.atomic():
-        rule = (
-            ReminderRule.objects.select_for_update().select_related("template", "community").get(pk=rule.pk)
-        )
+        rule = locked(rule, "template", "community")
         community = rule.community
         pending = sorted(due_units(rule, today))[:limit]
         if not pending:
@@ -479,7 +479,7 @@ def send_reminder(
     community = unit.community
     key = (idempotency_key or "").strip()[:64]
     if key:
-        existing = Reminder.objects.filter(community=community, idempotency_key=key).first()
+        existing = replayed(Reminder.objects.filter(community=community), key)
         if existing is not None:
             return existing
     now = now or timezone.now()

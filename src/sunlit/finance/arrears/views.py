@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from sunlit.core import exports
+from sunlit.core.forms import apply_errors
 from sunlit.core.permissions import can, require
 from sunlit.core.tenancy import page_community
-from sunlit.finance import access
 from sunlit.finance.arrears import selectors as arrears
 from sunlit.finance.arrears import services as reminders
 from sunlit.finance.arrears.forms import (
@@ -33,10 +33,10 @@ from sunlit.finance.arrears.forms import (
     ReminderRuleForm,
     ReminderTemplateForm,
 )
+from sunlit.finance.billing import access
 from sunlit.finance.books import money
 from sunlit.finance.models import Reminder, ReminderRule, ReminderTemplate
 from sunlit.notices.choices import DeliveryChannel, DeliveryStatus
-from sunlit.registry.forms import apply_errors
 from sunlit.web.rendering import paginate
 
 

@@ -17,9 +17,8 @@ from ninja import Field, Router, Schema, Status
 
 from sunlit.core.api import ERRORS, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
-from sunlit.finance import access
+from sunlit.finance.billing import access, selectors, services
 from sunlit.finance.billing import runs as billing
-from sunlit.finance.billing import selectors, services
 from sunlit.finance.books import money
 from sunlit.finance.choices import BillStatus, Cycle, FeeKind, RunStatus
 from sunlit.finance.models import BillingRun

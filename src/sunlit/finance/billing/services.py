@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sunlit.core import audit
+from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
 from sunlit.core.validators import normalize_text
@@ -147,7 +148,7 @@ def set_tariff(fee_item: FeeItem, *, actor: User, price, effective_from: dt.date
     """
     community = fee_item.community
     require(actor, "finance.manage", community=community)
-    fee_item = FeeItem.objects.select_for_update().get(pk=fee_item.pk)
+    fee_item = locked(fee_item)
     today = today or timezone.localdate()
     errors: dict[str, list[str]] = {}
     try:

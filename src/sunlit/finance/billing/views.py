@@ -11,15 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from sunlit.core.forms import apply_errors
 from sunlit.core.permissions import can, require
 from sunlit.core.tenancy import current_community, page_community
-from sunlit.finance import access
-from sunlit.finance.billing import selectors, services
+from sunlit.finance.billing import access, selectors, services
 from sunlit.finance.billing.forms import FeeItemForm, RunForm, TariffForm
 from sunlit.finance.books import ledger
 from sunlit.finance.choices import RunStatus
 from sunlit.finance.models import Bill, BillingRun
-from sunlit.registry.forms import apply_errors
 
 # --- overview ---------------------------------------------------------------------------------
 

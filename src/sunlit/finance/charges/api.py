@@ -17,8 +17,7 @@ from sunlit.core import exports
 from sunlit.core.api import ERRORS, community_for, file_answer
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.permissions import require
-from sunlit.finance import access
-from sunlit.finance.billing import selectors, services
+from sunlit.finance.billing import access, selectors, services
 from sunlit.finance.books import money
 from sunlit.finance.charges import access as charges_access
 from sunlit.finance.charges import meter_import, waivers

@@ -32,6 +32,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sunlit.core import audit, sheets
+from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
 from sunlit.finance.billing import runs as billing
@@ -396,7 +397,7 @@ def commit_meter_import(meter_import: MeterImport, *, actor: User,
     import again returns it unchanged."""
     community = meter_import.community
     require(actor, "finance.bill", community=community)
-    meter_import = MeterImport.objects.select_for_update().get(pk=meter_import.pk)
+    meter_import = locked(meter_import)
     if meter_import.status == ImportStatus.COMMITTED:
         return meter_import
     if meter_import.status != ImportStatus.STAGED:

@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core import exports
+from sunlit.core.forms import apply_errors
 from sunlit.core.permissions import can, require
 from sunlit.core.redirects import safe_next
 from sunlit.core.tenancy import page_community
-from sunlit.finance import access
-from sunlit.finance.billing import selectors, services
+from sunlit.finance.billing import access, selectors, services
 from sunlit.finance.charges import access as charges_access
 from sunlit.finance.charges import meter_import, waivers
 from sunlit.finance.charges.forms import (
@@ -28,7 +28,6 @@ from sunlit.finance.charges.forms import (
 )
 from sunlit.finance.choices import ImportStatus, MeterKind, WaiverStatus, WaiverTarget
 from sunlit.finance.models import LateFeeCharge, MeterImport, Waiver
-from sunlit.registry.forms import apply_errors
 from sunlit.web.rendering import paginate
 
 # --- late fees ---------------------------------------------------------------------------------

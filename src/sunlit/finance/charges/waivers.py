@@ -27,6 +27,8 @@ from django.utils.translation import gettext as _
 
 from sunlit.core import audit
 from sunlit.core.choices import Role
+from sunlit.core.idempotency import clean_service_key, replayed
+from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, User
 from sunlit.core.permissions import require, roles_in
 from sunlit.core.validators import normalize_text
@@ -38,7 +40,6 @@ from sunlit.finance.models import Account, Allocation, Bill, Waiver
 from sunlit.transparency import services as log
 
 MAX_REASON = 500
-MAX_KEY = 64
 APPROVER_ROLES = (Role.COMPANY_ADMIN, Role.MANAGER)  # the role named on the log, first held
 
 
@@ -72,12 +73,10 @@ def request_waiver(bill: Bill, *, actor: User, target: str, reason_category: str
     require(actor, "finance.waive", community=community)
     now = now or timezone.now()
     today = timezone.localdate(now)
-    idempotency_key = (idempotency_key or "").strip()
     errors: dict[str, list[str]] = {}
-    if len(idempotency_key) > MAX_KEY:
-        errors["idempotency_key"] = [_("幂等键最长 64 个字符")]
-    elif idempotency_key:
-        existing = Waiver.objects.filter(community=community, idempotency_key=idempotency_key).first()
+    idempotency_key = clean_service_key(idempotency_key, errors)
+    if not errors and idempotency_key:
+        existing = replayed(Waiver.objects.filter(community=community), idempotency_key)
         if existing is not None:
             if existing.bill_id != bill.pk:
                 raise ValidationError({"idempotency_key": [_("该幂等键已用于另一笔减免申请")]})
@@ -104,7 +103,7 @@ def request_waiver(bill: Bill, *, actor: User, target: str, reason_category: str
             errors["amount"] = [str(exc)]
     if errors:
         raise ValidationError(errors)
-    bill = Bill.objects.select_for_update().select_related("unit__building").get(pk=bill.pk)
+    bill = locked(bill, "unit__building")
     due = _due_of(bill, target, today)
     if due <= 0:
         raise ValidationError({"target": [_("该账单没有可减免的欠费") if target == WaiverTarget.BILL
@@ -129,9 +128,7 @@ def request_waiver(bill: Bill, *, actor: User, target: str, reason_category: str
 
 def _lock_for_decision(waiver: Waiver, actor: User) -> Waiver:
     require(actor, "finance.approve_waiver", community=waiver.community_id)
-    waiver = Waiver.objects.select_for_update().select_related(
-        "bill__unit__building", "requested_by", "community").get(pk=waiver.pk)
-    return waiver
+    return locked(waiver, "bill__unit__building", "requested_by", "community")
 
 
 def _check_decider(waiver: Waiver, actor: User) -> None:

@@ -35,6 +35,8 @@ from django.utils.translation import gettext_noop as _noop
 
 from sunlit.core import audit, sides, uploads
 from sunlit.core.choices import Role
+from sunlit.core.idempotency import clean_service_key, replayed
+from sunlit.core.locking import locked, status_error
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import require, roles_in
 from sunlit.core.validators import normalize_text
@@ -53,7 +55,6 @@ from sunlit.transparency import services as log
 
 PUBLIC_INCOME = "2243"
 MAX_RECEIPTS = 9
-MAX_KEY = 64
 COMPANY_ROLES = frozenset({Role.MANAGER, Role.COMPANY_ADMIN})
 # A run of seven digits or more is a phone or ID number: payers and payees are companies.
 _PERSONAL_NUMBER = re.compile(r"\d{7,}")
@@ -96,13 +97,6 @@ def clean_date(value, errors: dict, field: str, today: dt.date) -> None:
         errors[field] = [_("日期不能晚于今天")]
 
 
-def clean_key(key: str, errors: dict) -> str:
-    key = (key or "").strip()
-    if len(key) > MAX_KEY:
-        errors["idempotency_key"] = [_("幂等键最长 64 个字符")]
-    return key
-
-
 def receipt_errors(community: Community, actor: User, receipts, *, amount, required: bool,
                    field: str = "receipts",
                    purpose: uploads.Purpose = uploads.MONEY_RECEIPT) -> tuple[list[Upload], dict]:
@@ -143,9 +137,9 @@ def record_public_income(community: Community, *, actor: User, category: str, pa
     require(actor, "finance.money.record", community=community)
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    key = clean_key(idempotency_key, errors)
+    key = clean_service_key(idempotency_key, errors)
     if key and not errors:
-        existing = PublicIncome.objects.filter(community=community, idempotency_key=key).first()
+        existing = replayed(PublicIncome.objects.filter(community=community), key)
         if existing is not None:
             return existing
     if category not in PublicIncomeCategory.values:
@@ -193,15 +187,6 @@ def _step(expense: Expense, action: str, actor: User, *, side: str = "", note: s
                                       actor_name=actor_name(actor), note=note[:200], at=now)
 
 
-def _locked(expense: Expense) -> Expense:
-    return Expense.objects.select_for_update().select_related("community").get(pk=expense.pk)
-
-
-def _status_error(expense: Expense, wanted: str) -> ValidationError:
-    return ValidationError({"status": [_("该支出当前为“%(s)s”，%(w)s") % {
-        "s": expense.get_status_display(), "w": wanted}]})
-
-
 @transaction.atomic
 def create_expense(community: Community, *, actor: User, category: str, payee: str, amount,
                    spent_on: dt.date, description: str, method: str = MoneyMethod.BANK,
@@ -213,9 +198,9 @@ def create_expense(community: Community, *, actor: User, category: str, payee: s
     require(actor, "finance.money.record", community=community)
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    key = clean_key(idempotency_key, errors)
+    key = clean_service_key(idempotency_key, errors)
     if key and not errors:
-        existing = Expense.objects.filter(community=community, idempotency_key=key).first()
+        existing = replayed(Expense.objects.filter(community=community), key)
         if existing is not None:
             return existing
     if category not in ExpenseCategory.values:
@@ -255,9 +240,9 @@ def submit_expense(expense: Expense, *, actor: User, now: dt.datetime | None = N
     """提交审批: fixes whether the committee must approve too (amount above the threshold)."""
     require(actor, "finance.money.record", community=expense.community_id)
     now = now or timezone.now()
-    expense = _locked(expense)
+    expense = locked(expense, "community")
     if expense.status != ExpenseStatus.DRAFT:
-        raise _status_error(expense, _("只有草稿可以提交审批"))
+        raise status_error(expense, _("只有草稿可以提交审批"), what=_("该支出"))
     policy = policy_of(expense.community_id)
     expense.needs_committee = expense.amount > policy.dual_approval_above
     expense.status = ExpenseStatus.SUBMITTED
@@ -318,9 +303,9 @@ def approve_expense(expense: Expense, *, actor: User, note: str = "",
     When every side has approved the expense is ``approved`` (on the log with the approvers)."""
     require(actor, "finance.money.approve", community=expense.community_id)
     now = now or timezone.now()
-    expense = _locked(expense)
+    expense = locked(expense, "community")
     if expense.status != ExpenseStatus.SUBMITTED:
-        raise _status_error(expense, _("只有待审批的支出可以审批"))
+        raise status_error(expense, _("只有待审批的支出可以审批"), what=_("该支出"))
     steps = list(expense.steps.all())
     if any(s.actor_id == actor.pk and s.action in (ExpenseAction.CREATED, ExpenseAction.SUBMITTED)
            for s in steps):
@@ -358,9 +343,9 @@ def reject_expense(expense: Expense, *, actor: User, reason: str,
         raise ValidationError({"reason": [_("请填写驳回原因")]})
     if len(reason) > 200:
         raise ValidationError({"reason": [_("驳回原因最多 200 个字")]})
-    expense = _locked(expense)
+    expense = locked(expense, "community")
     if expense.status != ExpenseStatus.SUBMITTED:
-        raise _status_error(expense, _("只有待审批的支出可以驳回"))
+        raise status_error(expense, _("只有待审批的支出可以驳回"), what=_("该支出"))
     roles = roles_in(actor, expense.community_id)
     committee = sides.is_committee_member(actor, expense.community_id)
     if not roles & COMPANY_ROLES and not (committee and expense.needs_committee):
@@ -384,9 +369,9 @@ def post_expense(expense: Expense, *, actor: User, date: dt.date | None = None,
     public income may not take 2243 below zero (the owners' money is never overdrawn)."""
     require(actor, "finance.post", community=expense.community_id)
     now = now or timezone.now()
-    expense = _locked(expense)
+    expense = locked(expense, "community")
     if expense.status != ExpenseStatus.APPROVED:
-        raise _status_error(expense, _("只有审批通过的支出可以支付入账"))
+        raise status_error(expense, _("只有审批通过的支出可以支付入账"), what=_("该支出"))
     community = expense.community
     date = date or timezone.localdate(now)
     if expense.category == ExpenseCategory.PUBLIC_INCOME:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from sunlit.core import sides, uploads
+from sunlit.core.forms import apply_errors
 from sunlit.core.permissions import can, require, roles_in
 from sunlit.core.tenancy import page_community
 from sunlit.finance.choices import ExpenseStatus, FundUseStatus
@@ -27,7 +28,6 @@ from sunlit.finance.models import Expense, FundUse, PublicIncome
 from sunlit.governance import controls
 from sunlit.governance.control_models import ControlKind
 from sunlit.governance.control_views import request_from_page
-from sunlit.registry.forms import apply_errors
 from sunlit.web.rendering import paginate, render_list
 
 

@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 from sunlit.core import uploads
 from sunlit.core.api import ERRORS, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
-from sunlit.finance import access
+from sunlit.finance.billing import access
 from sunlit.finance.books import money
 from sunlit.finance.choices import FundBasis, FundScope, FundUseStatus, MoneyMethod
 from sunlit.finance.expenses.api import (

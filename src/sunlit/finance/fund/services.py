@@ -40,6 +40,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sunlit.core import audit, uploads
+from sunlit.core.idempotency import clean_service_key, replayed
+from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import require
 from sunlit.core.validators import normalize_text
@@ -351,9 +353,9 @@ def create_fund_use(community: Community, *, actor: User, title: str, contractor
     require(actor, "finance.money.record", community=community)
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    key = expenses.clean_key(idempotency_key, errors)
+    key = clean_service_key(idempotency_key, errors)
     if key and not errors:
-        existing = FundUse.objects.filter(community=community, idempotency_key=key).first()
+        existing = replayed(FundUse.objects.filter(community=community), key)
         if existing is not None:
             return existing
     title = normalize_text(title or "")
@@ -460,7 +462,7 @@ def approve_fund_use(use: FundUse, *, actor: User, now: dt.datetime | None = Non
     and reported on the log."""
     require(actor, "finance.money.approve", community=use.community_id)
     now = now or timezone.now()
-    use = FundUse.objects.select_for_update().select_related("community").get(pk=use.pk)
+    use = locked(use, "community")
     if use.status != FundUseStatus.PENDING:
         raise ValidationError({"status": [_("该笔维修资金使用已列支，无需审批")]})
     if actor.pk == use.created_by_id:

@@ -12,16 +12,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from sunlit.core.forms import apply_errors
 from sunlit.core.permissions import can, require
 from sunlit.core.tenancy import current_community, page_community
-from sunlit.finance import access
+from sunlit.finance.billing import access
 from sunlit.finance.choices import FundScope
 from sunlit.finance.expenses.views import fresh_key, store_files
 from sunlit.finance.fund import access as fund_access
 from sunlit.finance.fund import services as fund
 from sunlit.finance.fund.forms import DepositForm, FundUseForm, InitialForm
 from sunlit.finance.models import FundAccount, FundDeposit, FundUse
-from sunlit.registry.forms import apply_errors
 from sunlit.registry.models import Building, Unit
 
 

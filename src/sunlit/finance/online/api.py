@@ -9,10 +9,11 @@ from ninja import Field, Router, Schema, Status
 
 from sunlit.core.api import ERRORS, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader
-from sunlit.finance import access
+from sunlit.finance.billing import access
 from sunlit.finance.books import money
 from sunlit.finance.choices import OrderStatus, Provider
 from sunlit.finance.models import CallbackRefusal
+from sunlit.finance.online import access as online_access
 from sunlit.finance.online import services as online
 
 router = Router(tags=["finance"])
@@ -92,7 +93,7 @@ def create_payment_order(request, unit_id: int, payload: PaymentOrderIn,
 
 @router.get("/payment-orders/{order_id}", response={200: PaymentOrderOut, **ERRORS}, summary="缴费订单状态")
 def get_payment_order(request, order_id: int):
-    return _order_out(online.refresh_order(access.get_order_for(request.auth, order_id)))
+    return _order_out(online.refresh_order(online_access.get_order_for(request.auth, order_id)))
 
 
 @router.get("/communities/{community_id}/callback-refusals", response={200: list[RefusalOut], **ERRORS},

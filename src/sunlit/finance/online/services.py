@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from sunlit.core import audit
 from sunlit.core.choices import Role
+from sunlit.core.idempotency import clean_service_key, replayed
 from sunlit.core.models import AuditEvent, Community, Membership, User
 from sunlit.core.permissions import object_rule, require
 from sunlit.finance.books import money
@@ -58,7 +59,6 @@ ORDER_MINUTES = 30
 #: a real provider is asked about an unpaid order when its notification is this late, this often
 QUERY_AFTER_SECONDS = 15
 QUERY_EVERY_SECONDS = 10
-MAX_KEY = 64
 #: refusals of notifications anyone could send (no valid signature): kept and counted, not logged
 UNAUTHENTIC = frozenset(
     {
@@ -139,9 +139,7 @@ def create_payment_order(
     require(actor, "finance.pay_online", unit)
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    key = (idempotency_key or "").strip()
-    if len(key) > MAX_KEY:
-        errors["idempotency_key"] = [_("幂等键最长 64 个字符")]
+    key = clean_service_key(idempotency_key, errors)
     if provider not in Provider.values:
         errors["provider"] = [_("请选择支付方式：微信支付或支付宝")]
     elif gateway_for(provider, community.code) is None:
@@ -153,7 +151,7 @@ def create_payment_order(
     if errors:
         raise ValidationError(errors)
     if key:
-        existing = PaymentOrder.objects.filter(community=community, payer=actor, idempotency_key=key).first()
+        existing = replayed(PaymentOrder.objects.filter(community=community, payer=actor), key)
         if existing is not None:
             same = (
                 existing.unit_id == unit.pk

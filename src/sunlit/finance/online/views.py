@@ -18,9 +18,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core.permissions import require
 from sunlit.core.tenancy import current_community
-from sunlit.finance import access
+from sunlit.finance.billing import access
 from sunlit.finance.choices import OrderStatus, RefusalReason
 from sunlit.finance.models import CallbackRefusal, PaymentOrder
+from sunlit.finance.online import access as online_access
 from sunlit.finance.online import services as online
 from sunlit.finance.online.gateways import local_sandbox_enabled
 from sunlit.finance.payments import receipts
@@ -73,7 +74,7 @@ def pay(request, unit_id: int):
 @login_required
 def order_detail(request, order_id: int):
     """The order's page: waiting (polls itself every 2 s with htmx), paid (the receipt), closed."""
-    order = online.refresh_order(access.get_order_for(request.user, order_id))
+    order = online.refresh_order(online_access.get_order_for(request.user, order_id))
     context = {
         "order": order,
         "waiting": order.status == OrderStatus.CREATED,
@@ -91,7 +92,7 @@ def simulator(request, order_id: int):
     """模拟支付: the local stand-in for the provider's cashier page (demo and tests only)."""
     if not local_sandbox_enabled():
         raise Http404
-    order = access.get_order_for(request.user, order_id)
+    order = online_access.get_order_for(request.user, order_id)
     if not order.sandbox:
         raise Http404
     require(request.user, "finance.pay_online", order)

@@ -13,11 +13,11 @@ from ninja import Field, Router, Schema, Status
 
 from sunlit.core.api import ERRORS, file_answer
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
-from sunlit.finance import access
-from sunlit.finance.billing import selectors
+from sunlit.finance.billing import access, selectors
 from sunlit.finance.billing.api import BillOut, bill_out
 from sunlit.finance.books import money
 from sunlit.finance.choices import PaymentMethod
+from sunlit.finance.payments import access as payments_access
 from sunlit.finance.payments import receipts
 from sunlit.finance.payments import services as payments
 
@@ -108,7 +108,7 @@ def receive_payment(request, unit_id: int, payload: PaymentIn, idempotency_key: 
 @router.post("/payments/{payment_id}/refunds", response={201: RefundOut, **ERRORS}, summary="退款")
 @idempotent
 def refund(request, payment_id: int, payload: RefundIn, idempotency_key: IdempotencyKeyHeader = None):
-    payment = access.get_payment_for(request.auth, payment_id, for_write=True)
+    payment = payments_access.get_payment_for(request.auth, payment_id, for_write=True)
     refund = payments.refund_payment(payment, actor=request.auth, amount=payload.amount,
                                      reason=payload.reason)
     return Status(201, {"id": refund.pk, "number": refund.number, "payment_id": payment.pk,
@@ -140,7 +140,7 @@ class PaymentReceiptOut(Schema):
 @router.get("/payments/{payment_id}/receipt", response={200: PaymentReceiptOut, **ERRORS},
             summary="电子收据（含大写金额与日志证明）")
 def get_receipt(request, payment_id: int):
-    payment = access.get_payment_for(request.auth, payment_id)
+    payment = payments_access.get_payment_for(request.auth, payment_id)
     r = receipts.receipt_for(payment)
     return {"payment_id": payment.pk, "number": payment.number, "community": payment.community.name,
             "unit": payment.unit.label, "payer": r.payer, "method": payment.method,
@@ -160,7 +160,7 @@ def get_receipt(request, payment_id: int):
 def get_receipt_pdf(request, payment_id: int):
     from sunlit.finance.online.views import base_url
 
-    payment = access.get_payment_for(request.auth, payment_id)
+    payment = payments_access.get_payment_for(request.auth, payment_id)
     pdf = receipts.render_pdf(payment, url=base_url(request) + receipts.receipt_url(payment))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="receipt-{payment.number}.pdf"'

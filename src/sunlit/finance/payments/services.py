@@ -25,6 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sunlit.core import audit
+from sunlit.core.idempotency import clean_service_key, replayed
+from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
 from sunlit.finance.books import ledger, money
@@ -39,7 +41,6 @@ METHOD_ACCOUNT = {PaymentMethod.CASH: ledger.CASH, PaymentMethod.POS: ledger.POS
                   PaymentMethod.TRANSFER: ledger.BANK,
                   # online: the provider settles into the merchant account (1012 POS 及第三方支付)
                   PaymentMethod.WECHAT: ledger.POS, PaymentMethod.ALIPAY: ledger.POS}
-MAX_KEY = 64
 
 
 def _apply(bills: Sequence[Bill], amount: Decimal) -> list[tuple[Bill, Decimal]]:
@@ -147,12 +148,10 @@ def receive_payment(unit: Unit, *, actor: User, amount, method: str, bills: Sequ
     """
     community = unit.community
     require(actor, "finance.collect", community=community)
-    idempotency_key = (idempotency_key or "").strip()
     errors: dict[str, list[str]] = {}
-    if len(idempotency_key) > MAX_KEY:
-        errors["idempotency_key"] = [_("幂等键最长 64 个字符")]
-    elif idempotency_key:
-        existing = Payment.objects.filter(community=community, idempotency_key=idempotency_key).first()
+    idempotency_key = clean_service_key(idempotency_key, errors)
+    if not errors and idempotency_key:
+        existing = replayed(Payment.objects.filter(community=community), idempotency_key)
         if existing is not None:
             if existing.unit_id != unit.pk or str(existing.amount) != str(_try_money(amount)):
                 raise ValidationError({"idempotency_key": [_("该幂等键已用于另一笔收款")]})
@@ -337,7 +336,7 @@ def refund_payment(payment: Payment, *, actor: User, amount, reason: str,
     """
     community = payment.community
     require(actor, "finance.collect", community=community)
-    payment = Payment.objects.select_for_update().select_related("unit").get(pk=payment.pk)
+    payment = locked(payment, "unit")
     errors: dict[str, list[str]] = {}
     try:
         amount = money.parse_money(amount)

@@ -15,19 +15,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from sunlit.core.forms import apply_errors
 from sunlit.core.permissions import can, require
 from sunlit.core.tenancy import page_community
-from sunlit.finance import access
-from sunlit.finance.billing import selectors
+from sunlit.finance.billing import access, selectors
 from sunlit.finance.books import money
 
 # --- overview ---------------------------------------------------------------------------------
 from sunlit.finance.choices import BillStatus
 from sunlit.finance.online.views import base_url
+from sunlit.finance.payments import access as payments_access
 from sunlit.finance.payments import receipts
 from sunlit.finance.payments import services as payments
 from sunlit.finance.payments.forms import PaymentForm, RefundForm, UnitSearchForm
-from sunlit.registry.forms import apply_errors
 from sunlit.registry.models import Unit
 from sunlit.web.rendering import render_list
 
@@ -86,11 +86,11 @@ def unit_account(request, unit_id: int):
 @require_http_methods(["GET", "POST"])
 def payment_detail(request, payment_id: int):
     """A payment — its receipt — with allocations; staff may refund from here."""
-    payment = access.get_payment_for(request.user, payment_id)
+    payment = payments_access.get_payment_for(request.user, payment_id)
     can_refund = can(request.user, "finance.collect", payment) and payment.refundable > 0
     form = RefundForm(request.POST or None)
     if request.method == "POST":
-        payment = access.get_payment_for(request.user, payment_id, for_write=True)
+        payment = payments_access.get_payment_for(request.user, payment_id, for_write=True)
         if form.is_valid():
             try:
                 payments.refund_payment(payment, actor=request.user, **form.cleaned_data)
@@ -118,7 +118,7 @@ def _late_fee_context(payment) -> dict:
 @login_required
 def receipt_pdf(request, payment_id: int):
     """电子收据 PDF, for the unit's households and finance staff."""
-    payment = access.get_payment_for(request.user, payment_id)
+    payment = payments_access.get_payment_for(request.user, payment_id)
     url = base_url(request) + receipts.receipt_url(payment)
     response = HttpResponse(receipts.render_pdf(payment, url=url), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="receipt-{payment.number}.pdf"'

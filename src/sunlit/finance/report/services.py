@@ -27,6 +27,7 @@ from sunlit.board.generation import roster_names
 from sunlit.board.masking import mask_text
 from sunlit.core import audit
 from sunlit.core.choices import DepartmentKind
+from sunlit.core.idempotency import replayed
 from sunlit.core.models import AuditEvent, Community, Department, Membership, User
 from sunlit.core.permissions import can, require
 from sunlit.core.validators import normalize_text
@@ -185,7 +186,7 @@ def raise_query(entry: JournalEntry, *, actor: User, question: str, idempotency_
         raise ValidationError({"idempotency_key": [_("幂等键最长 64 个字符")]})
     question = _question(question)
     if idempotency_key:
-        existing = EntryQuery.objects.filter(asked_by=actor, idempotency_key=idempotency_key).first()
+        existing = replayed(EntryQuery.objects.filter(asked_by=actor), idempotency_key)
         if existing is not None:
             if existing.entry_id != entry.pk:
                 raise ValidationError({"idempotency_key": [_("该幂等键已用于另一条质询")]})
@@ -223,7 +224,7 @@ def raise_query(entry: JournalEntry, *, actor: User, question: str, idempotency_
                                               question_public=public,
                                               idempotency_key=idempotency_key, created_at=now)
     except IntegrityError:  # a concurrent retry with the same key won
-        existing = EntryQuery.objects.filter(asked_by=actor, idempotency_key=idempotency_key).first()
+        existing = replayed(EntryQuery.objects.filter(asked_by=actor), idempotency_key)
         if existing is None:
             raise
         return existing

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from sunlit.core import exports
 from sunlit.core.permissions import can, require
 from sunlit.core.redirects import safe_next
-from sunlit.core.tenancy import current_community
+from sunlit.core.tenancy import page_community
 from sunlit.finance.books import calc, documents, money
 from sunlit.finance.models import MonthlyReport
 from sunlit.finance.report import access as report_access
@@ -31,14 +31,6 @@ from sunlit.finance.report import services as report_services
 SECTIONS = (("income", gettext_lazy("收入（按类别）")), ("costs", gettext_lazy("支出（按类别）")),
             ("receivables", gettext_lazy("应收账款（业主欠费合计）")),
             ("public_income", gettext_lazy("公共收益（业主共有）")), ("fund", gettext_lazy("专项维修资金")))
-
-
-def _community(request):
-    community = current_community(request)
-    if community is None:
-        raise Http404
-    require(request.user, "finance.report.view", community=community)
-    return community
 
 
 def _errors(exc: ValidationError) -> str:
@@ -69,7 +61,7 @@ def trend_rows(community, upto=None, extra: dict | None = None) -> list[dict]:
 @login_required
 def ledger_home(request):
     """阳光账本: the published months with their headline figures; staff also see drafts."""
-    community = _community(request)
+    community = page_community(request, "finance.report.view")
     staff = report_access.sees_details(request.user, community)
     reports = list(MonthlyReport.objects.in_community(community).order_by("-month")
                    .only("id", "month", "content", "published_at", "content_sha256")[:36])
@@ -93,7 +85,7 @@ def ledger_home(request):
 
 
 def _month_context(request, month_text: str) -> dict:
-    community = _community(request)
+    community = page_community(request, "finance.report.view")
     month, row = report_access.month_for(request.user, community, month_text)
     content = row.content if row is not None else report.build_report(community, month).as_json()
     sections = []
@@ -180,7 +172,7 @@ def ledger_query(request, entry_id: int):
 @login_required
 @require_POST
 def ledger_publish(request, month: str):
-    community = _community(request)
+    community = page_community(request, "finance.report.view")
     require(request.user, "finance.report.publish", community=community)
     try:
         row = report_services.publish_report(community, month, actor=request.user,

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from sunlit.core.permissions import can, communities_where, object_rule, require
-from sunlit.finance.models import Bill, BillingRun, FeeItem, Payment, PaymentOrder
+from sunlit.finance.models import Bill, BillingRun, FeeItem
 from sunlit.registry.models import Unit
 
 
@@ -43,16 +43,6 @@ def get_bill_for(user, bill_id: int) -> Bill:
     return bill
 
 
-def get_payment_for(user, payment_id: int, *, for_write: bool = False) -> Payment:
-    payment = get_object_or_404(Payment.objects.select_related("unit__building", "entry"),
-                                pk=payment_id)
-    if not can(user, "finance.view", payment):
-        raise Http404
-    if for_write:
-        require(user, "finance.collect", payment)
-    return payment
-
-
 def get_unit_for(user, unit_id: int) -> Unit:
     """A unit whose account the user may see (staff: any of the community; owner: his own)."""
     unit = get_object_or_404(Unit.objects.select_related("building", "community"), pk=unit_id)
@@ -70,15 +60,3 @@ def get_fee_item_for(user, item_id: int, *, for_write: bool = False) -> FeeItem:
 
 def get_run_for(user, run_id: int) -> BillingRun:
     return get_object_or_404(BillingRun.objects.visible_to(user, "finance.view"), pk=run_id)
-
-
-# --- online payments -------------------------------------------------------------------------------
-
-
-def get_order_for(user, order_id: int) -> PaymentOrder:
-    """An online payment order: finance staff of its community, or a household of its unit."""
-    order = get_object_or_404(PaymentOrder.objects.select_related("unit__building", "community", "payment"),
-                              pk=order_id)
-    if not can(user, "finance.view", order):
-        raise Http404
-    return order
