@@ -1,9 +1,9 @@
-"""Finance API under /api/v1/finance/: fee items and tariffs, billing runs, unit accounts,
-bills with their proofs, counter payments and refunds, account balances.
+"""Billing's API under /api/v1/finance/: fee items and tariffs, billing runs, bills with their
+proofs.
 
 Amounts and prices travel as strings with at most two (prices: four) decimal places —
 ``"123.40"`` — never as JSON numbers, so no float ever touches money; a number is refused
-with 422. Lookups go through ``finance.access`` / ``core.api.community_for``: another
+with 422. Lookups go through ``billing.access`` / ``core.api.community_for``: another
 community's id or another household's bill is 404. Creating POSTs honour ``Idempotency-Key``.
 """
 
@@ -243,12 +243,3 @@ def get_bill(request, bill_id: int):
             summary="账单证明：规范 JSON 与到批次默克尔根的包含证明")
 def bill_proof(request, bill_id: int):
     return billing.bill_proof(access.get_bill_for(request.auth, bill_id))
-
-
-
-# --- online payments and e-receipts (finance.online, finance.receipts) ------------------------------
-
-
-# Public money (api_money.py) and 阳光账本 (report_api.py) have routers of their own, mounted beside
-# this one under /v1/finance/ in sunlit/api.py (a router nested with add_router("") was published in
-# the schema as /apiv1/finance/...).
