@@ -6,7 +6,7 @@ source module registers one *resolver*, which is given the ids of many entries a
 returns the documents of those it knows, so the 阳光账本 drill-down asks once per page, not
 once per entry::
 
-    from sunlit.finance import documents
+    from sunlit.finance.books import documents
 
     @documents.resolver
     def _expense_receipts(entry_ids):
