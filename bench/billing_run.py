@@ -59,8 +59,8 @@ def child(units: int, naive: int, months: int = 0, owners: int = 200) -> dict:
     from sunlit.core.permissions import forget_roles
     from sunlit.finance.billing import runs as billing
     from sunlit.finance.billing import services
+    from sunlit.finance.billing.choices import Cycle, FeeKind, MeterKind
     from sunlit.finance.books import ledger
-    from sunlit.finance.choices import Cycle, FeeKind, MeterKind
     from sunlit.finance.models import Bill, BillLine, Calculation
     from sunlit.registry.models import Building, Unit
 

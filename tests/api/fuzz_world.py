@@ -136,10 +136,11 @@ def _governance(w):
 
 def _finance(w):
     from sunlit.finance.arrears import services as reminders
+    from sunlit.finance.arrears.choices import ReminderChannel
     from sunlit.finance.billing import services
+    from sunlit.finance.billing.choices import Cycle, FeeKind
     from sunlit.finance.books import ledger
     from sunlit.finance.charges import meter_import, waivers
-    from sunlit.finance.choices import Cycle, FeeKind, ReminderChannel
     from sunlit.finance.expenses import services as expenses
     from sunlit.finance.fund import services as fund
     from sunlit.finance.online import services as online

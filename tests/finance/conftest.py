@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from sunlit.finance.billing import services
+from sunlit.finance.billing.choices import Cycle, FeeKind, MeterKind
 from sunlit.finance.books import ledger
-from sunlit.finance.choices import Cycle, FeeKind, MeterKind
 from sunlit.registry.choices import UnitUsage
 from sunlit.tickets.sla import SHANGHAI
 from tests.factories import BuildingFactory, UnitFactory

@@ -11,10 +11,11 @@ import pytest
 from sunlit.finance.arrears import bills
 from sunlit.finance.arrears import selectors as arrears
 from sunlit.finance.billing import selectors, services
+from sunlit.finance.billing.choices import Cycle, FeeKind
 from sunlit.finance.books import calc
-from sunlit.finance.choices import Cycle, FeeKind, PaymentMethod
 from sunlit.finance.models import Bill
 from sunlit.finance.payments import services as payments
+from sunlit.finance.payments.choices import PaymentMethod
 from sunlit.registry.choices import UnitUsage
 from tests.factories import OwnershipFactory, UnitFactory
 from tests.finance.conftest import FEB, JAN, NOW, SET_ON

@@ -12,8 +12,8 @@ from django.db import IntegrityError, transaction
 
 from sunlit.finance.billing import runs as billing
 from sunlit.finance.billing import services
+from sunlit.finance.billing.choices import Cycle, FeeKind, MeterKind, RunStatus
 from sunlit.finance.books import ledger
-from sunlit.finance.choices import Cycle, FeeKind, MeterKind, RunStatus
 from sunlit.finance.models import Bill, BillingRun, BillLine, JournalEntry, Meter
 from sunlit.registry.choices import UnitUsage
 from sunlit.transparency import merkle

@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from sunlit.finance.books import ledger
-from sunlit.finance.choices import ExpenseStatus
 from sunlit.finance.expenses import services as expenses
+from sunlit.finance.expenses.choices import ExpenseStatus
 from sunlit.finance.models import Expense, ExpenseStep, JournalEntry, PublicIncome
 from sunlit.transparency.models import LogLeaf
 from tests.finance.conftest import NOW

@@ -15,8 +15,9 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from sunlit.finance.billing import services
+from sunlit.finance.billing.choices import MeterKind
 from sunlit.finance.charges import meter_import
-from sunlit.finance.choices import ImportStatus, MeterKind
+from sunlit.finance.charges.choices import ImportStatus
 from sunlit.finance.models import Meter, MeterImport, MeterReading
 from sunlit.transparency.entry import parse
 from sunlit.transparency.models import LogLeaf

@@ -12,9 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from sunlit.finance.books import ledger
-from sunlit.finance.choices import OrderStatus, RefusalReason
 from sunlit.finance.models import Bill, CallbackRefusal, Payment, PaymentOrder, PrepaidBalance
 from sunlit.finance.online import services as online
+from sunlit.finance.online.choices import OrderStatus, RefusalReason
 from sunlit.finance.online.gateways import sandbox
 from sunlit.notices.models import Notification
 from sunlit.transparency.models import LogLeaf

@@ -14,9 +14,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 
 from sunlit.finance.books import ledger
-from sunlit.finance.choices import PaymentMethod
 from sunlit.finance.models import JournalEntry, MonthlyReport
 from sunlit.finance.payments import services as payments
+from sunlit.finance.payments.choices import PaymentMethod
 from sunlit.finance.report import selectors as report
 from sunlit.finance.report import services as report_services
 from sunlit.tickets.sla import SHANGHAI

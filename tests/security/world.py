@@ -433,8 +433,8 @@ class _Builder:
     # --- finance ---------------------------------------------------------------------------
     def finance(self):
         from sunlit.finance.billing import services
+        from sunlit.finance.billing.choices import Cycle, FeeKind
         from sunlit.finance.books import ledger
-        from sunlit.finance.choices import Cycle, FeeKind
 
         c, cast = self.community, self.cast
         fin = cast["finance"]
@@ -466,21 +466,17 @@ class _Builder:
 
     def money(self):
         from sunlit.finance.arrears import services as reminders
+        from sunlit.finance.billing.choices import MeterKind
         from sunlit.finance.charges import meter_import, waivers
-        from sunlit.finance.choices import (
-            ExpenseCategory,
-            MeterKind,
-            PaymentMethod,
-            Provider,
-            PublicIncomeCategory,
-            WaiverReason,
-            WaiverTarget,
-        )
+        from sunlit.finance.charges.choices import WaiverReason, WaiverTarget
         from sunlit.finance.expenses import services as expenses
+        from sunlit.finance.expenses.choices import ExpenseCategory, PublicIncomeCategory
         from sunlit.finance.fund import services as fund
         from sunlit.finance.models import JournalEntry
         from sunlit.finance.online import services as online
+        from sunlit.finance.online.choices import Provider
         from sunlit.finance.payments import services as payments
+        from sunlit.finance.payments.choices import PaymentMethod
         from sunlit.finance.report import services as report_services
 
         c, cast = self.community, self.cast

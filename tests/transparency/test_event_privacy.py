@@ -203,7 +203,7 @@ def _hostile_flows(community: Community, now: dt.datetime) -> None:
     from sunlit.board.models import BoardItem, WeeklyBoard
     from sunlit.finance.billing import services as finance_services
     from sunlit.finance.charges import waivers
-    from sunlit.finance.choices import WaiverReason, WaiverTarget
+    from sunlit.finance.charges.choices import WaiverReason, WaiverTarget
     from sunlit.finance.expenses import services as expenses
     from sunlit.finance.models import Bill, Payment
     from sunlit.finance.payments import services as payments

@@ -18,10 +18,11 @@ from django.utils import timezone
 from sunlit.core.choices import Role
 from sunlit.core.models import Community, Membership
 from sunlit.finance.billing import services
+from sunlit.finance.billing.choices import Cycle, FeeKind, MeterKind
 from sunlit.finance.books import calc, ledger
-from sunlit.finance.choices import Cycle, FeeKind, MeterKind, PaymentMethod
 from sunlit.finance.models import Bill, FeeItem
 from sunlit.finance.payments import services as payments
+from sunlit.finance.payments.choices import PaymentMethod
 from sunlit.registry.choices import UnitUsage
 from sunlit.registry.models import Unit
 
@@ -197,8 +198,9 @@ def load_charges_demo(community: Community, *, now: dt.datetime, homes: int = 30
     """A few overdue bills paid with their late fee at the counter, one waiver approved and one
     rejected (requested by finance, decided by the manager), and this month's water readings
     imported from a CSV that also creates the per-unit meters."""
+    from sunlit.finance.billing.choices import MeterKind
     from sunlit.finance.charges import meter_import, waivers
-    from sunlit.finance.choices import MeterKind, WaiverReason, WaiverTarget
+    from sunlit.finance.charges.choices import WaiverReason, WaiverTarget
 
     def member(role):
         found = (Membership.objects.in_community(community).active().filter(role=role)
@@ -265,7 +267,7 @@ def load_arrears_demo(community: Community, *, actor, now: dt.datetime, limit: i
     and 90 days (e-mail), and the 7-day rule run once (at most ``limit`` units, in daytime) so
     the reminders page and the owners' inboxes have something. Returns the reminders sent."""
     from sunlit.finance.arrears import services as reminders
-    from sunlit.finance.choices import ReminderChannel
+    from sunlit.finance.arrears.choices import ReminderChannel
 
     template = reminders.save_template(community, actor=actor, name="标准催缴",
                                        body=reminders.DEFAULT_TEMPLATE)

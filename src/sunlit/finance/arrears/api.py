@@ -20,9 +20,9 @@ from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.permissions import require
 from sunlit.finance.arrears import selectors as arrears
 from sunlit.finance.arrears import services as reminders
+from sunlit.finance.arrears.choices import ReminderChannel, ReminderTrigger
 from sunlit.finance.billing import access
 from sunlit.finance.books import money
-from sunlit.finance.choices import ReminderChannel, ReminderTrigger
 from sunlit.finance.models import FeeItem, Reminder, ReminderRule, ReminderTemplate
 from sunlit.registry.models import Building
 

@@ -15,9 +15,10 @@ from django.db.models import Case, CharField, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sunlit.finance.billing.choices import BillStatus
 from sunlit.finance.books import calc, money
-from sunlit.finance.choices import AllocationKind, BillStatus
 from sunlit.finance.models import Allocation, Bill, BillLine
+from sunlit.finance.payments.choices import AllocationKind
 
 ZERO = money.ZERO
 ONE_DAY = dt.timedelta(days=1)

@@ -6,8 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sunlit.finance.arrears.choices import ReminderChannel
 from sunlit.finance.books.forms import INPUT, MONEY, SELECT
-from sunlit.finance.choices import ReminderChannel
 from sunlit.finance.models import FeeItem, ReminderTemplate
 from sunlit.registry.models import Building
 

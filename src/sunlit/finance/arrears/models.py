@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sunlit.core.models import CommunityOwned, User
+from sunlit.finance.arrears.choices import ReminderChannel, ReminderTrigger
 from sunlit.finance.books.models import money_field
-from sunlit.finance.choices import ReminderChannel, ReminderTrigger
 from sunlit.registry.models import Unit
 
 

@@ -34,18 +34,10 @@ from django.utils import timezone
 
 from sunlit.core.masking import mask_name
 from sunlit.finance.arrears import bills
-from sunlit.finance.arrears.bills import (
-    BUCKET_KEYS,
-    BUCKETS,
-    Bucket,
-    bucket_case,
-    empty_buckets,
-    end_of,
-    fen,
-)
+from sunlit.finance.arrears.bills import BUCKET_KEYS, BUCKETS, Bucket, bucket_case, empty_buckets, end_of, fen
 from sunlit.finance.billing import selectors
+from sunlit.finance.billing.choices import BillStatus
 from sunlit.finance.books import calc, money
-from sunlit.finance.choices import BillStatus
 from sunlit.finance.models import Allocation, Bill, BillLine, FeeItem
 from sunlit.registry.models import Building, Ownership, Unit
 

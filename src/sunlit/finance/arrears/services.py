@@ -34,9 +34,10 @@ from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
 from sunlit.core.validators import normalize_text
 from sunlit.finance.arrears import selectors as arrears
+from sunlit.finance.arrears.choices import ReminderChannel, ReminderTrigger
 from sunlit.finance.billing import selectors
+from sunlit.finance.billing.choices import BillStatus
 from sunlit.finance.books import calc, money
-from sunlit.finance.choices import BillStatus, ReminderChannel, ReminderTrigger
 from sunlit.finance.models import Bill, Reminder, ReminderRule, ReminderTemplate
 from sunlit.notices.choices import NotificationKind
 from sunlit.registry.models import Ownership, Residency, Unit

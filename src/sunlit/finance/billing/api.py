@@ -19,8 +19,8 @@ from sunlit.core.api import ERRORS, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.finance.billing import access, selectors, services
 from sunlit.finance.billing import runs as billing
+from sunlit.finance.billing.choices import BillStatus, Cycle, FeeKind, RunStatus
 from sunlit.finance.books import money
-from sunlit.finance.choices import BillStatus, Cycle, FeeKind, RunStatus
 from sunlit.finance.models import BillingRun
 
 router = Router(tags=["finance"])

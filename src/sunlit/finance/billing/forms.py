@@ -6,9 +6,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sunlit.finance.billing.choices import Cycle, FeeKind, MeterKind
 from sunlit.finance.books.forms import INPUT, MONEY, SELECT
 from sunlit.finance.books.ledger import CHART
-from sunlit.finance.choices import Cycle, FeeKind, MeterKind
 from sunlit.registry.choices import UnitUsage
 
 # Amounts and prices stay text: the services parse them exactly (never through float).

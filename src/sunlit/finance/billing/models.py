@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from sunlit.core.models import Community, CommunityOwned, User
 from sunlit.core.tenancy import CommunityScopedQuerySet
+from sunlit.finance.billing.choices import BillStatus, Cycle, FeeKind, MeterKind, RunStatus
 from sunlit.finance.books.models import ZERO, Account, JournalEntry, money_field, price_field
-from sunlit.finance.choices import BillStatus, Cycle, FeeKind, MeterKind, RunStatus
 from sunlit.registry.models import Building, Unit
 
 

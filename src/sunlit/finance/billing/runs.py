@@ -38,8 +38,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sunlit.core.models import Community, User
+from sunlit.finance.billing.choices import CYCLE_MONTHS, RUN_KINDS, BillStatus, FeeKind, RunStatus
 from sunlit.finance.books import calc, ledger, money
-from sunlit.finance.choices import CYCLE_MONTHS, RUN_KINDS, BillStatus, EntrySource, FeeKind, RunStatus
+from sunlit.finance.books.choices import EntrySource
 from sunlit.finance.models import (
     Bill,
     BillingRun,

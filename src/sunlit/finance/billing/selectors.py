@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from sunlit.finance.books import calc, money
 from sunlit.finance.charges import latefees
-from sunlit.finance.choices import WaiverStatus
+from sunlit.finance.charges.choices import WaiverStatus
 from sunlit.finance.models import (
     Allocation,
     Bill,

@@ -25,8 +25,9 @@ from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
 from sunlit.core.validators import normalize_text
 from sunlit.finance.billing import runs as billing
+from sunlit.finance.billing.choices import Cycle, FeeKind, MeterKind, RunStatus
 from sunlit.finance.books import calc, ledger, money
-from sunlit.finance.choices import Cycle, EntrySource, FeeKind, MeterKind, RunStatus
+from sunlit.finance.books.choices import EntrySource
 from sunlit.finance.models import (
     Account,
     Bill,

@@ -15,9 +15,9 @@ from sunlit.core.forms import apply_errors
 from sunlit.core.permissions import can, require
 from sunlit.core.tenancy import current_community, page_community
 from sunlit.finance.billing import access, selectors, services
+from sunlit.finance.billing.choices import RunStatus
 from sunlit.finance.billing.forms import FeeItemForm, RunForm, TariffForm
 from sunlit.finance.books import ledger
-from sunlit.finance.choices import RunStatus
 from sunlit.finance.models import Bill, BillingRun
 
 # --- overview ---------------------------------------------------------------------------------

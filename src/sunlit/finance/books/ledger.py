@@ -31,7 +31,7 @@ from sunlit.core.bulk import bulk_insert
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
 from sunlit.finance.books import money
-from sunlit.finance.choices import AccountKind, EntrySource
+from sunlit.finance.books.choices import AccountKind, EntrySource
 from sunlit.finance.models import Account, FinancePolicy, JournalEntry, JournalLine, NumberSequence
 from sunlit.transparency import services as log
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sunlit.core.models import CommunityOwned, User
-from sunlit.finance.choices import DEBIT_NORMAL, AccountKind, EntrySource
+from sunlit.finance.books.choices import DEBIT_NORMAL, AccountKind, EntrySource
 from sunlit.registry.models import Unit
 
 ZERO = Decimal("0.00")

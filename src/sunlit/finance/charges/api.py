@@ -18,10 +18,11 @@ from sunlit.core.api import ERRORS, community_for, file_answer
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.permissions import require
 from sunlit.finance.billing import access, selectors, services
+from sunlit.finance.billing.choices import MeterKind
 from sunlit.finance.books import money
 from sunlit.finance.charges import access as charges_access
 from sunlit.finance.charges import meter_import, waivers
-from sunlit.finance.choices import ImportStatus, MeterKind, WaiverReason, WaiverStatus, WaiverTarget
+from sunlit.finance.charges.choices import ImportStatus, WaiverReason, WaiverStatus, WaiverTarget
 from sunlit.finance.models import LateFeeCharge, MeterImport, Waiver
 
 router = Router(tags=["finance"])

@@ -6,8 +6,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sunlit.finance.billing.choices import MeterKind
 from sunlit.finance.books.forms import INPUT, MONEY, SELECT
-from sunlit.finance.choices import MeterKind, WaiverReason, WaiverTarget
+from sunlit.finance.charges.choices import WaiverReason, WaiverTarget
 
 
 class LateFeeCollectionForm(forms.Form):

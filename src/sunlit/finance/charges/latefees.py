@@ -29,7 +29,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from sunlit.finance.books import calc, money
-from sunlit.finance.choices import WaiverStatus, WaiverTarget
+from sunlit.finance.charges.choices import WaiverStatus, WaiverTarget
 from sunlit.finance.models import Bill, FinancePolicy
 
 NOT_COLLECTED = calc.LateFee(money.ZERO, 0, {})

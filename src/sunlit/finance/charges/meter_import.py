@@ -37,8 +37,9 @@ from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
 from sunlit.finance.billing import runs as billing
 from sunlit.finance.billing import services
+from sunlit.finance.billing.choices import MeterKind
 from sunlit.finance.books import calc, money
-from sunlit.finance.choices import ImportStatus, MeterKind
+from sunlit.finance.charges.choices import ImportStatus
 from sunlit.finance.models import Meter, MeterImport, MeterReading
 from sunlit.registry.models import Unit
 from sunlit.transparency import services as log

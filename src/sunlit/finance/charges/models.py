@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from sunlit.core.models import CommunityOwned, User
 from sunlit.core.tenancy import CommunityScopedQuerySet
+from sunlit.finance.billing.choices import MeterKind
 from sunlit.finance.billing.models import Bill
 from sunlit.finance.books.models import JournalEntry, money_field
-from sunlit.finance.choices import ImportStatus, MeterKind, WaiverReason, WaiverStatus, WaiverTarget
+from sunlit.finance.charges.choices import ImportStatus, WaiverReason, WaiverStatus, WaiverTarget
 from sunlit.finance.payments.models import Payment, Refund
 from sunlit.registry.models import Unit
 

@@ -18,15 +18,16 @@ from sunlit.core.permissions import can, require
 from sunlit.core.redirects import safe_next
 from sunlit.core.tenancy import page_community
 from sunlit.finance.billing import access, selectors, services
+from sunlit.finance.billing.choices import MeterKind
 from sunlit.finance.charges import access as charges_access
 from sunlit.finance.charges import meter_import, waivers
+from sunlit.finance.charges.choices import ImportStatus, WaiverStatus, WaiverTarget
 from sunlit.finance.charges.forms import (
     LateFeeCollectionForm,
     MeterImportForm,
     WaiverDecisionForm,
     WaiverForm,
 )
-from sunlit.finance.choices import ImportStatus, MeterKind, WaiverStatus, WaiverTarget
 from sunlit.finance.models import LateFeeCharge, MeterImport, Waiver
 from sunlit.web.rendering import paginate
 

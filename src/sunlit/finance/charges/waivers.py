@@ -34,9 +34,11 @@ from sunlit.core.permissions import require, roles_in
 from sunlit.core.validators import normalize_text
 from sunlit.finance.billing.selectors import policy_of
 from sunlit.finance.books import ledger, money
+from sunlit.finance.books.choices import EntrySource
 from sunlit.finance.charges import latefees
-from sunlit.finance.choices import AllocationKind, EntrySource, WaiverReason, WaiverStatus, WaiverTarget
+from sunlit.finance.charges.choices import WaiverReason, WaiverStatus, WaiverTarget
 from sunlit.finance.models import Account, Allocation, Bill, Waiver
+from sunlit.finance.payments.choices import AllocationKind
 from sunlit.transparency import services as log
 
 MAX_REASON = 500

@@ -16,7 +16,8 @@ from django.urls import reverse
 from sunlit.core.models import Upload
 from sunlit.core.permissions import can, require
 from sunlit.finance.books import documents
-from sunlit.finance.choices import ExpenseStatus, FundUseStatus
+from sunlit.finance.expenses.choices import ExpenseStatus
+from sunlit.finance.fund.choices import FundUseStatus
 from sunlit.finance.models import Expense, FundUse, PublicIncome
 
 

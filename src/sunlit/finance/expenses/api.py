@@ -19,9 +19,9 @@ from sunlit.core.api import ERRORS, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.models import Upload
 from sunlit.finance.books import money
-from sunlit.finance.choices import ExpenseCategory, ExpenseStatus, MoneyMethod, PublicIncomeCategory
 from sunlit.finance.expenses import access as access_money
 from sunlit.finance.expenses import services as expenses
+from sunlit.finance.expenses.choices import ExpenseCategory, ExpenseStatus, MoneyMethod, PublicIncomeCategory
 from sunlit.finance.models import Expense, PublicIncome
 from sunlit.governance import controls
 from sunlit.governance.control_models import ControlKind

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sunlit.finance.books.forms import INPUT, MONEY, SELECT
-from sunlit.finance.choices import ExpenseCategory, MoneyMethod, PublicIncomeCategory
+from sunlit.finance.expenses.choices import ExpenseCategory, MoneyMethod, PublicIncomeCategory
 from sunlit.tickets.forms import PhotosField
 
 DATE = INPUT | {"type": "date"}

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from sunlit.core.models import CommunityOwned, Upload, User
 from sunlit.core.tenancy import CommunityScopedQuerySet
 from sunlit.finance.books.models import JournalEntry, money_field
-from sunlit.finance.choices import (
+from sunlit.finance.expenses.choices import (
     ApproverSide,
     ExpenseAction,
     ExpenseCategory,

@@ -41,9 +41,9 @@ from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import require, roles_in
 from sunlit.core.validators import normalize_text
 from sunlit.finance.books import ledger, money
-from sunlit.finance.choices import (
+from sunlit.finance.books.choices import EntrySource
+from sunlit.finance.expenses.choices import (
     ApproverSide,
-    EntrySource,
     ExpenseAction,
     ExpenseCategory,
     ExpenseStatus,

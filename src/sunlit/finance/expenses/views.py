@@ -19,11 +19,12 @@ from sunlit.core import sides, uploads
 from sunlit.core.forms import apply_errors
 from sunlit.core.permissions import can, require, roles_in
 from sunlit.core.tenancy import page_community
-from sunlit.finance.choices import ExpenseStatus, FundUseStatus
 from sunlit.finance.expenses import access as access_money
 from sunlit.finance.expenses import services as expenses
+from sunlit.finance.expenses.choices import ExpenseStatus
 from sunlit.finance.expenses.forms import ExpenseForm, IncomeForm, NoteForm, PolicyForm, RejectForm
 from sunlit.finance.fund import services as fund
+from sunlit.finance.fund.choices import FundUseStatus
 from sunlit.finance.models import Expense, FundUse, PublicIncome
 from sunlit.governance import controls
 from sunlit.governance.control_models import ControlKind

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from sunlit.core.permissions import can, require
-from sunlit.finance.choices import FundUseStatus
+from sunlit.finance.fund.choices import FundUseStatus
 from sunlit.finance.models import FundDeposit, FundUse
 
 

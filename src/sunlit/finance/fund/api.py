@@ -14,7 +14,6 @@ from sunlit.core.api import ERRORS, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.finance.billing import access
 from sunlit.finance.books import money
-from sunlit.finance.choices import FundBasis, FundScope, FundUseStatus, MoneyMethod
 from sunlit.finance.expenses.api import (
     Money,
     MoneyReceiptOut,
@@ -23,8 +22,10 @@ from sunlit.finance.expenses.api import (
     units_of,
     uploads_of,
 )
+from sunlit.finance.expenses.choices import MoneyMethod
 from sunlit.finance.fund import access as fund_access
 from sunlit.finance.fund import services as fund
+from sunlit.finance.fund.choices import FundBasis, FundScope, FundUseStatus
 from sunlit.finance.models import FundAccount, FundDeposit, FundUse
 
 router = Router(tags=["finance: public money"])

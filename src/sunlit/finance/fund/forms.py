@@ -6,8 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sunlit.finance.books.forms import INPUT, MONEY, SELECT
-from sunlit.finance.choices import FundBasis, FundScope, MoneyMethod
+from sunlit.finance.expenses.choices import MoneyMethod
 from sunlit.finance.expenses.forms import DATE, TEXTAREA
+from sunlit.finance.fund.choices import FundBasis, FundScope
 from sunlit.tickets.forms import PhotosField
 
 

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from sunlit.core.models import CommunityOwned, Upload, User
 from sunlit.finance.books.models import ZERO, JournalEntry, money_field
-from sunlit.finance.choices import FundBasis, FundDepositKind, FundScope, FundUseStatus, MoneyMethod
+from sunlit.finance.expenses.choices import MoneyMethod
+from sunlit.finance.fund.choices import FundBasis, FundDepositKind, FundScope, FundUseStatus
 from sunlit.registry.models import Building, Unit
 
 

@@ -46,16 +46,10 @@ from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import require
 from sunlit.core.validators import normalize_text
 from sunlit.finance.books import ledger, money
-from sunlit.finance.choices import (
-    ApproverSide,
-    EntrySource,
-    FundBasis,
-    FundDepositKind,
-    FundScope,
-    FundUseStatus,
-    MoneyMethod,
-)
+from sunlit.finance.books.choices import EntrySource
 from sunlit.finance.expenses import services as expenses
+from sunlit.finance.expenses.choices import ApproverSide, MoneyMethod
+from sunlit.finance.fund.choices import FundBasis, FundDepositKind, FundScope, FundUseStatus
 from sunlit.finance.models import FundAccount, FundDeposit, FundUse
 from sunlit.registry.models import Building, Unit
 from sunlit.transparency import entry as canonical_json

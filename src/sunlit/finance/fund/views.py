@@ -16,10 +16,10 @@ from sunlit.core.forms import apply_errors
 from sunlit.core.permissions import can, require
 from sunlit.core.tenancy import current_community, page_community
 from sunlit.finance.billing import access
-from sunlit.finance.choices import FundScope
 from sunlit.finance.expenses.views import fresh_key, store_files
 from sunlit.finance.fund import access as fund_access
 from sunlit.finance.fund import services as fund
+from sunlit.finance.fund.choices import FundScope
 from sunlit.finance.fund.forms import DepositForm, FundUseForm, InitialForm
 from sunlit.finance.models import FundAccount, FundDeposit, FundUse
 from sunlit.registry.models import Building, Unit

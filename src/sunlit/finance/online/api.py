@@ -11,10 +11,10 @@ from sunlit.core.api import ERRORS, community_for
 from sunlit.core.idempotency import IdempotencyKeyHeader
 from sunlit.finance.billing import access
 from sunlit.finance.books import money
-from sunlit.finance.choices import OrderStatus, Provider
 from sunlit.finance.models import CallbackRefusal
 from sunlit.finance.online import access as online_access
 from sunlit.finance.online import services as online
+from sunlit.finance.online.choices import OrderStatus, Provider
 
 router = Router(tags=["finance"])
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from sunlit.core.models import Community, CommunityOwned, User
 from sunlit.core.tenancy import CommunityScopedQuerySet
 from sunlit.finance.books.models import money_field
-from sunlit.finance.choices import OrderStatus, Provider, RefusalReason
+from sunlit.finance.online.choices import OrderStatus, Provider, RefusalReason
 from sunlit.finance.payments.models import Payment
 from sunlit.registry.models import Unit
 

@@ -39,8 +39,8 @@ from sunlit.core.idempotency import clean_service_key, replayed
 from sunlit.core.models import AuditEvent, Community, Membership, User
 from sunlit.core.permissions import object_rule, require
 from sunlit.finance.books import money
-from sunlit.finance.choices import OrderStatus, Provider, RefusalReason
 from sunlit.finance.models import Bill, CallbackRefusal, Payment, PaymentOrder
+from sunlit.finance.online.choices import OrderStatus, Provider, RefusalReason
 from sunlit.finance.online.gateways import (
     CallbackRefused,
     GatewayError,

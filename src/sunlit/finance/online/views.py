@@ -19,10 +19,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sunlit.core.permissions import require
 from sunlit.core.tenancy import current_community
 from sunlit.finance.billing import access
-from sunlit.finance.choices import OrderStatus, RefusalReason
 from sunlit.finance.models import CallbackRefusal, PaymentOrder
 from sunlit.finance.online import access as online_access
 from sunlit.finance.online import services as online
+from sunlit.finance.online.choices import OrderStatus, RefusalReason
 from sunlit.finance.online.gateways import local_sandbox_enabled
 from sunlit.finance.payments import receipts
 from sunlit.web.rendering import paginate, render_list

@@ -16,10 +16,10 @@ from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.finance.billing import access, selectors
 from sunlit.finance.billing.api import BillOut, bill_out
 from sunlit.finance.books import money
-from sunlit.finance.choices import PaymentMethod
 from sunlit.finance.payments import access as payments_access
 from sunlit.finance.payments import receipts
 from sunlit.finance.payments import services as payments
+from sunlit.finance.payments.choices import PaymentMethod
 
 router = Router(tags=["finance"])
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from sunlit.finance.books.forms import INPUT, MONEY, SELECT
 
 # Amounts and prices stay text: the services parse them exactly (never through float).
-from sunlit.finance.choices import COUNTER_METHODS, PaymentMethod
+from sunlit.finance.payments.choices import COUNTER_METHODS, PaymentMethod
 
 
 class PaymentForm(forms.Form):

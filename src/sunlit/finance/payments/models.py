@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from sunlit.core.models import CommunityOwned, User
 from sunlit.finance.billing.models import Bill
 from sunlit.finance.books.models import ZERO, JournalEntry, money_field
-from sunlit.finance.choices import AllocationKind, PaymentMethod
+from sunlit.finance.payments.choices import AllocationKind, PaymentMethod
 from sunlit.registry.models import Unit
 
 

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 
 from sunlit.core.masking import mask_name
 from sunlit.finance.books import documents, money
-from sunlit.finance.choices import AllocationKind
 from sunlit.finance.models import Payment, PaymentOrder
+from sunlit.finance.payments.choices import AllocationKind
 from sunlit.transparency.models import LogLeaf
 
 DIGITS = "零壹贰叁肆伍陆柒捌玖"

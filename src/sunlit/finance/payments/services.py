@@ -29,10 +29,12 @@ from sunlit.core.idempotency import clean_service_key, replayed
 from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
+from sunlit.finance.billing.choices import BillStatus
 from sunlit.finance.books import ledger, money
+from sunlit.finance.books.choices import EntrySource
 from sunlit.finance.charges import latefees
-from sunlit.finance.choices import COUNTER_METHODS, AllocationKind, BillStatus, EntrySource, PaymentMethod
 from sunlit.finance.models import Allocation, Bill, LateFeeCharge, Payment, PrepaidBalance, Refund
+from sunlit.finance.payments.choices import COUNTER_METHODS, AllocationKind, PaymentMethod
 from sunlit.registry.models import Unit
 from sunlit.transparency import services as log
 

@@ -19,10 +19,10 @@ from sunlit.core.forms import apply_errors
 from sunlit.core.permissions import can, require
 from sunlit.core.tenancy import page_community
 from sunlit.finance.billing import access, selectors
-from sunlit.finance.books import money
 
 # --- overview ---------------------------------------------------------------------------------
-from sunlit.finance.choices import BillStatus
+from sunlit.finance.billing.choices import BillStatus
+from sunlit.finance.books import money
 from sunlit.finance.online.views import base_url
 from sunlit.finance.payments import access as payments_access
 from sunlit.finance.payments import receipts

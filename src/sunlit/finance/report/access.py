@@ -16,7 +16,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from sunlit.core.permissions import can
-from sunlit.finance.choices import RunStatus
+from sunlit.finance.billing.choices import RunStatus
 from sunlit.finance.models import BillingRun, JournalEntry, JournalLine, MonthlyReport
 from sunlit.finance.report import selectors as report
 from sunlit.registry.models import Unit

@@ -37,7 +37,7 @@ from django.db.models.functions import Cast, Round
 from django.utils.translation import gettext as _
 
 from sunlit.finance.books import calc, ledger, money
-from sunlit.finance.choices import EntrySource
+from sunlit.finance.books.choices import EntrySource
 from sunlit.finance.models import JournalEntry, JournalLine
 from sunlit.transparency.entry import canonical
 

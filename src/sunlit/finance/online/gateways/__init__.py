@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sunlit.finance.choices import Provider, RefusalReason
+from sunlit.finance.online.choices import Provider, RefusalReason
 from sunlit.finance.online.gateways.config import ProviderConfig, config_for, local_sandbox_enabled
 
 __all__ = [

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from alipay import AliPay
 
-from sunlit.finance.choices import RefusalReason
+from sunlit.finance.online.choices import RefusalReason
 from sunlit.finance.online.gateways import (
     CallbackRefused,
     Gateway,

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from sunlit.finance.choices import Provider
+from sunlit.finance.online.choices import Provider
 
 WECHAT_KEYS = (
     "mchid",

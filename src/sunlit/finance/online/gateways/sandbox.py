@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
-from sunlit.finance.choices import Provider
+from sunlit.finance.online.choices import Provider
 from sunlit.finance.online.gateways.config import ProviderConfig
 
 WECHAT_MCHID = "1900000109"

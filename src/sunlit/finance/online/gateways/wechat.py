@@ -15,7 +15,7 @@ from urllib.parse import quote
 from wechatpayv3 import WeChatPay, WeChatPayType
 from wechatpayv3.utils import load_public_key, rsa_verify
 
-from sunlit.finance.choices import RefusalReason
+from sunlit.finance.online.choices import RefusalReason
 from sunlit.finance.online.gateways import (
     MAX_CLOCK_SKEW,
     CallbackRefused,
