@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from sunlit.core import audit, numbering
 from sunlit.core.bulk import bulk_insert
+from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
 from sunlit.finance.books import money
@@ -310,7 +311,7 @@ def reverse_entry(entry: JournalEntry, *, actor: User, reason: str,
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("请填写冲销原因")]})
-    entry = JournalEntry.objects.select_for_update().get(pk=entry.pk)
+    entry = locked(entry)
     if entry.reverses_id is not None:
         raise ValidationError({"entry": [_("冲销凭证不能再冲销，请另做凭证")]})
     if entry.source != EntrySource.MANUAL:

@@ -155,7 +155,7 @@ def approve_waiver(waiver: Waiver, *, actor: User, note: str = "",
     community = waiver.community
     now = now or timezone.now()
     today = timezone.localdate(now)
-    bill = Bill.objects.select_for_update().select_related("unit__building").get(pk=waiver.bill_id)
+    bill = locked(waiver.bill, "unit__building")
     due = _due_of(bill, waiver.target, today)
     amount = due if waiver.whole else waiver.requested_amount
     if due <= 0:
