@@ -56,7 +56,9 @@ def child(units: int, months: int, repeat: int) -> dict:
     from django.utils import timezone
 
     from sunlit.core.models import Community, User
-    from sunlit.finance import arrears, calc, ledger, services
+    from sunlit.finance.arrears import selectors as arrears
+    from sunlit.finance.billing import services
+    from sunlit.finance.books import calc, ledger
     from sunlit.finance.models import Bill, BillLine, FeeItem
 
     community = Community.objects.get(code="big")

@@ -57,8 +57,10 @@ def child(units: int, naive: int, months: int = 0, owners: int = 200) -> dict:
     from sunlit.core.choices import Role
     from sunlit.core.models import Community, Membership, Organization, User
     from sunlit.core.permissions import forget_roles
-    from sunlit.finance import billing, ledger, services
-    from sunlit.finance.choices import Cycle, FeeKind, MeterKind
+    from sunlit.finance.billing import runs as billing
+    from sunlit.finance.billing import services
+    from sunlit.finance.billing.choices import Cycle, FeeKind, MeterKind
+    from sunlit.finance.books import ledger
     from sunlit.finance.models import Bill, BillLine, Calculation
     from sunlit.registry.models import Building, Unit
 
@@ -159,7 +161,9 @@ def my_bills(community, user, months: int, owners: int) -> dict:
 
     from sunlit.core.choices import Role
     from sunlit.core.models import Membership, Person, User
-    from sunlit.finance import calc, payments, services
+    from sunlit.finance.billing import services
+    from sunlit.finance.books import calc
+    from sunlit.finance.payments import services as payments
     from sunlit.registry.models import Ownership, Unit
 
     t0 = time.perf_counter()

@@ -90,8 +90,10 @@ def run(args) -> None:
     from sunlit.core.bulk import bulk_insert
     from sunlit.core.choices import Role
     from sunlit.core.models import Community, Membership, Organization, User
-    from sunlit.finance import calc, ledger, report, report_services
-    from sunlit.finance.choices import EntrySource
+    from sunlit.finance.books import calc, ledger
+    from sunlit.finance.books.choices import EntrySource
+    from sunlit.finance.report import selectors as report
+    from sunlit.finance.report import services as report_services
     from sunlit.registry.models import Building, Unit
 
     org = Organization.objects.create(name="基准物业")

@@ -54,7 +54,8 @@ def child(rows: int) -> dict:
     from sunlit.core.choices import Role
     from sunlit.core.models import Community, Membership, Organization, User
     from sunlit.core.permissions import forget_roles
-    from sunlit.finance import ledger, meter_import
+    from sunlit.finance.books import ledger
+    from sunlit.finance.charges import meter_import
     from sunlit.finance.models import Meter, MeterReading
     from sunlit.registry.models import Building, Unit
 

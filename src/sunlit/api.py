@@ -226,8 +226,6 @@ def _mount_routers() -> None:
     from sunlit.board.api import router as board_router
     from sunlit.core.api import router as core_router
     from sunlit.finance.api import router as finance_router
-    from sunlit.finance.api_money import router as money_router
-    from sunlit.finance.report_api import router as report_router
     from sunlit.governance.api import routers as governance_routers
     from sunlit.notices.api import router as notices_router
     from sunlit.registry.api import router as registry_router
@@ -242,14 +240,7 @@ def _mount_routers() -> None:
     api.add_router("/v1/", tickets_router)
     api.add_router("/v1/", notices_router)
     api.add_router("/v1/", board_router)
-    api.add_router("/v1/finance/", finance_router)
-    # Public money and 阳光账本: mounted here, not nested in finance_router (see test_schema.py).
-    api.add_router("/v1/finance/", money_router)
-    api.add_router("/v1/finance/", report_router)
-    # --- arrears (账龄, 收缴率, 催缴) ---
-    from sunlit.finance.arrears_api import router as arrears_router
-
-    api.add_router("/v1/finance/", arrears_router)
+    api.add_router("/v1/finance/", finance_router)  # its domains' routers, gathered in finance/api.py
 
 
 _mount_routers()

@@ -4,7 +4,7 @@ import os
 import tempfile
 
 os.environ.setdefault("SUNLIT_DATA_DIR", tempfile.mkdtemp(prefix="sunlit-test-"))
-# Online payments: the local simulator stands in for WeChat Pay and Alipay (finance.gateways.sandbox).
+# Online payments: the local simulator stands in for WeChat Pay and Alipay (finance.online.gateways.sandbox).
 os.environ.setdefault("SUNLIT_PAYMENTS_SANDBOX", "local")
 
 from sunlit.settings import *  # noqa: F403

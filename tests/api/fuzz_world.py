@@ -139,18 +139,16 @@ def _governance(w):
 
 
 def _finance(w):
-    from sunlit.finance import (
-        expenses,
-        fund,
-        ledger,
-        meter_import,
-        online,
-        payments,
-        reminders,
-        services,
-        waivers,
-    )
-    from sunlit.finance.choices import Cycle, FeeKind, ReminderChannel
+    from sunlit.finance.arrears import services as reminders
+    from sunlit.finance.arrears.choices import ReminderChannel
+    from sunlit.finance.billing import services
+    from sunlit.finance.billing.choices import Cycle, FeeKind
+    from sunlit.finance.books import ledger
+    from sunlit.finance.charges import meter_import, waivers
+    from sunlit.finance.expenses import services as expenses
+    from sunlit.finance.fund import services as fund
+    from sunlit.finance.online import services as online
+    from sunlit.finance.payments import services as payments
     from sunlit.registry.choices import UnitUsage
 
     ledger.open_books(w.a, actor=w.finance)

@@ -21,7 +21,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 def _schemas():
     """The schema as served at /api/openapi.json and as committed (scripts/openapi.py)."""
     return {"served": Client().get("/api/openapi.json").json(),
-            "committed": api.get_openapi_schema(path_prefix="/api")}
+            "committed": api.get_openapi_schema(path_prefix="/api/")}
 
 
 def _served_routes() -> set[str]:
@@ -110,12 +110,12 @@ def test_no_two_schema_classes_of_the_api_share_a_name():
 def test_an_operation_answering_a_file_declares_its_media_type(path, media_type):
     """The monthly report's CSV and PDF were published as JSON strings (found by the schema fuzz
     run: content-type conformance)."""
-    answer = api.get_openapi_schema(path_prefix="/api")["paths"][path]["get"]["responses"][200]
+    answer = api.get_openapi_schema(path_prefix="/api/")["paths"][path]["get"]["responses"][200]
     assert set(answer["content"]) == {media_type}
 
 
 def test_the_report_csv_and_pdf_answer_in_their_declared_media_types(client, community, finance):
-    from sunlit.finance import ledger
+    from sunlit.finance.books import ledger
 
     ledger.open_books(community, actor=finance)
     client.force_login(finance)

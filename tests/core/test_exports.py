@@ -84,14 +84,14 @@ def test_xlsx_keeps_the_text_but_never_as_a_formula():
 EXPORT_ROUTES = {
     "board:board_csv": "board/views.py",
     "governance:not_voted_csv": "governance/proposals/views.py",
-    "finance:ledger_csv": "finance/report_views.py",
-    "finance:ledger_figure_csv": "finance/report_views.py",
-    "finance:aging?format=csv": "finance/arrears_views.py",
-    "finance:collection?format=csv": "finance/arrears_views.py",
-    "finance:meter_import_template": "finance/views_charges.py",
+    "finance:ledger_csv": "finance/report/views.py",
+    "finance:ledger_figure_csv": "finance/report/views.py",
+    "finance:aging?format=csv": "finance/arrears/views.py",
+    "finance:collection?format=csv": "finance/arrears/views.py",
+    "finance:meter_import_template": "finance/charges/views.py",
     "registry:export": "registry/views/imports.py",
-    "api: GET /finance/communities/{id}/reports/{month}/csv": "finance/report_api.py",
-    "api: GET /finance/communities/{id}/meter-imports/template": "finance/api_charges.py",
+    "api: GET /finance/communities/{id}/reports/{month}/csv": "finance/report/api.py",
+    "api: GET /finance/communities/{id}/meter-imports/template": "finance/charges/api.py",
 }
 SRC = Path(__file__).resolve().parents[2] / "src" / "sunlit"
 
@@ -158,7 +158,7 @@ def test_every_export_route_neutralises_hostile_text(demo, client):
     from sunlit.board import services as board
     from sunlit.core.choices import Role
     from sunlit.core.models import Community, Person, User
-    from sunlit.finance import ledger
+    from sunlit.finance.books import ledger
     from sunlit.finance.models import Meter
     from sunlit.governance.models import Vote, VoteVoter
     from sunlit.registry.models import Building, Vehicle
@@ -211,7 +211,8 @@ def test_every_export_route_neutralises_hostile_text(demo, client):
     units = [u.label for u in building.units.select_related("building")]
     planted |= set(units)
     # the month closes and is published: the community's name and the memo are in it for good
-    from sunlit.finance import calc, report_services
+    from sunlit.finance.books import calc
+    from sunlit.finance.report import services as report_services
 
     after = timezone.make_aware(dt.datetime.combine(calc.add_months(today.replace(day=1), 1),
                                                     dt.time(9)))

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from sunlit.finance import ledger, services
-from sunlit.finance.choices import Cycle, FeeKind, MeterKind
+from sunlit.finance.billing import services
+from sunlit.finance.billing.choices import Cycle, FeeKind, MeterKind
+from sunlit.finance.books import ledger
 from sunlit.registry.choices import UnitUsage
 from sunlit.tickets.sla import SHANGHAI
 from tests.factories import BuildingFactory, UnitFactory
@@ -101,6 +102,6 @@ from tests.finance.money_fixtures import (  # noqa: E402, F401
 def no_late_fees(books, finance):
     """Late-fee collection switched off: for tests about the payment path itself, whose bills
     (January 2026) are long overdue on the real date. Late fees have their own tests."""
-    from sunlit.finance import services as finance_services
+    from sunlit.finance.billing import services as finance_services
 
     finance_services.update_policy(books, actor=finance, late_fee_collect=False)

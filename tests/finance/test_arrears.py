@@ -8,9 +8,14 @@ from decimal import Decimal
 
 import pytest
 
-from sunlit.finance import arrears, calc, payments, selectors, services
-from sunlit.finance.choices import Cycle, FeeKind, PaymentMethod
+from sunlit.finance.arrears import bills
+from sunlit.finance.arrears import selectors as arrears
+from sunlit.finance.billing import selectors, services
+from sunlit.finance.billing.choices import Cycle, FeeKind
+from sunlit.finance.books import calc
 from sunlit.finance.models import Bill
+from sunlit.finance.payments import services as payments
+from sunlit.finance.payments.choices import PaymentMethod
 from sunlit.registry.choices import UnitUsage
 from tests.factories import OwnershipFactory, UnitFactory
 from tests.finance.conftest import FEB, JAN, NOW, SET_ON
@@ -37,14 +42,14 @@ def pay(unit, finance, amount, day, **kw):
 
 
 def test_buckets_constant_covers_every_day_once():
-    keys = [arrears.bucket_of(n) for n in range(-5, 1000)]
+    keys = [bills.bucket_of(n) for n in range(-5, 1000)]
     assert keys[:6] == ["not_due"] * 6
-    assert arrears.bucket_of(1) == "d1_30" and arrears.bucket_of(30) == "d1_30"
-    assert arrears.bucket_of(31) == "d31_90" and arrears.bucket_of(90) == "d31_90"
-    assert arrears.bucket_of(91) == "d91_180" and arrears.bucket_of(180) == "d91_180"
-    assert arrears.bucket_of(181) == "d181_365" and arrears.bucket_of(365) == "d181_365"
-    assert arrears.bucket_of(366) == "y1_2" and arrears.bucket_of(730) == "y1_2"
-    assert arrears.bucket_of(731) == "y2_plus"
+    assert bills.bucket_of(1) == "d1_30" and bills.bucket_of(30) == "d1_30"
+    assert bills.bucket_of(31) == "d31_90" and bills.bucket_of(90) == "d31_90"
+    assert bills.bucket_of(91) == "d91_180" and bills.bucket_of(180) == "d91_180"
+    assert bills.bucket_of(181) == "d181_365" and bills.bucket_of(365) == "d181_365"
+    assert bills.bucket_of(366) == "y1_2" and bills.bucket_of(730) == "y1_2"
+    assert bills.bucket_of(731) == "y2_plus"
 
 
 @pytest.mark.parametrize(
@@ -177,7 +182,7 @@ def test_fee_items_split_pro_rata_and_filter(
 
 def test_building_filter_and_tenant_scope(community, other_community, january, homes, finance, make_member):
     from sunlit.core.choices import Role
-    from sunlit.finance import ledger
+    from sunlit.finance.books import ledger
 
     other_finance = make_member(Role.FINANCE, other_community, username="f2")
     ledger.open_books(other_community, actor=other_finance)
@@ -278,4 +283,4 @@ def test_grouped_late_fees_equal_calc_for_untouched_bills(community, january, da
     fees = [calc.late_fee(amount=a, due_on=d, payments=(), as_of=as_of, terms=terms).amount * n
             for d, a, n in rows]
     expected = sum(fees, D(0))
-    assert arrears._late_fee_groups(rows, as_of, terms) == expected
+    assert bills.late_fee_groups(rows, as_of, terms) == expected

@@ -12,9 +12,10 @@ import time_machine
 from django.urls import reverse
 
 from sunlit.core.choices import Role
-from sunlit.finance import payments, reminders
-from sunlit.finance.choices import PaymentMethod
+from sunlit.finance.arrears import services as reminders
 from sunlit.finance.models import Reminder, ReminderRule, ReminderTemplate
+from sunlit.finance.payments import services as payments
+from sunlit.finance.payments.choices import PaymentMethod
 from sunlit.notices.models import Notification
 from tests.finance.conftest import NOW
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from sunlit.finance import expenses
+from sunlit.finance.expenses import services as expenses
 from sunlit.finance.models import Expense, FundUse, PublicIncome
 from sunlit.transparency.models import LogLeaf
 from tests.factories import attachments_of, hostile_uploads, make_upload

@@ -10,8 +10,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from sunlit.finance import billing, ledger, services
-from sunlit.finance.choices import Cycle, FeeKind, MeterKind, RunStatus
+from sunlit.finance.billing import runs as billing
+from sunlit.finance.billing import services
+from sunlit.finance.billing.choices import Cycle, FeeKind, MeterKind, RunStatus
+from sunlit.finance.books import ledger
 from sunlit.finance.models import Bill, BillingRun, BillLine, JournalEntry, Meter
 from sunlit.registry.choices import UnitUsage
 from sunlit.transparency import merkle
@@ -103,7 +105,7 @@ def test_the_constraints_refuse_a_second_run_even_without_the_check(run, homes, 
 
 
 def test_a_failure_leaves_nothing(run, homes, property_fee, monkeypatch):
-    from sunlit.finance import payments
+    from sunlit.finance.payments import services as payments
 
     def boom(*args, **kwargs):
         raise IntegrityError("disk full")

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from sunlit.finance import payments, services
+from sunlit.finance.billing import services
+from sunlit.finance.payments import services as payments
 from sunlit.transparency import merkle
 from sunlit.transparency import services as log
 from sunlit.transparency.entry import canonical

@@ -8,8 +8,8 @@ from fractions import Fraction
 
 import pytest
 
-from sunlit.finance import calc, money
-from sunlit.finance.calc import LateFeeTerms, Version
+from sunlit.finance.books import calc, money
+from sunlit.finance.books.calc import LateFeeTerms, Version
 
 D = Decimal
 JAN, FEB, APR = dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 4, 1)

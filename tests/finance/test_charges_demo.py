@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sunlit.finance import demo
-from sunlit.finance.choices import WaiverStatus
+from sunlit.finance.charges.choices import WaiverStatus
 from sunlit.finance.models import LateFeeCharge, Meter, MeterImport, MeterReading, Waiver
 from sunlit.tickets.sla import SHANGHAI
 from tests.factories import UnitFactory

@@ -39,7 +39,8 @@ def test_bad_arguments(community, finance, owner, homes, property_fee, args, mes
 
 
 def test_demo_loader(community, finance, homes, parking_space):
-    from sunlit.finance import demo, ledger
+    from sunlit.finance import demo
+    from sunlit.finance.books import ledger
     from sunlit.finance.models import Payment
 
     made = demo.load_demo(community, payers=3)

@@ -11,8 +11,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from sunlit.finance import ledger, payments, selectors
+from sunlit.finance.billing import selectors
+from sunlit.finance.books import ledger
 from sunlit.finance.models import Bill, LateFeeCharge, Payment, PrepaidBalance
+from sunlit.finance.payments import services as payments
 from tests.finance.conftest import FEB
 
 pytestmark = pytest.mark.skipif(connection.vendor == "sqlite",

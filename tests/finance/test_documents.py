@@ -1,6 +1,6 @@
 """The registry of entry documents: batched, deduplicated, limited to the asked entries."""
 
-from sunlit.finance import documents
+from sunlit.finance.books import documents
 
 
 def test_resolvers_are_batched_and_limited_to_the_asked_entries(monkeypatch):

@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from sunlit.finance import expenses, ledger
-from sunlit.finance.choices import ExpenseStatus
+from sunlit.finance.books import ledger
+from sunlit.finance.expenses import services as expenses
+from sunlit.finance.expenses.choices import ExpenseStatus
 from sunlit.finance.models import Expense, ExpenseStep, JournalEntry, PublicIncome
 from sunlit.transparency.models import LogLeaf
 from tests.finance.conftest import NOW
@@ -296,7 +297,7 @@ def test_a_confirmed_raise_takes_effect_and_shows_who_proposed_and_confirmed(boo
 
 def test_the_charges_terms_cannot_touch_the_thresholds(books, manager):
     """``finance.services.update_policy`` (收费约定, finance.manage) no longer takes them."""
-    from sunlit.finance import services
+    from sunlit.finance.billing import services
 
     with pytest.raises(TypeError):
         services.update_policy(books, actor=manager, dual_approval_above="999999")
@@ -315,7 +316,7 @@ def test_a_committee_member_with_a_company_role_approves_for_the_company_only(
 
 
 def test_receipts_are_found_behind_their_journal_entries(books, finance, manager, income, receipt):
-    from sunlit.finance import documents
+    from sunlit.finance.books import documents
 
     expense = make_expense(books, finance, receipt, amount="100.00")
     expenses.approve_expense(expense, actor=manager, now=NOW)

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from sunlit.core.choices import Role
 from sunlit.core.models import Membership
-from sunlit.finance import fund, ledger
-from sunlit.finance.choices import FundUseStatus
+from sunlit.finance.books import ledger
+from sunlit.finance.fund import services as fund
+from sunlit.finance.fund.choices import FundUseStatus
 from sunlit.finance.models import FundAccount, FundUse, JournalEntry
 from sunlit.governance.votes import balloting
 from sunlit.governance.votes import services as votes

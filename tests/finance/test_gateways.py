@@ -16,9 +16,9 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from sunlit.finance import online
-from sunlit.finance.gateways import gateway_for, sandbox
 from sunlit.finance.models import PaymentOrder
+from sunlit.finance.online import services as online
+from sunlit.finance.online.gateways import gateway_for, sandbox
 
 # the payment path with late-fee collection off (test_online_late_fees.py: with it on)
 pytestmark = pytest.mark.usefixtures("no_late_fees")

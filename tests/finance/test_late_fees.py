@@ -11,9 +11,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from sunlit.finance import ledger, payments, selectors, services
-from sunlit.finance.choices import BillStatus, PaymentMethod
+from sunlit.finance.billing import selectors, services
+from sunlit.finance.billing.choices import BillStatus
+from sunlit.finance.books import ledger
 from sunlit.finance.models import Bill, LateFeeCharge, Payment, PrepaidBalance
+from sunlit.finance.payments import services as payments
+from sunlit.finance.payments.choices import PaymentMethod
 from sunlit.tickets.sla import SHANGHAI
 from sunlit.transparency import selectors as log_selectors
 from sunlit.transparency.entry import parse

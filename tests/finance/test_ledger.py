@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sunlit.finance import ledger
-from sunlit.finance.choices import EntrySource
-from sunlit.finance.ledger import EntrySpec, Line
+from sunlit.finance.books import ledger
+from sunlit.finance.books.choices import EntrySource
+from sunlit.finance.books.ledger import EntrySpec, Line
 from sunlit.finance.models import Account, JournalEntry, JournalLine
 from sunlit.transparency.entry import parse
 from sunlit.transparency.models import LogLeaf

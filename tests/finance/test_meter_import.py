@@ -14,8 +14,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from sunlit.finance import meter_import, services
-from sunlit.finance.choices import ImportStatus, MeterKind
+from sunlit.finance.billing import services
+from sunlit.finance.billing.choices import MeterKind
+from sunlit.finance.charges import meter_import
+from sunlit.finance.charges.choices import ImportStatus
 from sunlit.finance.models import Meter, MeterImport, MeterReading
 from sunlit.transparency.entry import parse
 from sunlit.transparency.models import LogLeaf
@@ -71,7 +73,7 @@ def test_a_good_file_previews_then_commits_through_record_readings(community, fi
 def test_every_bad_row_is_reported_and_nothing_is_written(community, finance, meters, homes, other_community,
                                                           make_member):
     from sunlit.core.choices import Role
-    from sunlit.finance import ledger
+    from sunlit.finance.books import ledger
 
     other_finance = make_member(Role.FINANCE, other_community, username="finance2")
     ledger.open_books(other_community, actor=other_finance)

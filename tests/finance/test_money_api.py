@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from sunlit.finance import fund
+from sunlit.finance.fund import services as fund
 from sunlit.finance.models import Expense, FundUse, PublicIncome
 from sunlit.transparency import merkle
 from tests.finance.conftest import NOW

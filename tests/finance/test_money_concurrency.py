@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from sunlit.finance import expenses, fund
+from sunlit.finance.expenses import services as expenses
+from sunlit.finance.fund import services as fund
 from sunlit.finance.models import FundAccount, FundUse, JournalEntry
 from tests.finance.money_fixtures import TODAY, storage_dir  # noqa: F401
 from tests.finance.test_concurrency import _race

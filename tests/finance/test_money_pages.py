@@ -10,7 +10,8 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from sunlit.finance import expenses, fund
+from sunlit.finance.expenses import services as expenses
+from sunlit.finance.fund import services as fund
 from sunlit.finance.models import Expense, PublicIncome
 from tests.finance.conftest import NOW
 from tests.finance.money_fixtures import TODAY, jpeg, storage_dir  # noqa: F401

@@ -11,10 +11,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from sunlit.finance import ledger, online
-from sunlit.finance.choices import OrderStatus, RefusalReason
-from sunlit.finance.gateways import sandbox
+from sunlit.finance.books import ledger
 from sunlit.finance.models import Bill, CallbackRefusal, Payment, PaymentOrder, PrepaidBalance
+from sunlit.finance.online import services as online
+from sunlit.finance.online.choices import OrderStatus, RefusalReason
+from sunlit.finance.online.gateways import sandbox
 from sunlit.notices.models import Notification
 from sunlit.transparency.models import LogLeaf
 from tests.factories import OwnershipFactory, UnitFactory, UserFactory
@@ -123,7 +124,7 @@ def test_alipay_pays_and_answers_success_once(client, owner, homes, billed):
 def test_bills_paid_meanwhile_send_the_money_to_the_oldest_then_prepaid(
     client, owner, finance, homes, billed
 ):
-    from sunlit.finance import payments
+    from sunlit.finance.payments import services as payments
 
     order = online.create_payment_order(homes[0], actor=owner, provider="wechat", bills=[billed[0].pk])
     payments.receive_payment(homes[0], actor=finance, amount="300.00", method="cash")  # pays Jan + part Feb
@@ -306,7 +307,7 @@ def test_bad_orders_are_refused_and_write_nothing(owner, homes, billed, kwargs, 
 
 
 def test_paid_bills_and_another_units_bills_cannot_be_ordered(owner, finance, homes, billed):
-    from sunlit.finance import payments
+    from sunlit.finance.payments import services as payments
 
     other = Bill.objects.filter(unit=homes[1]).first()
     with pytest.raises(ValidationError):
@@ -335,7 +336,7 @@ def test_providers_are_off_unless_configured(owner, homes, billed, monkeypatch):
 
 
 def test_the_sandbox_needs_the_environment_not_only_settings(settings, monkeypatch):
-    from sunlit.finance.gateways import local_sandbox_enabled
+    from sunlit.finance.online.gateways import local_sandbox_enabled
 
     monkeypatch.delenv("SUNLIT_PAYMENTS_SANDBOX")
     settings.SUNLIT_PAYMENTS = {**settings.SUNLIT_PAYMENTS, "sandbox": "local"}

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 import time_machine
 
-from sunlit.finance import services
+from sunlit.finance.billing import services
 from sunlit.finance.models import Payment
 from tests.browser.conftest import screenshot
 from tests.finance.conftest import JAN, NOW

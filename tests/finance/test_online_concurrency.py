@@ -12,9 +12,10 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from sunlit.finance import ledger, online
-from sunlit.finance.gateways import sandbox
+from sunlit.finance.books import ledger
 from sunlit.finance.models import Allocation, Bill, CallbackRefusal, Payment, PaymentOrder
+from sunlit.finance.online import services as online
+from sunlit.finance.online.gateways import sandbox
 from sunlit.transparency.models import LogLeaf
 
 pytestmark = [pytest.mark.usefixtures("no_late_fees"), pytest.mark.skipif(

@@ -8,11 +8,13 @@ from decimal import Decimal
 
 import time_machine
 
-from sunlit.finance import latefees, online
-from sunlit.finance.choices import BillStatus, OrderStatus
-from sunlit.finance.gateways import sandbox
+from sunlit.finance.billing.choices import BillStatus
+from sunlit.finance.billing.selectors import policy_of
+from sunlit.finance.charges import latefees
 from sunlit.finance.models import Bill, LateFeeCharge
-from sunlit.finance.selectors import policy_of
+from sunlit.finance.online import services as online
+from sunlit.finance.online.choices import OrderStatus
+from sunlit.finance.online.gateways import sandbox
 from sunlit.tickets.sla import SHANGHAI
 from tests.finance.conftest import FEB
 from tests.finance.test_online import deliver

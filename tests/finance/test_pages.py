@@ -11,9 +11,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from sunlit.finance import payments
-from sunlit.finance.choices import PaymentMethod, RunStatus
+from sunlit.finance.billing.choices import RunStatus
 from sunlit.finance.models import Bill, BillingRun, Payment
+from sunlit.finance.payments import services as payments
+from sunlit.finance.payments.choices import PaymentMethod
 from tests.finance.conftest import NOW
 
 D = Decimal

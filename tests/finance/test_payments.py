@@ -9,9 +9,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from sunlit.finance import ledger, payments, services
-from sunlit.finance.choices import AllocationKind, BillStatus, PaymentMethod
+from sunlit.finance.billing import services
+from sunlit.finance.billing.choices import BillStatus
+from sunlit.finance.books import ledger
 from sunlit.finance.models import Allocation, Bill, Payment, PrepaidBalance, Refund
+from sunlit.finance.payments import services as payments
+from sunlit.finance.payments.choices import AllocationKind, PaymentMethod
 from sunlit.transparency import selectors as log_selectors
 from sunlit.transparency.entry import parse
 from sunlit.transparency.models import LogLeaf
@@ -168,7 +171,7 @@ def test_refund_reason_required_and_staff_only(two_bills, finance, owner):
 
 
 def test_one_time_charge_and_deposit(community, finance, homes, books):
-    from sunlit.finance.choices import Cycle, FeeKind
+    from sunlit.finance.billing.choices import Cycle, FeeKind
 
     deposit = services.create_fee_item(community, actor=finance, code="ZXYJ", name="装修押金",
                                        kind=FeeKind.DEPOSIT, cycle=Cycle.ONCE, account="6051")

@@ -8,9 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from sunlit.finance import documents, online, payments
-from sunlit.finance.gateways import sandbox
-from sunlit.finance.receipts import amount_in_words, receipt_for
+from sunlit.finance.books import documents
+from sunlit.finance.online import services as online
+from sunlit.finance.online.gateways import sandbox
+from sunlit.finance.payments import services as payments
+from sunlit.finance.payments.receipts import amount_in_words, receipt_for
 from sunlit.transparency.models import LogLeaf
 
 # the payment path with late-fee collection off (test_online_late_fees.py: with it on)

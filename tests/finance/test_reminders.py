@@ -10,9 +10,12 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from sunlit.finance import payments, reminders, services
-from sunlit.finance.choices import PaymentMethod, ReminderChannel
+from sunlit.finance.arrears import services as reminders
+from sunlit.finance.arrears.choices import ReminderChannel
+from sunlit.finance.billing import services
 from sunlit.finance.models import Bill, Reminder, ReminderRule, ReminderTemplate
+from sunlit.finance.payments import services as payments
+from sunlit.finance.payments.choices import PaymentMethod
 from sunlit.notices.models import Delivery, Notification
 from sunlit.transparency import selectors as log_selectors
 from sunlit.transparency.models import LogLeaf

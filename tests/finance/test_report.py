@@ -13,9 +13,12 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 
-from sunlit.finance import ledger, payments, report, report_services
-from sunlit.finance.choices import PaymentMethod
+from sunlit.finance.books import ledger
 from sunlit.finance.models import JournalEntry, MonthlyReport
+from sunlit.finance.payments import services as payments
+from sunlit.finance.payments.choices import PaymentMethod
+from sunlit.finance.report import selectors as report
+from sunlit.finance.report import services as report_services
 from sunlit.tickets.sla import SHANGHAI
 from sunlit.transparency.entry import canonical
 from sunlit.transparency.models import LogLeaf
@@ -42,7 +45,7 @@ def month_books(community, finance, homes, parking_space, property_fee, parking_
         manual(community, finance, dt.date(2025, 12, 20), "维修资金归集", "1002", "2244", "3000.00")
         manual(community, finance, dt.date(2025, 12, 21), "场地租金", "1002", "6051", "100.00")
     with time_machine.travel(IN_JAN, tick=False):
-        from sunlit.finance import services
+        from sunlit.finance.billing import services
         services.run_billing(community, JAN, actor=finance, now=IN_JAN)
     with time_machine.travel(dt.datetime(2026, 1, 10, 10, tzinfo=SHANGHAI), tick=False):
         first = payments.receive_payment(homes[0], actor=finance, amount="300.00", method=PaymentMethod.CASH)

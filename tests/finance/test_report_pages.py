@@ -13,8 +13,9 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from sunlit.finance import documents, report_services
+from sunlit.finance.books import documents
 from sunlit.finance.models import BillingRun, EntryQuery, MonthlyReport
+from sunlit.finance.report import services as report_services
 from sunlit.tickets import services as tickets
 from sunlit.tickets.choices import TicketKind, TicketStatus
 from sunlit.tickets.models import Category, Ticket
@@ -265,7 +266,8 @@ def test_demo_publishes_its_months_with_one_answered_query(community, finance, m
                                                            homes):
     import time
 
-    from sunlit.finance import demo, ledger
+    from sunlit.finance import demo
+    from sunlit.finance.books import ledger
     from sunlit.finance.models import EntryQuery
 
     tickets.create_default_categories(community, actor=None)
@@ -274,7 +276,7 @@ def test_demo_publishes_its_months_with_one_answered_query(community, finance, m
     took = time.perf_counter() - started
     reports = list(MonthlyReport.objects.in_community(community).order_by("month"))
     assert len(reports) == 3 and all(r.leaf_id for r in reports) and ledger.trial_balance_ok(community)
-    from sunlit.finance import report
+    from sunlit.finance.report import selectors as report
     for row in reports:  # published after its entries: nothing shows as 补记
         assert report.later_corrections(community, row.month, row.published_at) == {
             "late": [], "reversals": []}

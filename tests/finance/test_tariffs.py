@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from sunlit.finance import services
-from sunlit.finance.choices import Cycle, FeeKind
+from sunlit.finance.billing import services
+from sunlit.finance.billing.choices import Cycle, FeeKind
 from sunlit.finance.models import FeeItem, FinancePolicy, Tariff
 from sunlit.registry.choices import UnitUsage
 from sunlit.transparency.entry import parse

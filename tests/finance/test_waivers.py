@@ -12,9 +12,14 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from sunlit.finance import ledger, payments, selectors, waivers
-from sunlit.finance.choices import AllocationKind, BillStatus, WaiverStatus
+from sunlit.finance.billing import selectors
+from sunlit.finance.billing.choices import BillStatus
+from sunlit.finance.books import ledger
+from sunlit.finance.charges import waivers
+from sunlit.finance.charges.choices import WaiverStatus
 from sunlit.finance.models import Allocation, Bill, JournalEntry, LateFeeCharge, Waiver
+from sunlit.finance.payments import services as payments
+from sunlit.finance.payments.choices import AllocationKind
 from sunlit.tickets.sla import SHANGHAI
 from sunlit.transparency.entry import parse
 from sunlit.transparency.models import LogLeaf

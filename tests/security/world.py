@@ -436,8 +436,9 @@ class _Builder:
 
     # --- finance ---------------------------------------------------------------------------
     def finance(self):
-        from sunlit.finance import ledger, services
-        from sunlit.finance.choices import Cycle, FeeKind
+        from sunlit.finance.billing import services
+        from sunlit.finance.billing.choices import Cycle, FeeKind
+        from sunlit.finance.books import ledger
 
         c, cast = self.community, self.cast
         fin = cast["finance"]
@@ -468,26 +469,19 @@ class _Builder:
         self.money()
 
     def money(self):
-        from sunlit.finance import (
-            expenses,
-            fund,
-            meter_import,
-            online,
-            payments,
-            reminders,
-            report_services,
-            waivers,
-        )
-        from sunlit.finance.choices import (
-            ExpenseCategory,
-            MeterKind,
-            PaymentMethod,
-            Provider,
-            PublicIncomeCategory,
-            WaiverReason,
-            WaiverTarget,
-        )
+        from sunlit.finance.arrears import services as reminders
+        from sunlit.finance.billing.choices import MeterKind
+        from sunlit.finance.charges import meter_import, waivers
+        from sunlit.finance.charges.choices import WaiverReason, WaiverTarget
+        from sunlit.finance.expenses import services as expenses
+        from sunlit.finance.expenses.choices import ExpenseCategory, PublicIncomeCategory
+        from sunlit.finance.fund import services as fund
         from sunlit.finance.models import JournalEntry
+        from sunlit.finance.online import services as online
+        from sunlit.finance.online.choices import Provider
+        from sunlit.finance.payments import services as payments
+        from sunlit.finance.payments.choices import PaymentMethod
+        from sunlit.finance.report import services as report_services
 
         c, cast = self.community, self.cast
         fin, manager = cast["finance"], cast["manager"]

@@ -201,10 +201,12 @@ def _hostile_flows(community: Community, now: dt.datetime) -> None:
     """What the demo does not do, with personal data typed into every free-text box."""
     from sunlit.board import services as board
     from sunlit.board.models import BoardItem, WeeklyBoard
-    from sunlit.finance import expenses, payments, waivers
-    from sunlit.finance import services as finance_services
-    from sunlit.finance.choices import WaiverReason, WaiverTarget
+    from sunlit.finance.billing import services as finance_services
+    from sunlit.finance.charges import waivers
+    from sunlit.finance.charges.choices import WaiverReason, WaiverTarget
+    from sunlit.finance.expenses import services as expenses
     from sunlit.finance.models import Bill, Payment
+    from sunlit.finance.payments import services as payments
     from sunlit.governance.meetings import services as meetings
     from sunlit.registry import services as registry
     from sunlit.tickets import configuration

@@ -4,7 +4,7 @@ Every amount that enters Sunlit (a bill, a payment, a repair quote, a material's
 ``parse_money`` (user input: refuses floats, bools, non-numbers, negatives, zero unless allowed,
 more than two places, another currency) or ``parse_decimal`` (a quantity or a unit price with
 its own number of places), or is the result of ``to_fen`` (a computed exact value rounded
-half-up to the fen, once, at the end of a calculation). ``sunlit.finance.money`` re-exports it.
+half-up to the fen, once, at the end of a calculation). ``sunlit.finance.books.money`` re-exports it.
 
 Messages are Chinese msgids with ``%(what)s`` placeholders; callers pass ``what`` as a lazy
 translated noun (``_("单价")``), so the English page says "Unit price must be a number".

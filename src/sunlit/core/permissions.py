@@ -67,7 +67,7 @@ GRANTS: dict[str, frozenset[str]] = {
     "finance.money.record": frozenset({R.FINANCE, R.MANAGER, R.COMPANY_ADMIN}),
     "finance.money.approve": frozenset({R.MANAGER, R.COMPANY_ADMIN, R.COMMITTEE}),
     "finance.money.policy": frozenset({R.MANAGER, R.COMPANY_ADMIN, R.COMMITTEE}),
-    # 阳光账本 (finance/report.py): every member reads published months; finance staff, the
+    # 阳光账本 (finance/report/selectors.py): every member reads published months; finance staff, the
     # manager, the company and the auditor also read drafts and every household line; finance
     # and the manager publish; owners (and the committee and supervisors, who are owners) query
     "finance.report.view": ALL_ROLES,

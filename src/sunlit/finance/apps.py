@@ -9,11 +9,10 @@ class FinanceConfig(AppConfig):
     def ready(self) -> None:
         # object-level grants (households, online orders) and the entry-document resolvers
         # (e-receipts of payments; receipts of public income, expenses and fund uses; billing runs
-        # and refunds for the 阳光账本)
-        from sunlit.finance import (  # noqa: F401
-            access,
-            access_money,
-            online,
-            receipts,
-            report_documents,
-        )
+        # and refunds for the 阳光账本); the app's event types on the log
+        from sunlit.finance import events  # noqa: F401
+        from sunlit.finance.billing import access  # noqa: F401
+        from sunlit.finance.expenses import access as expenses_access  # noqa: F401
+        from sunlit.finance.online import services as online  # noqa: F401
+        from sunlit.finance.payments import receipts  # noqa: F401
+        from sunlit.finance.report import documents  # noqa: F401

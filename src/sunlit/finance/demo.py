@@ -17,9 +17,12 @@ from django.utils import timezone
 
 from sunlit.core.choices import Role
 from sunlit.core.models import Community, Membership
-from sunlit.finance import calc, ledger, payments, services
-from sunlit.finance.choices import Cycle, FeeKind, MeterKind, PaymentMethod
+from sunlit.finance.billing import services
+from sunlit.finance.billing.choices import Cycle, FeeKind, MeterKind
+from sunlit.finance.books import calc, ledger
 from sunlit.finance.models import Bill, FeeItem
+from sunlit.finance.payments import services as payments
+from sunlit.finance.payments.choices import PaymentMethod
 from sunlit.registry.choices import UnitUsage
 from sunlit.registry.models import Unit
 
@@ -86,7 +89,7 @@ def load_demo(community: Community, *, now: dt.datetime | None = None, months: i
                                  now=now - dt.timedelta(days=rng.randint(0, 20)))
     load_online_demo(community)
     # public money (task `fund`): public income, expenses, the maintenance fund
-    from sunlit.finance import demo_money
+    from sunlit.finance.expenses import demo as demo_money
 
     demo_money.load_demo(community, now=now)
     # charges: late fees collected at the counter, waivers, meter readings imported
@@ -106,8 +109,8 @@ def load_online_demo(community: Community) -> int:
     online through the local simulator: one with 微信支付, one with 支付宝 — the signed
     notifications go through the real verification path. Nothing when the simulator is off
     (``SUNLIT_PAYMENTS_SANDBOX=local``, which ``sunlit demo`` sets). Returns payments made."""
-    from sunlit.finance import online
-    from sunlit.finance.gateways import local_sandbox_enabled
+    from sunlit.finance.online import services as online
+    from sunlit.finance.online.gateways import local_sandbox_enabled
 
     if not local_sandbox_enabled():
         return 0
@@ -126,7 +129,7 @@ def load_online_demo(community: Community) -> int:
     return made
 
 
-# --- 阳光账本 (finance/report.py): costs, public income, the fund; published months; 质询 -----------------
+# --- 阳光账本 (finance/report/): costs, public income, the fund; published months; 质询 ----
 
 #: (day of the month, memo, debit account, credit account, amount): the company's own monthly
 #: costs as manual entries (public income, expenses with receipts and the maintenance fund are
@@ -143,7 +146,8 @@ def load_ledger_demo(community: Community, *, actor, first: dt.date, months: int
                      now: dt.datetime) -> list:
     """The demo months' costs, public income and fund movements; each closed month published;
     two 质询 by the demo owner on a published entry, one answered by customer service."""
-    from sunlit.finance import report, report_services
+    from sunlit.finance.report import selectors as report
+    from sunlit.finance.report import services as report_services
     from sunlit.tickets import services as tickets
 
     today = timezone.localdate(now)
@@ -194,8 +198,9 @@ def load_charges_demo(community: Community, *, now: dt.datetime, homes: int = 30
     """A few overdue bills paid with their late fee at the counter, one waiver approved and one
     rejected (requested by finance, decided by the manager), and this month's water readings
     imported from a CSV that also creates the per-unit meters."""
-    from sunlit.finance import meter_import, waivers
-    from sunlit.finance.choices import MeterKind, WaiverReason, WaiverTarget
+    from sunlit.finance.billing.choices import MeterKind
+    from sunlit.finance.charges import meter_import, waivers
+    from sunlit.finance.charges.choices import WaiverReason, WaiverTarget
 
     def member(role):
         found = (Membership.objects.in_community(community).active().filter(role=role)
@@ -243,7 +248,7 @@ def load_charges_demo(community: Community, *, now: dt.datetime, homes: int = 30
 
 
 def selectors_policy(community):
-    from sunlit.finance.selectors import policy_of
+    from sunlit.finance.billing.selectors import policy_of
 
     return policy_of(community)
 
@@ -261,8 +266,8 @@ def load_arrears_demo(community: Community, *, actor, now: dt.datetime, limit: i
     """The demo's reminder set-up: the standard template, rules at 7 days (inbox), 30 days (SMS)
     and 90 days (e-mail), and the 7-day rule run once (at most ``limit`` units, in daytime) so
     the reminders page and the owners' inboxes have something. Returns the reminders sent."""
-    from sunlit.finance import reminders
-    from sunlit.finance.choices import ReminderChannel
+    from sunlit.finance.arrears import services as reminders
+    from sunlit.finance.arrears.choices import ReminderChannel
 
     template = reminders.save_template(community, actor=actor, name="标准催缴",
                                        body=reminders.DEFAULT_TEMPLATE)

@@ -1,72 +1,25 @@
-from django.urls import path
+"""The finance pages: each domain package's ``urls``, gathered under the ``finance`` namespace."""
 
-from sunlit.finance import arrears_views, report_views, views, views_charges, views_online
-from sunlit.finance import views_money as money_views
+from sunlit.finance.arrears import urls as arrears
+from sunlit.finance.billing import urls as billing
+from sunlit.finance.books import urls as books
+from sunlit.finance.charges import urls as charges
+from sunlit.finance.expenses import urls as expenses
+from sunlit.finance.fund import urls as fund
+from sunlit.finance.online import urls as online
+from sunlit.finance.payments import urls as payments
+from sunlit.finance.report import urls as report
 
 app_name = "finance"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("books/open/", views.open_books, name="open_books"),
-    path("books/", views.books, name="books"),
-    path("fee-items/", views.fee_item_list, name="fee_item_list"),
-    path("fee-items/<int:item_id>/", views.fee_item_detail, name="fee_item"),
-    path("runs/", views.run_list, name="run_list"),
-    path("runs/start/", views.run_start, name="run_start"),
-    path("runs/<int:run_id>/", views.run_detail, name="run"),
-    path("counter/", views.counter, name="counter"),
-    path("units/<int:unit_id>/", views.unit_account, name="unit"),
-    path("payments/<int:payment_id>/", views.payment_detail, name="payment"),
-    path("bills/<int:bill_id>/", views.bill_detail, name="bill"),
-    path("my/", views.my_bills, name="my_bills"),
-    # --- online payments and e-receipts (finance.online, finance.receipts) ---
-    path("my/units/<int:unit_id>/pay/", views_online.pay, name="pay"),
-    path("orders/<int:order_id>/", views_online.order_detail, name="order"),
-    path("orders/<int:order_id>/simulator/", views_online.simulator, name="simulator"),
-    path("callbacks/<str:provider>/<slug:community_code>/", views_online.payment_callback,
-         name="payment_callback"),
-    path("callback-refusals/", views_online.refusals, name="refusals"),
-    path("payments/<int:payment_id>/receipt.pdf", views_online.receipt_pdf, name="receipt_pdf"),
-    # public money (task `fund`): public income, expenses, the maintenance fund
-    path("money/income/", money_views.income_list, name="income_list"),
-    path("money/expenses/", money_views.expense_list, name="expense_list"),
-    path("money/expenses/new/", money_views.expense_new, name="expense_new"),
-    path("money/expenses/<int:expense_id>/", money_views.expense_detail, name="expense"),
-    path("money/approvals/", money_views.approvals, name="money_approvals"),
-    path("money/files/<int:upload_id>/", money_views.money_file, name="money_file"),
-    path("fund/", money_views.fund_home, name="fund"),
-    path("fund/uses/new/", money_views.fund_use_new, name="fund_use_new"),
-    path("fund/uses/<int:use_id>/", money_views.fund_use_detail, name="fund_use"),
-    path("fund/units/<int:unit_id>/", money_views.fund_unit, name="fund_unit"),
-    path("fund/my/", money_views.my_fund, name="my_fund"),
-]
-
-# --- 阳光账本 (finance/report_views.py) -------------------------------------------------------------
-urlpatterns += [
-    path("ledger/", report_views.ledger_home, name="ledger_home"),
-    path("ledger/runs/<int:run_id>/", report_views.ledger_run, name="ledger_run"),
-    path("ledger/entries/<int:entry_id>/query/", report_views.ledger_query, name="ledger_query"),
-    path("ledger/<str:month>/", report_views.ledger_month, name="ledger_month"),
-    path("ledger/<str:month>/publish/", report_views.ledger_publish, name="ledger_publish"),
-    path("ledger/<str:month>/report.csv", report_views.ledger_csv, name="ledger_csv"),
-    path("ledger/<str:month>/report.pdf", report_views.ledger_pdf, name="ledger_pdf"),
-    path("ledger/<str:month>/content.json", report_views.ledger_content_json, name="ledger_content_json"),
-    path("ledger/<str:month>/<str:key>/", report_views.ledger_figure, name="ledger_figure"),
-    path("ledger/<str:month>/<str:key>.csv", report_views.ledger_figure_csv, name="ledger_figure_csv"),
-    # --- charges: late fees, waivers (减免), meter-reading imports ---
-    path("late-fees/", views_charges.late_fees, name="late_fees"),
-    path("bills/<int:bill_id>/waivers/new/", views_charges.waiver_new, name="waiver_new"),
-    path("waivers/", views_charges.waiver_list, name="waiver_list"),
-    path("waivers/<int:waiver_id>/decide/", views_charges.waiver_decide, name="waiver_decide"),
-    path("meters/import/", views_charges.meter_import_new, name="meter_import_new"),
-    path("meters/import/template/", views_charges.meter_import_template, name="meter_import_template"),
-    path("meters/import/<int:import_id>/", views_charges.meter_import_detail, name="meter_import"),
-    # --- arrears (账龄, 收缴率, 催缴) ---
-    path("arrears/", arrears_views.aging, name="aging"),
-    path("collection/", arrears_views.collection, name="collection"),
-    path("reminders/", arrears_views.reminder_home, name="reminders"),
-    path("reminders/templates/<int:template_id>/", arrears_views.reminder_template_edit,
-         name="reminder_template"),
-    path("reminders/rules/<int:rule_id>/", arrears_views.reminder_rule_edit, name="reminder_rule"),
-    path("units/<int:unit_id>/remind/", arrears_views.unit_remind, name="unit_remind"),
+    *billing.urlpatterns,
+    *books.urlpatterns,
+    *payments.urlpatterns,
+    *online.urlpatterns,
+    *expenses.urlpatterns,
+    *fund.urlpatterns,
+    *report.urlpatterns,
+    *charges.urlpatterns,
+    *arrears.urlpatterns,
 ]

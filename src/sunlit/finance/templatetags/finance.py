@@ -6,7 +6,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from sunlit.core.permissions import can
-from sunlit.finance.access import my_units
+from sunlit.finance.billing.access import my_units
 
 register = template.Library()
 

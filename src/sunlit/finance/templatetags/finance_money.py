@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 
 from sunlit.core.permissions import can
-from sunlit.finance.access import my_units
+from sunlit.finance.billing.access import my_units
 
 register = template.Library()
 

@@ -6,7 +6,7 @@ import secrets
 
 from django import template
 
-from sunlit.finance import online
+from sunlit.finance.online import services as online
 
 register = template.Library()
 

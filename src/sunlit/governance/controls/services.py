@@ -74,7 +74,8 @@ class Control:
 
 CONTROLS: dict[str, Control] = {c.kind: c for c in (
     Control(ControlKind.MONEY_POLICY, "finance.money.policy",
-            "sunlit.finance.expenses:plan_policy_change", "sunlit.finance.expenses:apply_policy_change"),
+            "sunlit.finance.expenses.services:plan_policy_change",
+            "sunlit.finance.expenses.services:apply_policy_change"),
     Control(ControlKind.BOARD_COSIGN, "board.settings",
             "sunlit.board.services:plan_cosign_change", "sunlit.board.services:apply_cosign_change"),
     Control(ControlKind.WITNESS_ADD, "log.manage_witnesses",

@@ -63,7 +63,7 @@ class Command(BaseCommand):
         if communities < 1:
             raise CommandError("--communities 至少为 1")
         # Online payments in the demo: the local simulator (模拟支付) stands in for WeChat Pay and
-        # Alipay unless real merchants are configured (finance.gateways.config).
+        # Alipay unless real merchants are configured (finance.online.gateways.config).
         os.environ.setdefault("SUNLIT_PAYMENTS_SANDBOX", "local")
         started = time.perf_counter()
         call_command("migrate", verbosity=0, interactive=False)

@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from sunlit.finance import money, services
+from sunlit.finance.billing import services
+from sunlit.finance.books import money
 from sunlit.registry.management.commands._roster_cli import actor_by_username, community_by_code, table
 
 
