@@ -15,12 +15,13 @@ from typing import Any
 from django.http import Http404, HttpResponse
 from ninja import Field, Router, Schema, Status
 
+from sunlit.api.errors import ERRORS
+from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.scope import community_for
 from sunlit.board import access, services
 from sunlit.board.choices import BoardStatus
 from sunlit.board.models import WeeklyBoard
 from sunlit.board.views import _view_model
-from sunlit.core.api import ERRORS, community_for
-from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 
 router = Router(tags=["board"])
 

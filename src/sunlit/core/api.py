@@ -1,7 +1,7 @@
 """Core API: who am I, which communities may I see, my API tokens.
 
-Also the pieces every router shares: the error schema and ``community_for``, the one way an
-endpoint reaches the community named in its path.
+What every router shares (the error shape, pagination, idempotency, the community in the path)
+is the ``sunlit.api`` package.
 """
 
 from __future__ import annotations
@@ -13,47 +13,13 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from sunlit.core import tenancy
+from sunlit.api.errors import ERRORS
 from sunlit.core.choices import Role
 from sunlit.core.models import ApiToken, Community
 from sunlit.core.permissions import role_map
 from sunlit.core.services import create_api_token, revoke_api_token
 
 router = Router(tags=["core"])
-
-
-class FieldError(Schema):
-    field: str | None = Field(None, description="出错的字段；为空表示整个请求")
-    message: str
-
-
-class ErrorOut(Schema):
-    """Every error of the API: a summary and, for bad input, one message per field."""
-
-    detail: str
-    errors: list[FieldError] = []
-
-
-# The largest ``offset`` of a list: beyond it nothing is left, and the databases cannot take
-# numbers past 64 bits (an unbounded offset answered 500).
-MAX_OFFSET = 1_000_000_000
-
-# Documented error answers, to merge into ``response=``; 400 is a body that is not valid JSON.
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-
-
-def file_answer(media_type: str) -> dict:
-    """``openapi_extra`` of an operation whose 200 is a file (declared ``200: None``): the
-    schema names its media type, so that clients (and the schema fuzz run) expect it."""
-    media_type = media_type.split(";")[0].strip()
-    body = {"type": "string"} if media_type.startswith("text/") else {"type": "string", "format": "binary"}
-    return {"responses": {200: {"content": {media_type: {"schema": body}}}}}
-
-
-def community_for(request, community_id: int, action: str) -> Community:
-    """The community in the path: 404 if the caller has no role there, 403 if not ``action``
-    (``core.tenancy.community_for``, the rule pages share)."""
-    return tenancy.community_for(request.auth, community_id, action)
 
 
 class MembershipOut(Schema):

@@ -50,7 +50,7 @@ class LanguageMiddleware:
 class ApiErrorShapeMiddleware:
     """Answers the API's client errors that Ninja never sees in the API's uniform error shape.
 
-    Ninja answers every error of an operation as ``{"detail", "errors"}`` (sunlit/api.py). Two
+    Ninja answers every error of an operation as ``{"detail", "errors"}`` (sunlit/api/errors.py). Two
     are made before any operation runs, as HTML: Django's 404 for a path under ``/api/`` that no
     operation serves (``/api/v1/tickets/abc``, a typo), and Ninja's 405 for a method the path
     does not serve. This rewrites exactly those, keeping the status and the ``Allow`` header.
@@ -91,7 +91,7 @@ class NulCharacterMiddleware:
     """Refuses a query string or form holding a NUL character, before any view reads it.
 
     No text field can hold one (PostgreSQL refuses it, with a server error), and no person types
-    one. The API answers its uniform 422 (JSON bodies are checked by its parser, sunlit/api.py);
+    one. The API answers its uniform 422 (JSON bodies are checked by its parser, sunlit/api/errors.py);
     a page answers 400 with the Chinese error page. Multipart forms are left to their fields
     (Django's CharField refuses a NUL).
     """

@@ -1,9 +1,9 @@
 """The finance API under /api/v1/finance/: one router per domain package, gathered here and
-mounted once in ``sunlit/api.py``.
+mounted once by ``sunlit.api``.
 
 Amounts and prices travel as strings with at most two (prices: four) decimal places —
 ``"123.40"`` — never as JSON numbers, so no float ever touches money; a number is refused
-with 422. Lookups go through each domain's ``access`` / ``core.api.community_for``: another
+with 422. Lookups go through each domain's ``access`` / ``sunlit.api.scope.community_for``: another
 community's id or another household's bill is 404. Creating POSTs honour ``Idempotency-Key``.
 """
 

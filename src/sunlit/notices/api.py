@@ -10,7 +10,8 @@ import datetime as dt
 
 from ninja import Field, Query, Router, Schema
 
-from sunlit.core.api import ERRORS, MAX_OFFSET
+from sunlit.api.errors import ERRORS
+from sunlit.api.pagination import MAX_OFFSET
 from sunlit.notices import access, selectors, services
 from sunlit.notices.choices import NotificationKind
 

@@ -1,6 +1,6 @@
 """Roster API: buildings, units, people, ownership, residents, vehicles — scoped like the pages.
 
-Every lookup goes through ``registry.access`` or ``core.api.community_for``: an id of another
+Every lookup goes through ``registry.access`` or ``sunlit.api.scope.community_for``: an id of another
 community, or an object the caller may not see, is 404 (nothing about it is revealed); an
 object he may see but not change is 403. Personal data is masked; the full mobile and ID
 number only through ``/persons/{id}/reveal``, which is audited. Creating POSTs honour
@@ -19,9 +19,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
 from ninja import Field, Query, Router, Schema, Status
 
-from sunlit.core.api import ERRORS, MAX_OFFSET, community_for
+from sunlit.api.errors import ERRORS
+from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.pagination import MAX_OFFSET
+from sunlit.api.scope import community_for
 from sunlit.core.choices import PersonKind, Role
-from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.models import Person
 from sunlit.core.services import create_person, reveal_person, update_person
 from sunlit.registry import access, selectors, services

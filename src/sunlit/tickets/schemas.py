@@ -11,7 +11,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from sunlit.core.api import MAX_OFFSET
+from sunlit.api.pagination import MAX_OFFSET
 from sunlit.core.permissions import GRANTS, roles_in
 from sunlit.tickets import services
 from sunlit.tickets.choices import (

@@ -19,8 +19,8 @@ from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
-from sunlit.core.api import ERRORS
-from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.errors import ERRORS
+from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.transparency import access, selectors
 from sunlit.transparency.models import Checkpoint, Log, LogLeaf, WitnessKey, b64
 

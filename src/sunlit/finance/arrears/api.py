@@ -15,8 +15,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
-from sunlit.core.api import ERRORS, community_for
-from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.errors import ERRORS
+from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.scope import community_for
 from sunlit.core.permissions import require
 from sunlit.finance.arrears import selectors as arrears
 from sunlit.finance.arrears import services as reminders

@@ -3,7 +3,7 @@ proofs.
 
 Amounts and prices travel as strings with at most two (prices: four) decimal places —
 ``"123.40"`` — never as JSON numbers, so no float ever touches money; a number is refused
-with 422. Lookups go through ``billing.access`` / ``core.api.community_for``: another
+with 422. Lookups go through ``billing.access`` / ``sunlit.api.scope.community_for``: another
 community's id or another household's bill is 404. Creating POSTs honour ``Idempotency-Key``.
 """
 
@@ -15,8 +15,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from sunlit.core.api import ERRORS, community_for
-from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.errors import ERRORS
+from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.scope import community_for
 from sunlit.finance.billing import access, selectors, services
 from sunlit.finance.billing import runs as billing
 from sunlit.finance.billing.choices import BillStatus, Cycle, FeeKind, RunStatus

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ninja import Router, Schema
 
-from sunlit.core.api import ERRORS, community_for
+from sunlit.api.errors import ERRORS
+from sunlit.api.scope import community_for
 from sunlit.finance.books import ledger, money
 
 router = Router(tags=["finance"])

@@ -13,9 +13,10 @@ from django.core.exceptions import ValidationError
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from sunlit.api.errors import ERRORS, file_answer
+from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.scope import community_for
 from sunlit.core import exports
-from sunlit.core.api import ERRORS, community_for, file_answer
-from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.permissions import require
 from sunlit.finance.billing import access, selectors, services
 from sunlit.finance.billing.choices import MeterKind

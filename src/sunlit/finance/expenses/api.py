@@ -14,9 +14,10 @@ from django.core.exceptions import ValidationError
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from sunlit.api.errors import ERRORS
+from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.scope import community_for
 from sunlit.core import uploads
-from sunlit.core.api import ERRORS, community_for
-from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.models import Upload
 from sunlit.finance.books import money
 from sunlit.finance.expenses import access as access_money

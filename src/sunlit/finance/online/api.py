@@ -7,8 +7,9 @@ import datetime as dt
 
 from ninja import Field, Router, Schema, Status
 
-from sunlit.core.api import ERRORS, community_for
-from sunlit.core.idempotency import IdempotencyKeyHeader
+from sunlit.api.errors import ERRORS
+from sunlit.api.idempotency import IdempotencyKeyHeader
+from sunlit.api.scope import community_for
 from sunlit.finance.billing import access
 from sunlit.finance.books import money
 from sunlit.finance.models import CallbackRefusal

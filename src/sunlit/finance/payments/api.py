@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from sunlit.core.api import ERRORS, file_answer
-from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.errors import ERRORS, file_answer
+from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.finance.billing import access, selectors
 from sunlit.finance.billing.api import BillOut, bill_out
 from sunlit.finance.books import money

@@ -15,9 +15,10 @@ from django.http import HttpResponse
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
+from sunlit.api.errors import ERRORS, file_answer
+from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.scope import community_for
 from sunlit.core import exports
-from sunlit.core.api import ERRORS, community_for, file_answer
-from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.finance.books import documents, money
 from sunlit.finance.models import MonthlyReport
 from sunlit.finance.report import access as report_access

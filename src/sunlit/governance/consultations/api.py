@@ -10,9 +10,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from ninja import Field, Router, Schema, Status
 
+from sunlit.api.errors import ERRORS
+from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.scope import community_for
 from sunlit.core import uploads
-from sunlit.core.api import ERRORS, community_for
-from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.permissions import can
 from sunlit.governance.consultations import services as consultations
 from sunlit.governance.consultations.access import get_comment_for, get_consultation_for

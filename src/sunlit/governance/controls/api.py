@@ -9,8 +9,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from ninja import Field, Router, Schema, Status
 
-from sunlit.core.api import ERRORS, community_for
-from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.errors import ERRORS
+from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.scope import community_for
 from sunlit.governance.controls import access
 from sunlit.governance.controls import services as controls
 from sunlit.governance.controls.models import ControlChange, ControlKind, ControlStatus

@@ -15,9 +15,10 @@ from django.http import HttpResponse
 from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from sunlit.api.errors import ERRORS
+from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.scope import community_for
 from sunlit.core import uploads
-from sunlit.core.api import ERRORS, community_for
-from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.permissions import can
 from sunlit.governance.meetings import services as meetings
 from sunlit.governance.meetings.access import get_attendee_for, get_meeting_for

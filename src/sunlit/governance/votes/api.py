@@ -1,6 +1,6 @@
 """Votes API (/api/v1/): votes, ballots, published documents — scoped like the pages.
 
-Every lookup goes through ``governance.access`` or ``core.api.community_for``: a vote of another
+Every lookup goes through ``governance.access`` or ``sunlit.api.scope.community_for``: a vote of another
 community, or a draft the caller does not run, is 404. Participation is shown while a vote is
 open; the yes/no figures only once the result is published (or to those who run the vote,
 after the close). Creating POSTs honour ``Idempotency-Key``.
@@ -17,9 +17,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
+from sunlit.api.errors import ERRORS
+from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.scope import community_for
 from sunlit.core import uploads
-from sunlit.core.api import ERRORS, community_for
-from sunlit.core.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.core.models import Person
 from sunlit.core.permissions import can
 from sunlit.governance.controls import services as controls

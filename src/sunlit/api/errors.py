@@ -1,53 +1,45 @@
-"""The HTTP API: Django Ninja, OpenAPI 3 at /api/openapi.json, docs at /api/docs.
+"""The API's one error shape: ``{"detail": ..., "errors": [{"field": ..., "message": ...}]}``.
 
-Every app contributes a router mounted under /api/v1/. Session auth (with CSRF) for the
-web, bearer tokens (``Authorization: Bearer sl_...``) for integrations. Errors always have
-the shape ``{"detail": ..., "errors": [{"field": ..., "message": ...}]}``.
+Every client error of every operation has it: schema errors (translated, per field), a
+service's ``ValidationError`` (422), 404 for another community's object, 403 for a step the
+caller may not take, 401 without credentials, 400 for a body that is not a JSON object. Errors
+made before an operation runs (no such path, wrong method) are rewritten into it by
+``core.middleware.ApiErrorShapeMiddleware``. ``ERRORS`` is merged into every operation's
+``response=`` so that the schema documents them.
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from ninja import NinjaAPI
+from ninja import Field, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
-from ninja.security import APIKeyCookie, HttpBearer
-from ninja.utils import check_csrf
-
-from sunlit.core.services import authenticate_token
 
 
-class TokenAuth(HttpBearer):
-    def authenticate(self, request, token):
-        user = authenticate_token(token)
-        if user is not None:
-            request.user = user
-        return user
+class FieldError(Schema):
+    field: str | None = Field(None, description="出错的字段；为空表示整个请求")
+    message: str
 
 
-class SessionAuth(APIKeyCookie):
-    """The browser session; unsafe methods also need the CSRF token.
+class ErrorOut(Schema):
+    """Every error of the API: a summary and, for bad input, one message per field."""
 
-    Without a logged-in session this auth simply does not apply (so an anonymous call or a
-    wrong bearer token gets 401, not a CSRF error); with one, an unsafe method without a valid
-    CSRF token is refused with 403.
-    """
+    detail: str
+    errors: list[FieldError] = []
 
-    param_name = "sessionid"
 
-    def __call__(self, request):
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
-            return None
-        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
-            raise HttpError(403, "CSRF 校验失败：请刷新页面后重试，或改用令牌（Bearer）调用接口")
-        return self.authenticate(request, request.COOKIES.get(self.param_name))
+# Documented error answers, to merge into ``response=``; 400 is a body that is not valid JSON.
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
-    def authenticate(self, request, key):
-        user = getattr(request, "user", None)
-        return user if user is not None and user.is_authenticated else None
+
+def file_answer(media_type: str) -> dict:
+    """``openapi_extra`` of an operation whose 200 is a file (declared ``200: None``): the
+    schema names its media type, so that clients (and the schema fuzz run) expect it."""
+    media_type = media_type.split(";")[0].strip()
+    body = {"type": "string"} if media_type.startswith("text/") else {"type": "string", "format": "binary"}
+    return {"responses": {200: {"content": {media_type: {"schema": body}}}}}
 
 
 class NotAJsonObject(ValueError):
@@ -98,19 +90,9 @@ class JsonObjectParser(Parser):
         return data
 
 
-api = NinjaAPI(
-    title="阳光物业 Sunlit API",
-    version="1.0.0",
-    description="Transparency-first property management. 所有接口按小区隔离。",
-    auth=[TokenAuth(), SessionAuth()],
-    openapi_url="/openapi.json",
-    docs_url="/docs",
-    urls_namespace="api",
-    parser=JsonObjectParser(),
-)
-
-
 def _error(request, status: int, detail: str, errors: list[dict] | None = None):
+    from sunlit.api import api
+
     return api.create_response(request, {"detail": detail, "errors": errors or []}, status=status)
 
 
@@ -168,7 +150,6 @@ def _schema_message(err: dict) -> str:
 _PARAM_SOURCES = frozenset({"body", "query", "path", "header", "cookie", "form", "payload"})
 
 
-@api.exception_handler(NinjaValidationError)
 def on_schema_error(request, exc: NinjaValidationError):
     errors = []
     for err in exc.errors:
@@ -177,7 +158,6 @@ def on_schema_error(request, exc: NinjaValidationError):
     return _error(request, 422, "请求数据不正确", errors)
 
 
-@api.exception_handler(ValidationError)
 def on_domain_error(request, exc: ValidationError):
     if hasattr(exc, "error_dict"):
         errors = [{"field": f, "message": m} for f, ms in exc.message_dict.items() for m in ms]
@@ -186,17 +166,14 @@ def on_domain_error(request, exc: ValidationError):
     return _error(request, 422, "请求数据不正确", errors)
 
 
-@api.exception_handler(Http404)
 def on_not_found(request, exc):
     return _error(request, 404, "未找到")
 
 
-@api.exception_handler(PermissionDenied)
 def on_forbidden(request, exc):
     return _error(request, 403, str(exc) or "没有权限")
 
 
-@api.exception_handler(AuthenticationError)
 def on_unauthenticated(request, exc):
     return _error(request, 401, "请先登录或提供有效的令牌")
 
@@ -204,12 +181,10 @@ def on_unauthenticated(request, exc):
 # A number beyond 64-bit integers reaching the database (an id in a list looked up with
 # ``pk__in``, an offset): SQLite cannot bind it. Bad input, not a server error. (PostgreSQL
 # compares it as a numeric and finds nothing.)
-@api.exception_handler(OverflowError)
 def on_overflow(request, exc):
     return _error(request, 422, "请求数据不正确", [{"field": None, "message": "数值超出范围"}])
 
 
-@api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     detail = str(exc)
     if exc.status_code == 400 and isinstance(exc.__cause__, NulInBody):
@@ -222,25 +197,12 @@ def on_http_error(request, exc: HttpError):
     return _error(request, exc.status_code, detail)
 
 
-def _mount_routers() -> None:
-    from sunlit.board.api import router as board_router
-    from sunlit.core.api import router as core_router
-    from sunlit.finance.api import router as finance_router
-    from sunlit.governance.api import routers as governance_routers
-    from sunlit.notices.api import router as notices_router
-    from sunlit.registry.api import router as registry_router
-    from sunlit.tickets.api import router as tickets_router
-    from sunlit.transparency.api import router as transparency_router
-
-    api.add_router("/v1/", core_router)
-    api.add_router("/v1/", registry_router)
-    api.add_router("/v1/", transparency_router)
-    for router in governance_routers:  # one per package (votes, proposals, meetings, ...)
-        api.add_router("/v1/", router)
-    api.add_router("/v1/", tickets_router)
-    api.add_router("/v1/", notices_router)
-    api.add_router("/v1/", board_router)
-    api.add_router("/v1/finance/", finance_router)  # its domains' routers, gathered in finance/api.py
-
-
-_mount_routers()
+def install(api) -> None:
+    """Every error of ``api`` answered in the one shape."""
+    api.add_exception_handler(NinjaValidationError, on_schema_error)
+    api.add_exception_handler(ValidationError, on_domain_error)
+    api.add_exception_handler(Http404, on_not_found)
+    api.add_exception_handler(PermissionDenied, on_forbidden)
+    api.add_exception_handler(AuthenticationError, on_unauthenticated)
+    api.add_exception_handler(OverflowError, on_overflow)
+    api.add_exception_handler(HttpError, on_http_error)

@@ -1,0 +1,33 @@
+"""Lists of the API: one way to page through them.
+
+Every list operation takes ``limit`` and ``offset`` (``PageQuery``; at most ``MAX_PAGE`` items,
+an offset of at most ``MAX_OFFSET``) and answers ``{"count", "limit", "offset", "items"}``
+(``page``); ``count`` is the whole list's length, so a client knows when it is done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ninja import Field, Schema
+
+# The largest ``offset`` of a list: beyond it nothing is left, and the databases cannot take
+# numbers past 64 bits (an unbounded offset answered 500).
+MAX_OFFSET = 1_000_000_000
+MAX_PAGE = 200
+
+
+class PageQuery(Schema):
+    """``limit`` and ``offset`` of a list; a list's own filters extend it."""
+
+    limit: int = Field(50, ge=1, le=MAX_PAGE, description=f"每页条数，最多 {MAX_PAGE}")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="跳过的条数")
+
+
+def page(rows, query: PageQuery, convert: Callable[[Any], Any] | None = None) -> dict:
+    """One page of ``rows`` (a queryset or a list) as the API answers it."""
+    count = rows.count() if hasattr(rows, "count") and not isinstance(rows, list) else len(rows)
+    items = list(rows[query.offset:query.offset + query.limit])
+    return {"count": count, "limit": query.limit, "offset": query.offset,
+            "items": [convert(item) for item in items] if convert else items}
