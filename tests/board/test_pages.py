@@ -94,6 +94,7 @@ def test_disclosure_page(client, owner, published, plumbing):
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
 def test_poster_pdf_text_and_qr(client, owner, published, tmp_path):
     from sunlit.board import poster
+    from sunlit.core import rendering
 
     response = _login(client, owner).get(reverse("board:poster", args=[published.pk]))
     assert response["Content-Type"] == "application/pdf"
@@ -106,7 +107,7 @@ def test_poster_pdf_text_and_qr(client, owner, published, tmp_path):
     url = f"http://testserver/board/{published.pk}/"
     assert url in text
     html = poster.render_html(published, url=url)
-    assert poster.qr_data_uri(url) in html
+    assert rendering.qr_data_uri(url) in html
     images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True).stdout
     assert len(images.strip().splitlines()) >= 3  # header lines + the QR image
     # the QR code printed on the poster, read back from the rendered page as a phone would

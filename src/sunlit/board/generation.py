@@ -31,9 +31,8 @@ from django.db.models import Q
 from django.utils import translation
 
 from sunlit.board.choices import ItemStatus, Section
-from sunlit.board.masking import mask_text
-from sunlit.core.choices import PersonKind
-from sunlit.core.models import Community, Person
+from sunlit.core.masking import mask_text, roster_names
+from sunlit.core.models import Community
 from sunlit.tickets.choices import Action, TicketKind, TicketStatus
 from sunlit.tickets.models import Ticket, TicketEvent
 
@@ -231,12 +230,6 @@ def _ticket_rows(community: Community):
     return (Ticket.objects.in_community(community)
             .select_related("category", "department", "assignee__user", "assignee__department",
                             "unit__building", "building"))
-
-
-def roster_names(community: Community) -> tuple[str, ...]:
-    """The names to mask: every natural person on the community's roster (sorted, distinct)."""
-    return tuple(sorted(set(Person.objects.in_community(community).filter(kind=PersonKind.NATURAL)
-                            .values_list("name", flat=True))))
 
 
 def _timelines(ticket_ids: list[int], end: dt.datetime) -> dict[int, list]:

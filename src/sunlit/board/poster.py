@@ -8,17 +8,13 @@ glyphs used.
 
 from __future__ import annotations
 
-import segno
 from django.template.loader import render_to_string
 
 from sunlit.board.choices import Section
 from sunlit.board.models import WeeklyBoard
+from sunlit.core import rendering
 
 MAX_ROWS = 40  # an A3 sheet holds about this many rows; the rest are online (the QR code)
-
-
-def qr_data_uri(url: str) -> str:
-    return segno.make(url, error="m").png_data_uri(scale=8, border=2)
 
 
 def render_html(board: WeeklyBoard, *, url: str) -> str:
@@ -29,24 +25,10 @@ def render_html(board: WeeklyBoard, *, url: str) -> str:
         "new_items": [i for i in items if i["section"] == Section.NEW][:MAX_ROWS],
         "carried_items": [i for i in items if i["section"] == Section.CARRIED][:MAX_ROWS],
         "more": max(len(items) - MAX_ROWS * 2, 0),
-        "url": url, "qr": qr_data_uri(url),
+        "url": url, "qr": rendering.qr_data_uri(url),
         "leaf": board.leaf, "origin": board.leaf.log.origin if board.leaf_id else "",
     })
 
 
-def _weasyprint():
-    """Imports WeasyPrint without its side effect: on import it sets Pillow's process-wide
-    ``ImageFile.LOAD_TRUNCATED_IMAGES = True``, which would make ``core.uploads`` accept
-    truncated photos in this process from then on. The flag is put back as it was."""
-    from PIL import ImageFile
-
-    before = ImageFile.LOAD_TRUNCATED_IMAGES
-    try:
-        import weasyprint
-    finally:
-        ImageFile.LOAD_TRUNCATED_IMAGES = before
-    return weasyprint
-
-
 def render_poster(board: WeeklyBoard, *, url: str) -> bytes:
-    return _weasyprint().HTML(string=render_html(board, url=url)).write_pdf()
+    return rendering.pdf(render_html(board, url=url))

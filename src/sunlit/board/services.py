@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 
 from sunlit.board import generation
 from sunlit.board.choices import BoardStatus
-from sunlit.board.masking import mask_text
 from sunlit.board.models import BoardContest, BoardItem, BoardSettings, WeeklyBoard
 from sunlit.core import audit, sides
 from sunlit.core.choices import OWNER_SIDE_ROLES
 from sunlit.core.locking import locked
+from sunlit.core.masking import mask_text, roster_names
 from sunlit.core.models import AuditEvent, Community, Membership, User
 from sunlit.core.permissions import require
 from sunlit.transparency import services as log
@@ -217,7 +217,7 @@ def cosign_board(board: WeeklyBoard, *, actor: User, note: str = "",
 
 def frozen_content(board: WeeklyBoard, *, published_at: dt.datetime, cosigner: str | None) -> dict:
     """The board as published: the generated header plus every item with what staff added."""
-    names = generation.roster_names(board.community)
+    names = roster_names(board.community)
     items = []
     for item in board.items.order_by("position", "id"):
         items.append({**item.facts,

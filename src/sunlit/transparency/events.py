@@ -170,7 +170,7 @@ _CLEANERS = {
 
 # --- field kinds: what a public value is -----------------------------------------------------------
 # A masker turns free text into its public form (``transparency.privacy.LogMasker``, bound to the
-# community: its roster names and buildings); without one, ``board.masking.mask_text`` alone.
+# community: its roster names and buildings); without one, ``core.masking.mask_text`` alone.
 Masker = Callable[[str], str]
 
 _DIGITS_ONLY_ID = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[0-9Xx]|\d{15})(?![0-9A-Za-z])")
@@ -437,7 +437,7 @@ def _check_shape(shape, value, where: str, mask: Masker):
 
 
 def _plain_mask(text: str) -> str:
-    from sunlit.board.masking import mask_text, normalize
+    from sunlit.core.masking import mask_text, normalize
 
     masked = mask_text(text)
     return text if masked == normalize(text) else masked

@@ -3,7 +3,7 @@
 Every public field of kind ``masked_text`` goes through a ``LogMasker`` bound to the community
 before it is written: ID and phone numbers, e-mail addresses, plates, unit numbers in any of the
 usual spellings and the community's own unit labels (楼栋-2单元-1502, whatever the building is
-called), and the names on its roster (as 张*三) — see ``board.masking.mask_text``. Text with
+called), and the names on its roster (as 张*三) — see ``core.masking.mask_text``. Text with
 nothing to hide is written exactly as given (not even full-width letters are changed).
 
 The roster is not loaded as a whole for every event: the names looked up are the substrings of
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from sunlit.board.masking import mask_text, normalize
+from sunlit.core.masking import mask_text, normalize
 
 _NAME_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff·]{2,}")
 MAX_CANDIDATES = 3000

@@ -14,13 +14,13 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-import segno
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sunlit.core import rendering
 from sunlit.core.masking import mask_name
 from sunlit.finance.books import documents, money
 from sunlit.finance.models import Payment, PaymentOrder
@@ -151,18 +151,12 @@ def receipt_for(payment: Payment) -> Receipt:
     )
 
 
-def qr_data_uri(url: str) -> str:
-    return segno.make(url, error="m").png_data_uri(scale=6, border=2)
-
-
 def receipt_url(payment: Payment) -> str:
     return reverse("finance:payment", kwargs={"payment_id": payment.pk})
 
 
 def render_pdf(payment: Payment, *, url: str) -> bytes:
     """The receipt as an A5 PDF; ``url`` (absolute) is the online receipt the QR code points to."""
-    from sunlit.board.poster import _weasyprint
-
     receipt = receipt_for(payment)
     html = render_to_string(
         "finance/receipt_pdf.html",
@@ -171,10 +165,10 @@ def render_pdf(payment: Payment, *, url: str) -> bytes:
             "p": payment,
             "community": payment.community,
             "url": url,
-            "qr": qr_data_uri(url),
+            "qr": rendering.qr_data_uri(url, scale=6),
         },
     )
-    return _weasyprint().HTML(string=html).write_pdf()
+    return rendering.pdf(html)
 
 
 @documents.resolver

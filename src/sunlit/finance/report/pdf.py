@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 
-from sunlit.board.poster import _weasyprint, qr_data_uri
+from sunlit.core import rendering
 
 
 def render_html(context: dict, *, url: str) -> str:
     row = context["row"]
     return render_to_string("finance/ledger/pdf.html", {
-        **context, "url": url, "qr": qr_data_uri(url),
+        **context, "url": url, "qr": rendering.qr_data_uri(url),
         "leaf": row.leaf if row is not None else None,
         "origin": row.leaf.log.origin if row is not None and row.leaf_id else "",
     })
 
 
 def render_pdf(context: dict, *, url: str) -> bytes:
-    return _weasyprint().HTML(string=render_html(context, url=url)).write_pdf()
+    return rendering.pdf(render_html(context, url=url))

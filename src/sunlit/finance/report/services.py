@@ -23,11 +23,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sunlit.board.generation import roster_names
-from sunlit.board.masking import mask_text
 from sunlit.core import audit
 from sunlit.core.choices import DepartmentKind
 from sunlit.core.idempotency import replayed
+from sunlit.core.masking import mask_text, roster_names
 from sunlit.core.models import AuditEvent, Community, Department, Membership, User
 from sunlit.core.permissions import can, require
 from sunlit.core.validators import normalize_text

@@ -123,7 +123,7 @@ def _private(**people: tuple[str, User | None]) -> dict:
 
 
 def _masked(text: str) -> str:
-    from sunlit.board.masking import mask_text
+    from sunlit.core.masking import mask_text
 
     return mask_text(text)
 

@@ -355,7 +355,7 @@ def confirm_ballot(ballot: Ballot, *, actor: User, now: dt.datetime | None = Non
 
 def record_rejected(vote: Vote, ballot: Ballot, *, by: str, by_name: str | None, reason: str,
                      now: dt.datetime) -> None:
-    from sunlit.board.masking import mask_text
+    from sunlit.core.masking import mask_text
 
     log.record(vote.community, "governance.ballot.rejected", ballot, time=now, public={
         "vote": vote.pk, "ballot": ballot.ref, "channel": ballot.channel, "by": by,

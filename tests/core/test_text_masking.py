@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sunlit.board.masking import mask_text
+from sunlit.core.masking import mask_text
 
 ROSTER = ["张三", "欧阳小明", "李四"]
 
