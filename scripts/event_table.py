@@ -3,7 +3,7 @@
 
     SUNLIT_DATA_DIR=$(mktemp -d) .venv/bin/python scripts/event_table.py
 
-Each public field with its field kind (``transparency.events.FIELD_KINDS``; nested JSON as its
+Each public field with its field kind (``transparency.kinds.FIELD_KINDS``; nested JSON as its
 shape), and the fields written only as commitments. ``tests/transparency/test_event_privacy.py``
 checks that the table in the docs is this one.
 """

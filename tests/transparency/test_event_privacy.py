@@ -4,7 +4,7 @@ Every member of a community reads its log (``log.read_entries``), so the public 
 event must be free of household facts. Three layers prove it:
 
 1. the registry: every public field of every registered event type says what it holds (a field
-   kind of ``events.FIELD_KINDS`` or a shape of them); no kind is free text left unmasked; a
+   kind of ``transparency.kinds.FIELD_KINDS`` or a shape of them); no kind is free text left unmasked; a
    unit may be named only by the roster's own unit-level events; a household's money events
    commit to their unit;
 2. the kinds: ``record()`` checks each value and masks free text (phone and ID numbers, plates,
@@ -28,7 +28,8 @@ from sunlit.core.choices import STAFF_ROLES, PersonKind, Role
 from sunlit.core.models import Community, Membership, Person, User
 from sunlit.registry.models import Unit, Vehicle
 from sunlit.transparency import events, services
-from sunlit.transparency.events import FIELD_KINDS, REGISTRY, UNIT_LEVEL_EVENTS
+from sunlit.transparency.events import REGISTRY, UNIT_LEVEL_EVENTS
+from sunlit.transparency.kinds import FIELD_KINDS
 from sunlit.transparency.models import LogLeaf
 from sunlit.transparency.privacy import LogMasker
 from tests.factories import BuildingFactory, PersonFactory, UnitFactory, make_upload

@@ -30,7 +30,8 @@ from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
 from sunlit.transparency import cosignature, entry, keys, merkle, note, selectors
 from sunlit.transparency import witness as witness_client
-from sunlit.transparency.events import get_event_type, rfc3339
+from sunlit.transparency.events import get_event_type
+from sunlit.transparency.kinds import rfc3339
 from sunlit.transparency.models import (
     STORED_LEVEL,
     Checkpoint,

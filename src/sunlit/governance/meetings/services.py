@@ -42,7 +42,7 @@ from sunlit.governance.meetings.models import (
 from sunlit.governance.votes.selectors import sha256_of
 from sunlit.registry.models import Ownership
 from sunlit.transparency import services as log
-from sunlit.transparency.events import rfc3339
+from sunlit.transparency.kinds import rfc3339
 
 MAX_TITLE = 100
 MAX_TEXT = 10000

@@ -210,7 +210,7 @@ def text_document(vote: Vote) -> dict:
 
 
 def log_time(value: dt.datetime) -> str:
-    from sunlit.transparency.events import rfc3339
+    from sunlit.transparency.kinds import rfc3339
 
     return rfc3339(value)
 
