@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from sunlit.finance.books import ledger
 from sunlit.finance.expenses import services as expenses
@@ -325,3 +326,16 @@ def test_receipts_are_found_behind_their_journal_entries(books, finance, manager
     assert found[income.entry_id][0].sha256 == income.receipts.get().sha256
     assert found[expense.entry_id][0].sha256 == expense.receipts.get().sha256
     assert found[expense.entry_id][0].url.startswith("/finance/money/files/")
+
+
+def test_reading_the_thresholds_writes_nothing(client, community, finance):
+    """Issue 13: no writes on GET — the thresholds page and API read the defaults until someone
+    sets them; the row is written only by the service that changes them."""
+    from sunlit.finance.models import FinancePolicy
+
+    FinancePolicy.objects.filter(community=community).delete()
+    client.force_login(finance)
+    assert client.get(reverse("finance:expense_list")).status_code == 200
+    answer = client.get(f"/api/v1/finance/communities/{community.pk}/money-policy")
+    assert answer.status_code == 200 and answer.json()["dual_approval_above"]
+    assert not FinancePolicy.objects.filter(community=community).exists()

@@ -19,6 +19,7 @@ from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.api.scope import community_for
 from sunlit.core import uploads
 from sunlit.core.models import Upload
+from sunlit.finance.billing.selectors import policy_of
 from sunlit.finance.books import money
 from sunlit.finance.expenses import access as access_money
 from sunlit.finance.expenses import services as expenses
@@ -270,7 +271,7 @@ def post_expense(request, expense_id: int):
 @router.get("/communities/{community_id}/money-policy", response={200: PolicyOut, **ERRORS},
             summary="审批与票据金额标准")
 def get_policy(request, community_id: int):
-    policy = expenses.policy_of(community_for(request, community_id, "finance.money.view"))
+    policy = policy_of(community_for(request, community_id, "finance.money.view"))
     return {"dual_approval_above": money.text(policy.dual_approval_above),
             "receipt_required_above": money.text(policy.receipt_required_above)}
 
@@ -282,6 +283,6 @@ def set_policy(request, community_id: int, payload: PolicyIn):
     params = {k: v for k, v in payload.dict().items() if v is not None}
     controls.request_change(community, ControlKind.MONEY_POLICY, params, actor=request.auth,
                             propose=False)
-    policy = expenses.policy_of(community)
+    policy = policy_of(community)
     return {"dual_approval_above": money.text(policy.dual_approval_above),
             "receipt_required_above": money.text(policy.receipt_required_above)}

@@ -40,6 +40,7 @@ from sunlit.core.locking import locked, status_error
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import require, roles_in
 from sunlit.core.validators import normalize_text
+from sunlit.finance.billing.selectors import policy_of
 from sunlit.finance.books import ledger, money
 from sunlit.finance.books.choices import EntrySource
 from sunlit.finance.expenses.choices import (
@@ -58,10 +59,6 @@ MAX_RECEIPTS = 9
 COMPANY_ROLES = frozenset({Role.MANAGER, Role.COMPANY_ADMIN})
 # A run of seven digits or more is a phone or ID number: payers and payees are companies.
 _PERSONAL_NUMBER = re.compile(r"\d{7,}")
-
-
-def policy_of(community) -> FinancePolicy:
-    return FinancePolicy.objects.get_or_create(community_id=getattr(community, "pk", community))[0]
 
 
 def actor_name(user: User | None) -> str:
@@ -435,7 +432,7 @@ def update_money_policy(community: Community, *, actor: User, dual_approval_abov
     require(actor, "finance.money.policy", community=community)
     data = _clean_thresholds({"dual_approval_above": dual_approval_above,
                               "receipt_required_above": receipt_required_above})
-    policy_of(community)
+    FinancePolicy.objects.get_or_create(community=community)  # written here, never on a read
     policy = FinancePolicy.objects.select_for_update().get(community=community)
     if thresholds_weakened(policy, data):
         sides.require_committee(actor, community, _("提高需业委会共同审批或须附票据的金额"))

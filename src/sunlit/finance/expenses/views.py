@@ -19,6 +19,7 @@ from sunlit.core import sides, uploads
 from sunlit.core.forms import apply_errors
 from sunlit.core.permissions import can, require, roles_in
 from sunlit.core.tenancy import page_community
+from sunlit.finance.billing.selectors import policy_of
 from sunlit.finance.expenses import access as access_money
 from sunlit.finance.expenses import services as expenses
 from sunlit.finance.expenses.choices import ExpenseStatus
@@ -109,7 +110,7 @@ def income_list(request):
 def expense_list(request):
     """支出: every expense by status, and the community's two thresholds."""
     community = page_community(request, "finance.money.view")
-    policy = expenses.policy_of(community)
+    policy = policy_of(community)
     can_policy = can(request.user, "finance.money.policy", community=community)
     policy_form = PolicyForm(
         request.POST or None,
@@ -157,7 +158,7 @@ def expense_list(request):
 def expense_new(request):
     """登记支出 with its receipt images; submitted for approval at once unless unticked."""
     community = page_community(request, "finance.money.record")
-    policy = expenses.policy_of(community)
+    policy = policy_of(community)
     form = ExpenseForm(
         request.POST or None,
         request.FILES or None,
