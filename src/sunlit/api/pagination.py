@@ -1,8 +1,9 @@
 """Lists of the API: one way to page through them.
 
 Every list operation takes ``limit`` and ``offset`` (``PageQuery``; at most ``MAX_PAGE`` items,
-an offset of at most ``MAX_OFFSET``) and answers ``{"count", "limit", "offset", "items"}``
-(``page``); ``count`` is the whole list's length, so a client knows when it is done.
+an offset of at most ``MAX_OFFSET``) and answers ``{"count", "items"}`` (``page``); ``count`` is
+the whole list's length, so a client knows when it is done. A list's own filters extend
+``PageQuery``; its answer schema is ``count: int`` and ``items: list[...]``.
 """
 
 from __future__ import annotations
@@ -29,5 +30,4 @@ def page(rows, query: PageQuery, convert: Callable[[Any], Any] | None = None) ->
     """One page of ``rows`` (a queryset or a list) as the API answers it."""
     count = rows.count() if hasattr(rows, "count") and not isinstance(rows, list) else len(rows)
     items = list(rows[query.offset:query.offset + query.limit])
-    return {"count": count, "limit": query.limit, "offset": query.offset,
-            "items": [convert(item) for item in items] if convert else items}
+    return {"count": count, "items": [convert(item) for item in items] if convert else items}

@@ -21,7 +21,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from sunlit.api.errors import ERRORS
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
-from sunlit.api.pagination import MAX_OFFSET
+from sunlit.api.pagination import PageQuery, page
 from sunlit.api.scope import community_for
 from sunlit.core.choices import PersonKind, Role
 from sunlit.core.models import Person
@@ -33,7 +33,6 @@ from sunlit.registry.models import Building, Ownership, Unit, Vehicle
 
 router = Router(tags=["roster"])
 
-MAX_PAGE = 200
 
 
 def _label(choices, value) -> str:
@@ -278,11 +277,6 @@ class VehiclePage(Schema):
 # --- input schemas --------------------------------------------------------------------------
 
 
-class PageQuery(Schema):
-    limit: int = Field(50, ge=1, le=MAX_PAGE, description=f"每页条数，最多 {MAX_PAGE}")
-    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="跳过的条数")
-
-
 class UnitQuery(PageQuery):
     q: str | None = Field(None, description="房号、业主姓名或手机号")
     building: int | None = Field(None, description="楼栋 id")
@@ -377,11 +371,6 @@ def _filtered(filterset) -> object:
     return filterset.qs
 
 
-def _page(queryset, query: PageQuery) -> dict:
-    return {"count": queryset.count(),
-            "items": list(queryset[query.offset:query.offset + query.limit])}
-
-
 def _unit_detail(unit: Unit) -> UnitDetailOut:
     unit.current_ownerships = selectors.unit_owners(unit)
     for ownership in unit.current_ownerships:
@@ -429,7 +418,7 @@ def list_units(request, community_id: int, query: Query[UnitQuery]):
              .order_by("building__sort_key", "building__name", "entrance", "floor", "number",
                        "pk"))
     filterset = UnitFilter(_filter_data(query), queryset=units, community=community)
-    return _page(_filtered(filterset), query)
+    return page(_filtered(filterset), query)
 
 
 @router.get("/units/{unit_id}", response={200: UnitDetailOut, **ERRORS}, summary="房屋详情")
@@ -479,7 +468,7 @@ def add_resident(request, unit_id: int, payload: ResidentIn,
 def list_persons(request, community_id: int, query: Query[PersonQuery]):
     community = community_for(request, community_id, "roster.view")
     people = Person.objects.in_community(community).order_by("name", "pk")
-    return _page(_filtered(PersonFilter(_filter_data(query), queryset=people)), query)
+    return page(_filtered(PersonFilter(_filter_data(query), queryset=people)), query)
 
 
 @router.post("/communities/{community_id}/persons", response={201: PersonOut, **ERRORS},
@@ -531,7 +520,7 @@ def list_vehicles(request, community_id: int, query: Query[VehicleQuery]):
     community = community_for(request, community_id, "roster.view")
     vehicles = (Vehicle.objects.in_community(community)
                 .select_related("person", "unit__building").order_by("plate", "pk"))
-    return _page(_filtered(VehicleFilter(_filter_data(query), queryset=vehicles)), query)
+    return page(_filtered(VehicleFilter(_filter_data(query), queryset=vehicles)), query)
 
 
 @router.post("/persons/{person_id}/vehicles", response={201: VehicleOut, **ERRORS},

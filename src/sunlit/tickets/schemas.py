@@ -11,7 +11,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from sunlit.api.pagination import MAX_OFFSET
+from sunlit.api.pagination import PageQuery
 from sunlit.core.permissions import GRANTS, roles_in
 from sunlit.tickets import services
 from sunlit.tickets.choices import (
@@ -24,7 +24,6 @@ from sunlit.tickets.choices import (
 from sunlit.tickets.filters import RISKS, SCOPES
 from sunlit.tickets.models import Ticket
 
-MAX_PAGE = 200
 MAX_PHOTOS = services.MAX_PHOTOS
 # Who sees a ticket's people unmasked: staff of its community and the technicians on it.
 STAFF_VIEW_ROLES = GRANTS["tickets.view_all"] | GRANTS["tickets.work"]
@@ -180,9 +179,7 @@ RiskChoice = Enum("RiskChoice", {value: value for value, _label in RISKS}, type=
 ScopeChoice = Enum("ScopeChoice", {value: value for value, _label in SCOPES}, type=str)
 
 
-class TicketQuery(Schema):
-    limit: int = Field(50, ge=1, le=MAX_PAGE, description=f"每页条数，最多 {MAX_PAGE}")
-    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="跳过的条数")
+class TicketQuery(PageQuery):
     community: int | None = Field(None, description="只看某个小区（id）")
     q: str | None = Field(None, description="工单号或标题")
     scope: ScopeChoice | None = Field(None, description="open 未关闭 / closed 已关闭 / all")
