@@ -277,7 +277,7 @@ def test_api_templates_rules_and_manual_reminders(client, finance, january, comm
     assert first.status_code == second.status_code == 201 and first.json()["id"] == second.json()["id"]
     assert first.json()["message"] == "1号楼-1单元-101 210.33"
     assert Reminder.objects.count() == 1
-    listed = client.get(f"{base}/reminders").json()
+    listed = client.get(f"{base}/reminders").json()["items"]
     assert [r["id"] for r in listed] == [first.json()["id"]]
 
 

@@ -425,7 +425,7 @@ def test_api_orders_idempotently_and_reports_status(client, owner, homes, billed
 def test_refusals_are_for_finance_staff(client, order, owner, finance, community):
     deliver(client, "wechat", wechat(order, total_fen=1))
     client.force_login(finance)
-    rows = client.get(f"/api/v1/finance/communities/{community.pk}/callback-refusals").json()
+    rows = client.get(f"/api/v1/finance/communities/{community.pk}/callback-refusals").json()["items"]
     assert rows[0]["reason"] == "wrong_amount" and rows[0]["amount_seen"] == "0.01"
     client.force_login(owner)
     assert client.get(f"/api/v1/finance/communities/{community.pk}/callback-refusals").status_code == 403

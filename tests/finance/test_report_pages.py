@@ -164,7 +164,7 @@ def test_api_month_drill_down_and_publish(client, finance, owner, community, mon
     assert open_month.status_code == 422 and open_month.json()["errors"][0]["field"] == "month"
     client.force_login(owner)
     assert client.post(f"{base}/2026-01/publish", {}, content_type="application/json").status_code == 403
-    listed = client.get(base).json()
+    listed = client.get(base).json()["items"]
     assert listed[0]["month"] == "2026-01" and listed[0]["fund_balance"] == "10500.00"
     dd = client.get(f"{base}/2026-01/figures/receivable-collected/entries").json()
     assert dd["entries"] == [] and dd["groups"][0]["count"] == 2 and dd["total"] == "493.11"

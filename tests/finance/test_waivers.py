@@ -187,7 +187,8 @@ def test_another_community_s_bill_and_the_waiver_api(client, bill, finance, mana
                                content_type="application/json")
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
     assert approved.json()["amount"] == "20.00" and approved.json()["decided_by"] == "刘经理"
-    listed = client.get(f"/api/v1/finance/communities/{bill.community_id}/waivers?status=approved").json()
+    listed = client.get(f"/api/v1/finance/communities/{bill.community_id}/waivers?status=approved"
+                        ).json()["items"]
     assert [w["number"] for w in listed] == [first.json()["number"]]
 
 

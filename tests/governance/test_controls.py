@@ -374,7 +374,7 @@ def test_api_propose_confirm_and_refusals(api, dismissal, manager, committee, es
     assert made.status_code == 201, made.json()
     body = made.json()
     assert body["status"] == "pending" and body["proposed_side"] == "company"
-    listed = api(estate.people.owner, "get", path).json()
+    listed = api(estate.people.owner, "get", path).json()["items"]
     assert [c["id"] for c in listed] == [body["id"]]
     assert api(owner_other_community, "get", f"/control-changes/{body['id']}").status_code == 404
     assert api(manager, "post", f"/control-changes/{body['id']}/confirm", {}).status_code == 403

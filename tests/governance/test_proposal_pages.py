@@ -96,7 +96,7 @@ def test_api_answer_convert_and_policy(api, community, reached, committee, manag
     body = answer.json()
     assert body["status"] == "answered" and body["vote_id"] and body["decision"] == "to_vote"
     listed = api(estate.people.owner, "get",
-                 f"/communities/{community.pk}/proposals?show=answered").json()
+                 f"/communities/{community.pk}/proposals?show=answered").json()["items"]
     assert [p["id"] for p in listed] == [reached.pk]
     policy = f"/communities/{community.pk}/governance-policy"
     new = {"support_threshold": 30, "answer_days": 10, "convene_days": 15,
@@ -115,7 +115,7 @@ def test_api_answer_convert_and_policy(api, community, reached, committee, manag
 def test_api_overdue_days(api, community, reached, estate):
     with time_machine.travel(reached.answer_due + dt.timedelta(days=2, hours=1), tick=False):
         body = api(estate.people.owner, "get",
-                   f"/communities/{community.pk}/proposals?show=overdue").json()
+                   f"/communities/{community.pk}/proposals?show=overdue").json()["items"]
     assert body[0]["id"] == reached.pk and body[0]["overdue_days"] == 2
 
 

@@ -9,7 +9,7 @@ the whole list's length, so a client knows when it is done. A list's own filters
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from ninja import Field, Schema
 
@@ -17,6 +17,16 @@ from ninja import Field, Schema
 # numbers past 64 bits (an unbounded offset answered 500).
 MAX_OFFSET = 1_000_000_000
 MAX_PAGE = 200
+
+
+T = TypeVar("T")
+
+
+class Page(Schema, Generic[T]):
+    """One page of a list: ``Page[VoteOut]`` in an operation's ``response=``."""
+
+    count: int = Field(..., description="符合条件的总条数")
+    items: list[T]
 
 
 class PageQuery(Schema):

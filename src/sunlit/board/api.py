@@ -13,10 +13,11 @@ import datetime as dt
 from typing import Any
 
 from django.http import Http404, HttpResponse
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from sunlit.api.errors import ERRORS
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
 from sunlit.board import access, services
 from sunlit.board.choices import BoardStatus
@@ -123,13 +124,13 @@ def _detail(board: WeeklyBoard) -> WeeklyBoard:
     return board
 
 
-@router.get("/communities/{community_id}/boards", response={200: list[BoardOut], **ERRORS},
+@router.get("/communities/{community_id}/boards", response={200: Page[BoardOut], **ERRORS},
             summary="曝光台列表（往期）")
-def list_boards(request, community_id: int):
+def list_boards(request, community_id: int, query: Query[PageQuery]):
     community = community_for(request, community_id, "board.view")
     boards = (access.visible_boards(request.auth).in_community(community)
               .select_related("leaf__log").order_by("-week_start"))
-    return list(boards[:520])
+    return page(boards, query)
 
 
 @router.post("/communities/{community_id}/boards", response={201: BoardDetailOut, **ERRORS},

@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from sunlit.api.errors import ERRORS
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
 from sunlit.core.permissions import require
 from sunlit.finance.arrears import selectors as arrears
@@ -401,17 +402,18 @@ def update_rule(request, rule_id: int, payload: RuleIn):
 
 @router.get(
     "/communities/{community_id}/reminders",
-    response={200: list[ReminderOut], **ERRORS},
-    summary="催缴记录（最近 200 条）",
+    response={200: Page[ReminderOut], **ERRORS},
+    summary="催缴记录（最近的在前）",
 )
-def list_reminders(request, community_id: int, unit: int | None = None):
+def list_reminders(request, community_id: int, query: Query[PageQuery], unit: int | None = None):
     community = community_for(request, community_id, "finance.view")
     rows = Reminder.objects.in_community(community).select_related("unit__building")
     if unit is not None:
         rows = rows.filter(unit_id=unit)
-    rows = list(rows[:200])
-    deliveries = reminders.deliveries_of([r.pk for r in rows])
-    return [_reminder_out(r, deliveries) for r in rows]
+    answer = page(rows, query)
+    deliveries = reminders.deliveries_of([r.pk for r in answer["items"]])
+    answer["items"] = [_reminder_out(r, deliveries) for r in answer["items"]]
+    return answer
 
 
 @router.post("/units/{unit_id}/reminders", response={201: ReminderOut, **ERRORS}, summary="人工催缴")

@@ -13,10 +13,11 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from sunlit.api.errors import ERRORS
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
 from sunlit.finance.billing import access, selectors, services
 from sunlit.finance.billing import runs as billing
@@ -195,10 +196,10 @@ def set_tariff(request, item_id: int, payload: TariffIn, idempotency_key: Idempo
 # --- billing runs --------------------------------------------------------------------------------
 
 
-@router.get("/communities/{community_id}/runs", response={200: list[RunOut], **ERRORS}, summary="计费批次")
-def list_runs(request, community_id: int):
+@router.get("/communities/{community_id}/runs", response={200: Page[RunOut], **ERRORS}, summary="计费批次")
+def list_runs(request, community_id: int, query: Query[PageQuery]):
     community = community_for(request, community_id, "finance.view")
-    return [_run_out(r) for r in BillingRun.objects.in_community(community)[:60]]
+    return page(BillingRun.objects.in_community(community), query, _run_out)
 
 
 @router.get("/communities/{community_id}/runs/preview", response={200: PreviewOut, **ERRORS},

@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from ninja import Field, File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from sunlit.api.errors import ERRORS, file_answer
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
 from sunlit.core import exports
 from sunlit.core.permissions import require
@@ -177,15 +178,16 @@ def request_waiver(request, bill_id: int, payload: WaiverIn, idempotency_key: Id
     return Status(201, _waiver_out(waiver))
 
 
-@router.get("/communities/{community_id}/waivers", response={200: list[WaiverOut], **ERRORS},
+@router.get("/communities/{community_id}/waivers", response={200: Page[WaiverOut], **ERRORS},
             summary="减免：待审批与历史")
-def list_waivers(request, community_id: int, status: WaiverStatus | None = None):
+def list_waivers(request, community_id: int, query: Query[PageQuery],
+                 status: WaiverStatus | None = None):
     community = community_for(request, community_id, "finance.view")
     rows = Waiver.objects.in_community(community).select_related(
         "bill__unit__building", "requested_by", "decided_by", "entry")
     if status:
         rows = rows.filter(status=status)
-    return [_waiver_out(w) for w in rows[:500]]
+    return page(rows, query, _waiver_out)
 
 
 @router.get("/waivers/{waiver_id}", response={200: WaiverOut, **ERRORS}, summary="减免详情")

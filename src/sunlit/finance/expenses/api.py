@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from ninja import Field, File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from sunlit.api.errors import ERRORS
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
 from sunlit.core import uploads
 from sunlit.core.models import Upload
@@ -182,12 +183,12 @@ def upload_receipts(request, community_id: Form[int], files: File[list[UploadedF
 # --- public income -----------------------------------------------------------------------------------
 
 
-@router.get("/communities/{community_id}/public-income", response={200: list[IncomeOut], **ERRORS},
+@router.get("/communities/{community_id}/public-income", response={200: Page[IncomeOut], **ERRORS},
             summary="公共收益")
-def list_income(request, community_id: int):
+def list_income(request, community_id: int, query: Query[PageQuery]):
     community = community_for(request, community_id, "finance.money.view")
-    return [_income_out(i) for i in PublicIncome.objects.in_community(community)
-            .select_related("entry").prefetch_related("receipts")[:200]]
+    return page(PublicIncome.objects.in_community(community).select_related("entry")
+                .prefetch_related("receipts"), query, _income_out)
 
 
 @router.post("/communities/{community_id}/public-income", response={201: IncomeOut, **ERRORS},
@@ -212,15 +213,16 @@ def get_income(request, income_id: int):
 # --- expenses -----------------------------------------------------------------------------------------
 
 
-@router.get("/communities/{community_id}/expenses", response={200: list[ExpenseOut], **ERRORS},
+@router.get("/communities/{community_id}/expenses", response={200: Page[ExpenseOut], **ERRORS},
             summary="支出（可按状态筛选）")
-def list_expenses(request, community_id: int, status: ExpenseStatus | None = None):
+def list_expenses(request, community_id: int, query: Query[PageQuery],
+                  status: ExpenseStatus | None = None):
     community = community_for(request, community_id, "finance.money.view")
     rows = (Expense.objects.in_community(community).select_related("entry")
             .prefetch_related("receipts", "steps"))
     if status is not None:
         rows = rows.filter(status=status)
-    return [_expense_out(e) for e in rows[:200]]
+    return page(rows, query, _expense_out)
 
 
 @router.post("/communities/{community_id}/expenses", response={201: ExpenseOut, **ERRORS},

@@ -7,10 +7,11 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from sunlit.api.errors import ERRORS
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
 from sunlit.core import uploads
 from sunlit.finance.billing import access
@@ -191,12 +192,12 @@ def record_deposits(request, community_id: int, payload: DepositsIn,
     return Status(201, _deposit_out(deposit))
 
 
-@router.get("/communities/{community_id}/fund/uses", response={200: list[FundUseOut], **ERRORS},
+@router.get("/communities/{community_id}/fund/uses", response={200: Page[FundUseOut], **ERRORS},
             summary="维修资金使用")
-def list_uses(request, community_id: int):
+def list_uses(request, community_id: int, query: Query[PageQuery]):
     community = community_for(request, community_id, "finance.money.view")
-    return [_use_out(u) for u in FundUse.objects.in_community(community)
-            .prefetch_related("entries", "documents")[:200]]
+    return page(FundUse.objects.in_community(community).prefetch_related("entries", "documents"),
+                query, _use_out)
 
 
 @router.post("/communities/{community_id}/fund/uses", response={201: FundUseOut, **ERRORS},

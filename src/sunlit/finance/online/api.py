@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from sunlit.api.errors import ERRORS
 from sunlit.api.idempotency import IdempotencyKeyHeader
+from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
 from sunlit.finance.billing import access
 from sunlit.finance.books import money
@@ -97,13 +98,16 @@ def get_payment_order(request, order_id: int):
     return _order_out(online.refresh_order(online_access.get_order_for(request.auth, order_id)))
 
 
-@router.get("/communities/{community_id}/callback-refusals", response={200: list[RefusalOut], **ERRORS},
+@router.get("/communities/{community_id}/callback-refusals", response={200: Page[RefusalOut], **ERRORS},
             summary="被拒收的支付回调（财务）")
-def list_refusals(request, community_id: int, limit: int = 100):
+def list_refusals(request, community_id: int, query: Query[PageQuery]):
     community = community_for(request, community_id, "finance.view")
-    rows = CallbackRefusal.objects.in_community(community)[:max(1, min(limit, 500))]
-    return [{"id": r.pk, "provider": r.provider, "reason": r.reason,
-             "reason_label": str(r.get_reason_display()),
-             "detail": r.detail, "out_trade_no": r.out_trade_no, "order_id": r.order_id,
-             "amount_seen": money.text(r.amount_seen) if r.amount_seen is not None else None,
-             "body_sha256": r.body_sha256, "received_at": r.received_at} for r in rows]
+    return page(CallbackRefusal.objects.in_community(community), query, _refusal_out)
+
+
+def _refusal_out(r: CallbackRefusal) -> dict:
+    return {"id": r.pk, "provider": r.provider, "reason": r.reason,
+            "reason_label": str(r.get_reason_display()),
+            "detail": r.detail, "out_trade_no": r.out_trade_no, "order_id": r.order_id,
+            "amount_seen": money.text(r.amount_seen) if r.amount_seen is not None else None,
+            "body_sha256": r.body_sha256, "received_at": r.received_at}

@@ -13,10 +13,11 @@ import datetime as dt
 
 from django.http import HttpResponse
 from django.urls import reverse
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from sunlit.api.errors import ERRORS, file_answer
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
 from sunlit.core import exports
 from sunlit.finance.books import documents, money
@@ -143,12 +144,12 @@ def _month(request, community_id: int, month: str):
     return community, month, row
 
 
-@router.get("/communities/{community_id}/reports", response={200: list[ReportSummaryOut], **ERRORS},
+@router.get("/communities/{community_id}/reports", response={200: Page[ReportSummaryOut], **ERRORS},
             summary="阳光账本：已发布的月报")
-def list_reports(request, community_id: int):
+def list_reports(request, community_id: int, query: Query[PageQuery]):
     community = community_for(request, community_id, "finance.report.view")
-    return [_summary(r) for r in MonthlyReport.objects.in_community(community).select_related("leaf")
-            .order_by("-month")[:120]]
+    return page(MonthlyReport.objects.in_community(community).select_related("leaf")
+                .order_by("-month"), query, _summary)
 
 
 @router.get("/communities/{community_id}/reports/{month}", response={200: ReportOut, **ERRORS},

@@ -8,10 +8,11 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from sunlit.api.errors import ERRORS
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
 from sunlit.core import uploads
 from sunlit.core.permissions import can
@@ -120,13 +121,13 @@ def _consultation_out(item: Consultation) -> dict[str, Any]:
 # --- public comment ------------------------------------------------------------------------------
 
 @router.get("/communities/{community_id}/consultations",
-            response={200: list[ConsultationOut], **ERRORS}, summary="公示与征求意见列表")
-def list_consultations(request, community_id: int):
+            response={200: Page[ConsultationOut], **ERRORS}, summary="公示与征求意见列表")
+def list_consultations(request, community_id: int, query: Query[PageQuery]):
     community = community_for(request, community_id, "consultations.view")
     items = Consultation.objects.in_community(community)
     if not can(request.auth, "consultations.manage", community=community):
         items = items.public()
-    return [_consultation_out(c) for c in items.order_by("-starts_at", "-pk")[:100]]
+    return page(items.order_by("-starts_at", "-pk"), query, _consultation_out)
 
 
 @router.post("/communities/{community_id}/consultations",

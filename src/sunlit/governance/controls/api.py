@@ -7,10 +7,11 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from sunlit.api.errors import ERRORS
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
 from sunlit.governance.controls import access
 from sunlit.governance.controls import services as controls
@@ -75,9 +76,9 @@ def change_out(change: ControlChange) -> dict:
 
 
 @router.get("/communities/{community_id}/control-changes",
-            response={200: list[ControlChangeOut], **ERRORS}, summary="管控变更（全体成员可见）")
-def list_changes(request, community_id: int, status: ControlStatus | None = None,
-                 kind: ControlKind | None = None):
+            response={200: Page[ControlChangeOut], **ERRORS}, summary="管控变更（全体成员可见）")
+def list_changes(request, community_id: int, query: Query[PageQuery],
+                 status: ControlStatus | None = None, kind: ControlKind | None = None):
     community = community_for(request, community_id, "governance.controls.view")
     rows = ControlChange.objects.in_community(community).select_related("proposed_by",
                                                                         "decided_by")
@@ -85,7 +86,7 @@ def list_changes(request, community_id: int, status: ControlStatus | None = None
         rows = rows.filter(status=status)
     if kind is not None:
         rows = rows.filter(kind=kind)
-    return [change_out(c) for c in rows.order_by("-proposed_at", "-pk")[:200]]
+    return page(rows.order_by("-proposed_at", "-pk"), query, change_out)
 
 
 @router.post("/communities/{community_id}/control-changes",

@@ -12,11 +12,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from ninja import Field, File, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from sunlit.api.errors import ERRORS
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
 from sunlit.core import uploads
 from sunlit.core.permissions import can
@@ -185,14 +186,14 @@ def upload_document(request, community_id: int, file: File[UploadedFile]):
 
 # --- meetings ------------------------------------------------------------------------------------
 
-@router.get("/communities/{community_id}/meetings", response={200: list[MeetingOut], **ERRORS},
+@router.get("/communities/{community_id}/meetings", response={200: Page[MeetingOut], **ERRORS},
             summary="会议列表")
-def list_meetings(request, community_id: int):
+def list_meetings(request, community_id: int, query: Query[PageQuery]):
     community = community_for(request, community_id, "meetings.view")
     items = Meeting.objects.in_community(community)
     if not can(request.auth, "meetings.manage", community=community):
         items = items.public()
-    return [_meeting_out(m) for m in items.order_by("-starts_at", "-pk")[:100]]
+    return page(items.order_by("-starts_at", "-pk"), query, _meeting_out)
 
 
 @router.post("/communities/{community_id}/meetings", response={201: MeetingOut, **ERRORS},

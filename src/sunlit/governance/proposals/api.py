@@ -12,10 +12,11 @@ from typing import Any
 
 from django.http import Http404
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from sunlit.api.errors import ERRORS
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
 from sunlit.core import uploads
 from sunlit.core.permissions import require
@@ -160,17 +161,17 @@ def _detail(request, proposal: Proposal) -> dict[str, Any]:
             "progress": progress}
 
 
-@router.get("/communities/{community_id}/proposals", response={200: list[ProposalOut], **ERRORS},
+@router.get("/communities/{community_id}/proposals", response={200: Page[ProposalOut], **ERRORS},
             summary="金点子列表")
-def list_proposals(request, community_id: int, show: ProposalFilter | None = None,
-                   kind: ProposalKind | None = None):
+def list_proposals(request, community_id: int, query: Query[PageQuery],
+                   show: ProposalFilter | None = None, kind: ProposalKind | None = None):
     community = community_for(request, community_id, "governance.view")
     now = timezone.now()
     rows = select.filtered(Proposal.objects.in_community(community), show or "", now)
     if kind:
         rows = rows.filter(kind=kind)
     rows = rows.select_related("ticket").prefetch_related("photos").order_by("-created_at", "-pk")
-    return [_out(p, now) for p in rows[:200]]
+    return page(rows, query, lambda p: _out(p, now))
 
 
 @router.post("/communities/{community_id}/proposals", response={201: ProposalDetailOut, **ERRORS},
@@ -263,12 +264,13 @@ def put_policy(request, community_id: int, payload: PolicyIO):
             "interim_counts_area": policy.interim_counts_area}
 
 
-@router.get("/votes/{vote_id}/not-voted", response={200: list[NotVotedOut], **ERRORS},
+@router.get("/votes/{vote_id}/not-voted", response={200: Page[NotVotedOut], **ERRORS},
             summary="未投票房屋（上门征集，不含表决意见）")
-def not_voted(request, vote_id: int):
+def not_voted(request, vote_id: int, query: Query[PageQuery]):
     vote = access.get_vote_for(request.auth, vote_id)
     require(request.auth, "governance.enter_ballots", vote)
     if not vote.electorate_sha256:
         raise Http404
-    return [{"unit": r.unit, "area": f"{r.area:.2f}", "owners": r.owners, "phones": r.phones,
-             "pending": r.pending, "developer": r.developer} for r in select.not_voted(vote)]
+    return page(select.not_voted(vote), query, lambda r: {
+        "unit": r.unit, "area": f"{r.area:.2f}", "owners": r.owners, "phones": r.phones,
+        "pending": r.pending, "developer": r.developer})

@@ -15,10 +15,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from sunlit.api.errors import ERRORS
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
+from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
 from sunlit.core import uploads
 from sunlit.core.models import Person
@@ -288,14 +289,14 @@ def _ballot_out(ballot: Ballot, *, receipt: bool) -> dict:
 
 # --- votes ---------------------------------------------------------------------------------------
 
-@router.get("/communities/{community_id}/votes", response={200: list[VoteOut], **ERRORS},
+@router.get("/communities/{community_id}/votes", response={200: Page[VoteOut], **ERRORS},
             summary="表决列表")
-def list_votes(request, community_id: int):
+def list_votes(request, community_id: int, query: Query[PageQuery]):
     community = community_for(request, community_id, "governance.view")
     votes = Vote.objects.in_community(community)
     if not can(request.auth, "governance.manage", community=community):
         votes = votes.filter(status__in=PUBLIC_STATUSES)
-    return [_vote_out(v) for v in votes.order_by("-opens_at", "-pk")[:200]]
+    return page(votes.order_by("-opens_at", "-pk"), query, _vote_out)
 
 
 @router.post("/communities/{community_id}/votes", response={201: VoteDetailOut, **ERRORS},
