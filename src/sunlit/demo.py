@@ -21,19 +21,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from importlib import import_module
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count, Sum
 
-from sunlit.board import demo as board_demo
 from sunlit.core import audit
 from sunlit.core.choices import DepartmentKind, PersonKind, Role
 from sunlit.core.models import AuditEvent, Community, Department, Membership, Organization, Person, User
 from sunlit.core.services import create_community, create_organization, grant_membership
-from sunlit.finance import demo as finance_demo
-from sunlit.governance import demo as governance_demo
-from sunlit.notices import demo as notices_demo
 from sunlit.registry.choices import DeliveryStatus, ResidentKind, UnitUsage, VehicleKind
 from sunlit.registry.demo import (
     BLOCK_UNITS,
@@ -45,13 +42,15 @@ from sunlit.registry.demo import (
     RosterGenerator,
 )
 from sunlit.registry.models import Building, Ownership, Residency, Unit, Vehicle
-from sunlit.tickets import demo as tickets_demo
 from sunlit.transparency import services as log
 from sunlit.transparency.models import Log
 
 DEMO_ORGANIZATION = "阳光物业服务有限公司"
 # Printed at start and documented: the demo is public, never load it into real data.
 DEMO_PASSWORD = "sunlit-demo-2026"  # noqa: S105
+#: The apps that add to the first community's demo, in this order (each ``<app>/demo.py`` has
+#: ``load_demo(community, *, seed, now)``; the order decides the log's leaves).
+APP_DEMOS = ("tickets", "governance", "finance", "notices", "board")
 DEMO_MARKER = "demo.dataset"  # object_type of the audit event that marks a demo community
 PLATFORM_ADMIN = "platform_admin"
 BATCH_SIZE = 2000
@@ -222,11 +221,8 @@ def load_demo(*, units: int = BLOCK_UNITS, communities: int = 1, seed: int = 202
             loader.load(units)
             if index == 0:
                 _create_accounts(community, loader, superuser=not foreign_data)
-                tickets_demo.load_demo(community, seed=seed)
-                governance_demo.load_demo(community)
-                finance_demo.load_demo(community)
-                notices_demo.load_demo(community)
-                board_demo.load_demo(community)
+                for app in APP_DEMOS:  # each app's part, with the one signature
+                    import_module(f"sunlit.{app}.demo").load_demo(community, seed=seed, now=None)
             else:
                 _grant_company_admin(community)
             audit.record(AuditEvent.Action.IMPORT, None, community=community,

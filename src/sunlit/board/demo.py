@@ -18,7 +18,8 @@ from sunlit.core.models import Community
 WEEKS = 3
 
 
-def load_demo(community: Community, *, now: dt.datetime | None = None) -> list[WeeklyBoard]:
+def load_demo(community: Community, *, seed: int = 2026,
+              now: dt.datetime | None = None) -> list[WeeklyBoard]:
     now = now or timezone.now()
     last = generation.last_complete_week(now)
     boards = []

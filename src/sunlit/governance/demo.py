@@ -18,7 +18,7 @@ from sunlit.governance.votes import demo as votes_demo
 from sunlit.governance.votes.models import Vote
 
 
-def load_demo(community: Community, *, now: dt.datetime | None = None) -> int:
+def load_demo(community: Community, *, seed: int = 2026, now: dt.datetime | None = None) -> int:
     """Loads the demo votes into ``community``; returns how many (0 if it has votes already or
     no committee member — holding no company role — to announce them)."""
     if Vote.objects.in_community(community).exists():

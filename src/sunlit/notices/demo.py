@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sunlit.core.choices import Role
 from sunlit.core.models import Community, Membership
 from sunlit.notices import services
@@ -9,7 +11,7 @@ from sunlit.notices.choices import AnnouncementKind
 from sunlit.notices.models import Announcement
 
 
-def load_demo(community: Community) -> int:
+def load_demo(community: Community, *, seed: int = 2026, now: dt.datetime | None = None) -> int:
     """Publishes the demo announcements as the manager; returns how many (0 if any exist)."""
     if Announcement.objects.in_community(community).exists():
         return 0
