@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sunlit.core import badges
+
 
 class FeeKind(models.TextChoices):
     AREA = "area", _("按面积（物业服务费）")
@@ -44,3 +46,6 @@ class BillStatus(models.TextChoices):
     OPEN = "open", _("待缴")
     PARTIAL = "partial", _("部分缴纳")
     PAID = "paid", _("已缴清")
+
+
+badges.register("finance.bill", {BillStatus.PAID: "green", BillStatus.PARTIAL: "yellow"}, default="red")

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sunlit.core import badges
+
 # --- charges: waivers (减免) and meter-reading imports ---------------------------------------------
 
 
@@ -15,6 +17,10 @@ class WaiverStatus(models.TextChoices):
     PENDING = "pending", _("待审批")
     APPROVED = "approved", _("已批准")
     REJECTED = "rejected", _("已驳回")
+
+
+badges.register("finance.waiver", {WaiverStatus.APPROVED: "green", WaiverStatus.REJECTED: "red"},
+                default="yellow")
 
 
 class WaiverReason(models.TextChoices):

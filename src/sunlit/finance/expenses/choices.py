@@ -4,6 +4,8 @@ and steps, approver sides."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sunlit.core import badges
+
 # --- public money: public income, expenses, the maintenance fund (task `fund`) --------------------
 
 
@@ -46,6 +48,10 @@ class ExpenseStatus(models.TextChoices):
     APPROVED = "approved", _("已审批")
     POSTED = "posted", _("已支付入账")
     REJECTED = "rejected", _("已驳回")
+
+
+badges.register("finance.expense", {ExpenseStatus.POSTED: "green", ExpenseStatus.REJECTED: "red",
+                                    ExpenseStatus.SUBMITTED: "yellow"}, default="blue")
 
 
 class ExpenseAction(models.TextChoices):

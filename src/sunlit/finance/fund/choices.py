@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sunlit.core import badges
+
 # --- public money: public income, expenses, the maintenance fund (task `fund`) --------------------
 
 
@@ -19,6 +21,9 @@ class FundBasis(models.TextChoices):
 class FundUseStatus(models.TextChoices):
     PENDING = "pending", _("待审批（应急）")
     POSTED = "posted", _("已列支")
+
+
+badges.register("finance.funduse", {FundUseStatus.POSTED: "green", FundUseStatus.PENDING: "yellow"})
 
 
 class FundScope(models.TextChoices):

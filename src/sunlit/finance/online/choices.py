@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sunlit.core import badges
+
 # --- online payments (finance.online, finance.online.gateways) -------------------------------------------
 
 
@@ -20,6 +22,9 @@ class OrderStatus(models.TextChoices):
     PAID = "paid", _("已支付")
     CLOSED = "closed", _("已关闭")
     FAILED = "failed", _("下单失败")
+
+
+badges.register("finance.paymentorder", {OrderStatus.PAID: "green", OrderStatus.CREATED: "blue"})
 
 
 class RefusalReason(models.TextChoices):
