@@ -14,6 +14,9 @@ from sunlit.finance.models import (
     Payment,
     PaymentOrder,
     Refund,
+    Reminder,
+    ReminderRule,
+    ReminderTemplate,
     Tariff,
 )
 
@@ -97,9 +100,9 @@ class PaymentOrderAdmin(ReadOnlyAdmin):
 class CallbackRefusalAdmin(ReadOnlyAdmin):
     list_display = ("received_at", "community", "provider", "reason", "out_trade_no", "amount_seen")
     list_filter = ("provider", "reason")
-# --- arrears (催缴): read-only like the rest ----------------------------------------------------------
 
-from sunlit.finance.models import Reminder, ReminderRule, ReminderTemplate  # noqa: E402
+
+# --- arrears (催缴): read-only like the rest ----------------------------------------------------------
 
 
 @admin.register(ReminderTemplate)

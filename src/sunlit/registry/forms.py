@@ -39,10 +39,3 @@ class VehicleForm(forms.Form):
     plate = forms.CharField(label=_("车牌号"), max_length=12, widget=forms.TextInput(attrs=INPUT))
     brand = forms.CharField(label=_("品牌/颜色"), max_length=40, required=False,
                             widget=forms.TextInput(attrs=INPUT))
-
-
-def apply_errors(form: forms.Form, exc) -> None:
-    """Puts a service's ValidationError messages beside the matching fields."""
-    for field, messages in exc.message_dict.items():
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)
