@@ -42,7 +42,12 @@ class LanguageMiddleware:
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            # the thread goes back to the default language: what it does next outside a
+            # request (a task, a test) is not in the last visitor's language
+            translation.deactivate()
         response.headers.setdefault("Content-Language", language)
         return response
 
