@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from sunlit.api import api
+from sunlit.api.site import api
 from sunlit.web.views.auth import set_language
 
 admin.site.site_header = "阳光物业 · 平台管理"

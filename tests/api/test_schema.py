@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import get_resolver
 from django.utils import timezone
 
-from sunlit.api import api
+from sunlit.api.site import api
 
 METHODS = ("get", "post", "put", "patch", "delete")
 

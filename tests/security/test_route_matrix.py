@@ -17,7 +17,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
-from sunlit.api import api
+from sunlit.api.site import api
 from tests.security import matrix as M
 from tests.security.policy import API, CELLS, PAGES
 from tests.security.routes_enum import admin_routes, api_routes, page_routes

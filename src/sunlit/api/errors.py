@@ -91,7 +91,7 @@ class JsonObjectParser(Parser):
 
 
 def _error(request, status: int, detail: str, errors: list[dict] | None = None):
-    from sunlit.api import api
+    from sunlit.api.site import api
 
     return api.create_response(request, {"detail": detail, "errors": errors or []}, status=status)
 

@@ -114,7 +114,7 @@ def _body_of(result: Any) -> tuple[int, Any]:
 
 
 def _respond(request, status: int, body: Any, *, replayed: bool) -> HttpResponse:
-    from sunlit.api import api
+    from sunlit.api.site import api
 
     response = api.create_response(request, body, status=status)
     if replayed:
@@ -123,7 +123,7 @@ def _respond(request, status: int, body: Any, *, replayed: bool) -> HttpResponse
 
 
 def _mismatch(request) -> HttpResponse:
-    from sunlit.api import api
+    from sunlit.api.site import api
 
     return api.create_response(request, {
         "detail": "幂等键冲突",

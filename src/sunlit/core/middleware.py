@@ -70,7 +70,7 @@ class ApiErrorShapeMiddleware:
         response = self.get_response(request)
         if (response.status_code in (404, 405) and request.path_info.startswith(self.PREFIX)
                 and not response.get("Content-Type", "").startswith("application/json")):
-            from sunlit.api import api
+            from sunlit.api.site import api
 
             detail = gettext("未找到") if response.status_code == 404 else gettext("不支持此请求方法")
             uniform = api.create_response(request, {"detail": detail, "errors": []},
@@ -114,7 +114,7 @@ class NulCharacterMiddleware:
         if field is None:
             return self.get_response(request)
         if request.path_info.startswith(ApiErrorShapeMiddleware.PREFIX):
-            from sunlit.api import api
+            from sunlit.api.site import api
 
             return api.create_response(request, {
                 "detail": gettext("请求数据不正确"),

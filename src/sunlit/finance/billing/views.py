@@ -30,7 +30,7 @@ def home(request):
     if community is None or not can(request.user, "finance.view", community=community):
         return redirect("finance:my_bills")
     balances = ledger.balances(community) if community else {}
-    return render(request, "finance/home.html", {
+    return render(request, "finance/billing/home.html", {
         "balances": [balances[c] for c in ("1001", "1002", "1012", "1122", "2203", "2241") if c in balances],
         "runs": BillingRun.objects.in_community(community)[:6],
         "open_bills": Bill.objects.in_community(community).unpaid().count(),
@@ -61,7 +61,7 @@ def fee_item_list(request):
                 return redirect("finance:fee_item", item_id=item.pk)
     today = timezone.localdate()
     items = selectors.fee_items_with_tariffs(community)
-    return render(request, "finance/fee_item_list.html", {
+    return render(request, "finance/billing/fee_item_list.html", {
         "rows": [(item, selectors.current_tariff(item, today)) for item in items],
         "form": form, "can_manage": can_manage,
     }, status=400 if form.errors else 200)
@@ -84,7 +84,7 @@ def fee_item_detail(request, item_id: int):
                 messages.success(request, _("收费标准已设定并记入透明日志"))
                 return redirect("finance:fee_item", item_id=item.pk)
     policy = selectors.policy_of(item.community_id)
-    return render(request, "finance/fee_item_detail.html", {
+    return render(request, "finance/billing/fee_item_detail.html", {
         "item": item, "tariffs": item.tariffs.order_by("-effective_from"), "form": form,
         "can_manage": can_manage, "policy": policy,
     }, status=400 if form.errors else 200)
@@ -104,7 +104,7 @@ def run_list(request):
             plan = services.preview_billing_run(community, form.cleaned_data["period"], actor=request.user)
         except ValidationError as exc:
             error = "；".join(exc.messages)
-    return render(request, "finance/run_list.html", {
+    return render(request, "finance/billing/run_list.html", {
         "form": form, "plan": plan, "error": error,
         "sample": plan.bills[:20] if plan else [],
         "runs": BillingRun.objects.in_community(community).select_related("started_by")[:36],
@@ -134,8 +134,8 @@ def run_detail(request, run_id: int):
     run = access.get_run_for(request.user, run_id)
     context = {"run": run, "working": run.status in (RunStatus.QUEUED, RunStatus.RUNNING)}
     if request.htmx and not request.htmx.boosted:
-        return render(request, "finance/run_detail.html#status", context)
-    return render(request, "finance/run_detail.html", context)
+        return render(request, "finance/billing/run_detail.html#status", context)
+    return render(request, "finance/billing/run_detail.html", context)
 
 
 
@@ -148,14 +148,14 @@ def my_bills(request):
     today = timezone.localdate()
     accounts = [selectors.unit_account(unit, as_of=today, bills_limit=12)
                 for unit in access.my_units(request.user)]
-    return render(request, "finance/my_bills.html", {"accounts": accounts, "today": today})
+    return render(request, "finance/billing/my_bills.html", {"accounts": accounts, "today": today})
 
 
 @login_required
 def bill_detail(request, bill_id: int):
     bill = access.get_bill_for(request.user, bill_id)
     view = selectors.bill_view(bill, timezone.localdate())
-    return render(request, "finance/bill_detail.html", {
+    return render(request, "finance/billing/bill_detail.html", {
         "bill": bill, "view": view, "lines": bill.lines.select_related("fee_item", "calc").order_by("id"),
         "allocations": bill.allocations.select_related("payment").order_by("created_at", "id"),
         "staff": can(request.user, "finance.view", community=bill.community_id),

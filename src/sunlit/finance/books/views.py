@@ -31,6 +31,6 @@ def books(request):
     community = page_community(request, "finance.view")
     entries = (JournalEntry.objects.in_community(community).select_related("posted_by")
                .prefetch_related("lines__account"))
-    return render_list(request, "finance/books.html", {
+    return render_list(request, "finance/books/books.html", {
         "balances": [row for row in ledger.balances(community).values() if row["debit"] or row["credit"]],
         **paginate(request, entries, per_page=20)})

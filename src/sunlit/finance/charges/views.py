@@ -52,7 +52,7 @@ def late_fees(request):
             return redirect("finance:late_fees")
     charges = (LateFeeCharge.objects.in_community(community)
                .select_related("bill", "payment", "unit__building").order_by("-created_at", "-id"))
-    return render(request, "finance/late_fees.html", {
+    return render(request, "finance/charges/late_fees.html", {
         "policy": policy, "form": form, "can_manage": can_manage,
         "pending": Waiver.objects.in_community(community).pending().count(),
         **paginate(request, charges, per_page=30)})
@@ -84,7 +84,7 @@ def waiver_new(request, bill_id: int):
         else:
             messages.success(request, _("减免申请 %(n)s 已提交，待经理审批") % {"n": waiver.number})
             return redirect("finance:bill", bill_id=bill.pk)
-    return render(request, "finance/waiver_form.html", {
+    return render(request, "finance/charges/waiver_form.html", {
         "bill": bill, "view": view, "form": form,
         "history": bill.waivers.select_related("requested_by", "decided_by").order_by("-requested_at"),
     }, status=400 if form.errors else 200)
@@ -101,7 +101,7 @@ def waiver_list(request):
             .select_related("bill", "unit__building", "requested_by", "decided_by"))
     if status != "all":
         rows = rows.filter(status=status)
-    return render(request, "finance/waiver_list.html", {
+    return render(request, "finance/charges/waiver_list.html", {
         "status": status, "statuses": [*WaiverStatus.choices, ("all", _("全部"))],
         "can_approve": can(request.user, "finance.approve_waiver", community=community),
         "pending": Waiver.objects.in_community(community).pending().count(),
@@ -154,7 +154,7 @@ def meter_import_new(request):
                 form.add_error("file", exc.messages[0])
         else:
             return redirect("finance:meter_import", import_id=staged.pk)
-    return render(request, "finance/meter_import.html", {
+    return render(request, "finance/charges/meter_import.html", {
         "form": form, "imports": MeterImport.objects.in_community(community)[:20],
         "kinds": MeterKind.choices,
     }, status=400 if form.errors else 200)
@@ -178,7 +178,7 @@ def meter_import_detail(request, import_id: int):
         else:
             messages.success(request, _("已导入 %(n)d 条读数") % {"n": staged.summary.get("rows", 0)})
         return redirect("finance:meter_import", import_id=staged.pk)
-    return render(request, "finance/meter_import_detail.html", {
+    return render(request, "finance/charges/meter_import_detail.html", {
         "imp": staged, "preview": staged.summary.get("preview", []),
         "can_commit": staged.status == ImportStatus.STAGED and not staged.errors,
     })

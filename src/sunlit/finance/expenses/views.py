@@ -92,7 +92,7 @@ def income_list(request):
     rows = PublicIncome.objects.in_community(community).select_related("entry").prefetch_related("receipts")
     return render(
         request,
-        "finance/money/income_list.html",
+        "finance/expenses/income_list.html",
         {
             "form": form,
             "can_record": can_record,
@@ -138,7 +138,7 @@ def expense_list(request):
         rows = rows.filter(status=status)
     return render_list(
         request,
-        "finance/money/expense_list.html",
+        "finance/expenses/expense_list.html",
         {
             "status": status,
             "statuses": ExpenseStatus.choices,
@@ -189,7 +189,7 @@ def expense_new(request):
                 return redirect("finance:expense", expense_id=expense.pk)
     return render(
         request,
-        "finance/money/expense_form.html",
+        "finance/expenses/expense_form.html",
         {"form": form, "policy": policy},
         status=400 if form.errors else 200,
     )
@@ -253,7 +253,7 @@ def expense_detail(request, expense_id: int):
     expense = access_money.get_expense_for(request.user, expense_id)
     return render(
         request,
-        "finance/money/expense_detail.html",
+        "finance/expenses/expense_detail.html",
         {
             "expense": expense,
             "steps": expense.steps.select_related("actor"),
@@ -290,7 +290,7 @@ def approvals(request):
     uses = [u for u in uses if fund.may_approve(u, request.user)]
     return render(
         request,
-        "finance/money/approvals.html",
+        "finance/expenses/approvals.html",
         {
             "expenses": rows,
             "uses": uses,

@@ -68,7 +68,7 @@ def fund_home(request):
         found = list(units[:20])
     return render(
         request,
-        "finance/money/fund_home.html",
+        "finance/fund/fund_home.html",
         {
             "summary": fund.fund_summary(community),
             "form": form,
@@ -130,7 +130,7 @@ def fund_use_new(request):
                 return redirect("finance:fund_use", use_id=use.pk)
     return render(
         request,
-        "finance/money/fund_use_form.html",
+        "finance/fund/fund_use_form.html",
         {"form": form, "votes": votes},
         status=400 if form.errors else 200,
     )
@@ -151,7 +151,7 @@ def fund_use_detail(request, use_id: int):
     may_approve = fund.may_approve(use, request.user)
     return render(
         request,
-        "finance/money/fund_use_detail.html",
+        "finance/fund/fund_use_detail.html",
         {
             "use": use,
             "documents": use.documents.order_by("id"),
@@ -211,7 +211,7 @@ def fund_unit(request, unit_id: int):
                 return redirect("finance:fund_unit", unit_id=unit.pk)
     return render(
         request,
-        "finance/money/fund_unit.html",
+        "finance/fund/fund_unit.html",
         {"accounts": [_statement(unit)], "mine": False, "form": form, "can_record": can_record},
         status=400 if form.errors else 200,
     )
@@ -222,6 +222,6 @@ def my_fund(request):
     """我的维修资金: each unit the user owns or lives in, its balance and movements, with proofs."""
     return render(
         request,
-        "finance/money/fund_unit.html",
+        "finance/fund/fund_unit.html",
         {"accounts": [_statement(u) for u in access.my_units(request.user)], "mine": True},
     )

@@ -82,8 +82,8 @@ def order_detail(request, order_id: int):
         "receipt": receipts.receipt_for(order.payment) if order.payment_id else None,
     }
     if request.htmx and not request.htmx.boosted:
-        return render(request, "finance/order_detail.html#status", context)
-    return render(request, "finance/order_detail.html", context)
+        return render(request, "finance/online/order_detail.html#status", context)
+    return render(request, "finance/online/order_detail.html", context)
 
 
 @login_required
@@ -109,7 +109,7 @@ def simulator(request, order_id: int):
     order = online.refresh_order(order)
     return render(
         request,
-        "finance/simulator.html",
+        "finance/online/simulator.html",
         {"order": order, "error": error, "now": timezone.now()},
         status=400 if error else 200,
     )
@@ -139,7 +139,7 @@ def refusals(request):
     since = timezone.now() - dt.timedelta(days=30)
     return render_list(
         request,
-        "finance/refusals.html",
+        "finance/online/refusals.html",
         {
             "counts": [(RefusalReason(r).label, counts[r]) for r in RefusalReason if counts.get(r)],
             "recent": CallbackRefusal.objects.in_community(community).filter(received_at__gte=since).count(),

@@ -159,7 +159,7 @@ def render_pdf(payment: Payment, *, url: str) -> bytes:
     """The receipt as an A5 PDF; ``url`` (absolute) is the online receipt the QR code points to."""
     receipt = receipt_for(payment)
     html = render_to_string(
-        "finance/receipt_pdf.html",
+        "finance/payments/receipt_pdf.html",
         {
             "r": receipt,
             "p": payment,

@@ -45,7 +45,7 @@ def counter(request):
                                  | Q(entrance=word.removesuffix("单元")))
         units = units[:30]
     owed = selectors.receivable_by_unit(community) if units else {}
-    return render_list(request, "finance/counter.html", {
+    return render_list(request, "finance/payments/counter.html", {
         "form": form, "units": [(u, owed.get(u.pk)) for u in units]})
 
 
@@ -76,7 +76,7 @@ def unit_account(request, unit_id: int):
                 messages.success(request, _("已收款 %(amount)s 元，收据号 %(number)s") % {
                     "amount": payment.amount, "number": payment.number})
                 return redirect("finance:payment", payment_id=payment.pk)
-    return render(request, "finance/unit_account.html", {
+    return render(request, "finance/payments/unit_account.html", {
         "account": account, "unit": unit, "form": form, "can_collect": can_collect,
         "staff": can(request.user, "finance.view", community=unit.community_id),
     }, status=400 if form.errors else 200)
@@ -99,7 +99,7 @@ def payment_detail(request, payment_id: int):
             else:
                 messages.success(request, _("已退款"))
                 return redirect("finance:payment", payment_id=payment.pk)
-    return render(request, "finance/payment_detail.html", {
+    return render(request, "finance/payments/payment_detail.html", {
         "payment": payment, "form": form, "can_refund": can_refund, "receipt": receipts.receipt_for(payment),
         "allocations": payment.allocations.select_related("bill").order_by("created_at", "id"),
         "refunds": payment.refunds.order_by("refunded_at"),

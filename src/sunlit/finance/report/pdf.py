@@ -13,7 +13,7 @@ from sunlit.core import rendering
 
 def render_html(context: dict, *, url: str) -> str:
     row = context["row"]
-    return render_to_string("finance/ledger/pdf.html", {
+    return render_to_string("finance/report/pdf.html", {
         **context, "url": url, "qr": rendering.qr_data_uri(url),
         "leaf": row.leaf if row is not None else None,
         "origin": row.leaf.log.origin if row is not None and row.leaf_id else "",

@@ -77,7 +77,7 @@ def ledger_home(request):
             if month not in done:
                 drafts.append({"month": month, "key": f"{month:%Y-%m}",
                                "closed": report.is_closed(month, today)})
-    return render(request, "finance/ledger/home.html", {
+    return render(request, "finance/report/home.html", {
         "community": community, "months": months, "drafts": drafts, "staff": staff,
         "can_publish": can(request.user, "finance.report.publish", community=community),
         "trend_json": json.dumps(trend_rows(community), ensure_ascii=False),
@@ -111,7 +111,7 @@ def ledger_month(request, month: str):
                   if money.parse_decimal(r["month"]) != money.ZERO],
         "trend": trend_rows(community, upto=context["month"], extra=None if row else content),
     }
-    return render(request, "finance/ledger/month.html", {
+    return render(request, "finance/report/month.html", {
         **context, "corrections": corrections, "charts_json": json.dumps(charts, ensure_ascii=False),
         "can_publish": (row is None and can(request.user, "finance.report.publish", community=community)
                         and report.is_closed(context["month"], today)),
@@ -142,7 +142,7 @@ def ledger_figure(request, month: str, key: str):
         community, context["month"], dd.figure.key)
     rows = [{"entry": e, "amount": dd.amounts.get(e.pk, money.ZERO), "documents": docs.get(e.pk, []),
              "queries": queries.get(e.pk, []), "household": e.pk in dd.household_ids} for e in dd.entries]
-    return render(request, "finance/ledger/figure.html", {
+    return render(request, "finance/report/figure.html", {
         **context, "dd": dd, "rows": rows, "frozen": frozen, "changed": changed,
         "entries": dd.entries,
         "can_query": row is not None and can(request.user, "finance.report.query", community=community),
@@ -279,4 +279,4 @@ def ledger_run(request, run_id: int):
     """A billing run's public summary — the document behind its receivable entry."""
     run = report_access.get_run_for(request.user, run_id)
     items = [{"code": code, **v} for code, v in (run.summary or {}).get("items", {}).items()]
-    return render(request, "finance/ledger/run.html", {"run": run, "items": items})
+    return render(request, "finance/report/run.html", {"run": run, "items": items})

@@ -56,7 +56,7 @@ def vote_list(request):
     status = request.GET.get("status", "")
     if status in VoteStatus.values:
         votes = votes.filter(status=status)
-    return render_list(request, "governance/vote_list.html", {
+    return render_list(request, "governance/votes/vote_list.html", {
         "can_manage": manages, "status": status, "statuses": VoteStatus.choices,
         **paginate(request, votes.order_by("-opens_at", "-pk")),
     })
@@ -108,7 +108,7 @@ def _vote_context(request, vote: Vote) -> dict:
 @login_required
 def vote_detail(request, vote_id: int):
     vote = access.get_vote_for(request.user, vote_id)
-    return render(request, "governance/vote.html", _vote_context(request, vote))
+    return render(request, "governance/votes/vote.html", _vote_context(request, vote))
 
 
 @login_required
@@ -176,7 +176,7 @@ def vote_edit(request, vote_id: int | None = None):
         else:
             messages.success(request, _("表决草稿已保存"))
             return redirect("governance:vote", vote_id=vote.pk)
-    return render(request, "governance/vote_form.html", {"form": form, "vote": vote})
+    return render(request, "governance/votes/vote_form.html", {"form": form, "vote": vote})
 
 
 @login_required
@@ -268,7 +268,7 @@ def ballot_entry(request, vote_id: int):
                .select_related("vote_unit", "person", "entered_by", "confirmed_by", "scan",
                                "authorisation")
                .order_by("status", "-created_at"))
-    return render(request, "governance/ballot_entry.html", {
+    return render(request, "governance/votes/ballot_entry.html", {
         "vote": vote, "form": form, "user_id": request.user.pk,
         "can_enter": can(request.user, "governance.enter_ballots", vote),
         "can_confirm": can(request.user, "governance.confirm_ballots", vote)
@@ -355,7 +355,7 @@ def result(request, vote_id: int):
         except ValidationError as exc:
             receipt_error = exc.messages[0]
     figures = selectors.result_tally(stored)
-    return render(request, "governance/result.html", {
+    return render(request, "governance/votes/result.html", {
         "vote": vote, "r": stored, "t": figures, "special": stored.special,
         "rows": threshold_rows(stored, figures),
         "receipt": code, "checked": checked, "receipt_error": receipt_error,
