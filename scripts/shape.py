@@ -41,6 +41,10 @@ def modules() -> dict[str, Path]:
     return found
 
 
+def line_counts(found: dict[str, Path]) -> dict[str, int]:
+    return {n: len(p.read_text(encoding="utf-8").splitlines()) for n, p in found.items()}
+
+
 def _is_type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
@@ -160,7 +164,7 @@ def layer_breaks(found: dict[str, Path], every: dict[str, set[str]]) -> list[str
 
 def main() -> int:
     found = modules()
-    lines = {n: len(p.read_text(encoding="utf-8").splitlines()) for n, p in found.items()}
+    lines = line_counts(found)
     per_app: dict[str, list[int]] = defaultdict(list)
     for name, count in lines.items():
         app = name.split(".")[1] if name.count(".") else "(project)"

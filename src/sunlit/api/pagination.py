@@ -38,6 +38,6 @@ class PageQuery(Schema):
 
 def page(rows, query: PageQuery, convert: Callable[[Any], Any] | None = None) -> dict:
     """One page of ``rows`` (a queryset or a list) as the API answers it."""
-    count = rows.count() if hasattr(rows, "count") and not isinstance(rows, list) else len(rows)
+    count = len(rows) if isinstance(rows, list) else rows.count()
     items = list(rows[query.offset:query.offset + query.limit])
     return {"count": count, "items": [convert(item) for item in items] if convert else items}
