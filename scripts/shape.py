@@ -12,7 +12,9 @@ Rules (issue 13, docs/architecture.md):
   (module level, outside ``if TYPE_CHECKING:``); a package's ``__init__`` gathering its own
   submodules is not a cycle with them;
 - a domain module (models, services, selectors, choices, access, events, tasks and the like)
-  imports no views, api or forms module, not even inside a function.
+  imports no views, api or forms module, not even inside a function;
+- a list's filter set (``filters.py``) is shared by its page and its API: each ``filters``
+  module is imported by a views module and by an api module.
 """
 
 from __future__ import annotations
@@ -162,6 +164,18 @@ def layer_breaks(found: dict[str, Path], every: dict[str, set[str]]) -> list[str
                   if _is_presentation(t))
 
 
+def unshared_filters(found: dict[str, Path], every: dict[str, set[str]]) -> list[str]:
+    """The ``filters`` modules that a page or the API does not use."""
+    out = []
+    for name in (n for n in found if n.endswith(".filters")):
+        users = [n for n, targets in every.items() if name in targets]
+        for side in ("views", "api"):
+            if not any(side in u.split(".")[1:] or u.split(".")[-1].startswith(side + "_")
+                       for u in users):
+                out.append(f"{name} is not used by any {side} module")
+    return sorted(out)
+
+
 def main() -> int:
     found = modules()
     lines = line_counts(found)
@@ -189,7 +203,11 @@ def main() -> int:
     print(f"domain modules importing views/api/forms: {len(breaks)}")
     for line in breaks:
         print("  " + line)
-    if "--check" in sys.argv and (over or found_cycles or breaks):
+    unshared = unshared_filters(found, every)
+    print(f"filter sets not shared by page and API: {len(unshared)}")
+    for line in unshared:
+        print("  " + line)
+    if "--check" in sys.argv and (over or found_cycles or breaks or unshared):
         return 1
     return 0
 

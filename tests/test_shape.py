@@ -30,6 +30,12 @@ def test_no_import_cycles_and_no_domain_module_imports_pages_or_the_api():
     assert shape.layer_breaks(found, every) == []
 
 
+def test_every_list_filter_set_serves_its_page_and_its_api():
+    shape = _shape()
+    found = shape.modules()
+    assert shape.unshared_filters(found, shape.imports(found)[1]) == []
+
+
 def test_the_cycle_finder_finds_a_cycle():
     shape = _shape()
     assert shape.cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]

@@ -17,6 +17,7 @@ from sunlit.finance.models import Reminder, ReminderRule, ReminderTemplate
 from sunlit.finance.payments import services as payments
 from sunlit.finance.payments.choices import PaymentMethod
 from sunlit.notices.models import Notification
+from sunlit.registry.models import Building, Unit
 from tests.finance.conftest import NOW
 
 MARCH = NOW.replace(month=3, day=2, hour=11)  # January bills (due 7 Feb) 23 days overdue
@@ -327,3 +328,27 @@ def test_owner_with_arrears_still_reports_repairs_and_opens_votes(
         page = client.get(reverse("governance:vote", args=[vote.pk]))
         assert page.status_code == 200 and "续聘物业" in page.text
         assert reverse("governance:cast", args=[vote.pk]) in page.text
+
+
+@time_machine.travel(MARCH, tick=False)
+def test_one_units_reminders_on_the_page_and_in_the_api(client, finance, january, community, template,
+                                                        other_community):
+    """The page and the API share one filter: ``?unit=`` narrows both; another community's unit
+    is a field error in the API (never an empty list) and ignored on the page."""
+    for unit in january[:2]:
+        reminders.send_reminder(unit, actor=finance, template=template)
+    client.force_login(finance)
+    base = f"/api/v1/finance/communities/{community.pk}/reminders"
+    one = client.get(base, {"unit": january[1].pk}).json()
+    assert one["count"] == 1 and one["items"][0]["unit"] == january[1].label
+    assert client.get(base).json()["count"] == 2
+    stranger = Building.objects.create(community=other_community, name="9号楼")
+    foreign = Unit.objects.create(community=other_community, building=stranger, number="901", floor=9,
+                                  area="80.00")
+    refused = client.get(base, {"unit": foreign.pk})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "unit"
+    assert client.get(base, {"unit": "x"}).status_code == 422
+    page = client.get(reverse("finance:reminders"), {"unit": january[1].pk})
+    assert january[1].label in page.text and january[0].label not in page.text
+    everything = client.get(reverse("finance:reminders"), {"unit": foreign.pk})
+    assert january[0].label in everything.text and january[1].label in everything.text

@@ -6,6 +6,7 @@ import hashlib
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from sunlit.governance.models import Ballot, Vote
 from sunlit.governance.votes import balloting, services
@@ -116,3 +117,25 @@ def test_published_documents_retally_to_the_result(api, open_vote, estate, commi
     assert body["result"]["thresholds"][0] == {
         "name": "participation_area", "value": {"numerator": 179, "denominator": 1779},
         "limit": {"numerator": 2, "denominator": 3}, "strict": False, "met": False}
+
+
+def test_the_vote_list_filters_by_status_as_its_page_does(api, open_vote, draft, estate, committee,
+                                                          community, client):
+    """One filter set for the page and the API: ``?status=``; owners never see a draft, even
+    when they ask for drafts by name; an unknown status is a 422 in the API, ignored on the page."""
+    running = open_vote(title="续聘物业（进行中）")
+    drafted = draft(title="更换电梯（草稿）")
+    path = f"/communities/{community.pk}/votes"
+    mine = api(committee, "get", f"{path}?status=open").json()
+    assert [v["id"] for v in mine["items"]] == [running.pk]
+    assert [v["id"] for v in api(committee, "get", f"{path}?status=draft").json()["items"]] \
+        == [drafted.pk]
+    assert api(estate.people.owner, "get", f"{path}?status=draft").json() == {"count": 0, "items": []}
+    assert api(estate.people.owner, "get", path).json()["count"] == 1
+    bad = api(committee, "get", f"{path}?status=maybe")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "status"
+    client.force_login(committee)
+    page = client.get(reverse("governance:vote_list"), {"status": "draft"}).content.decode()
+    assert drafted.title in page and running.title not in page
+    page = client.get(reverse("governance:vote_list"), {"status": "maybe"}).content.decode()
+    assert drafted.title in page and running.title in page

@@ -15,11 +15,11 @@ from enum import Enum
 from types import SimpleNamespace
 from typing import Literal
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
 from ninja import Field, Query, Router, Schema, Status
 
 from sunlit.api.errors import ERRORS
+from sunlit.api.filtering import filtered
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.api.pagination import PageQuery, page
 from sunlit.api.scope import community_for
@@ -360,15 +360,8 @@ def _values(data: dict) -> dict:
 
 
 def _filter_data(query: Schema) -> dict:
-    """A Ninja query schema as the plain data a django-filter FilterSet reads."""
-    return _values(query.dict(exclude_none=True, exclude={"limit", "offset"}))
-
-
-def _filtered(filterset) -> object:
-    if not filterset.is_valid():
-        raise ValidationError({field: [str(m) for m in messages]
-                               for field, messages in filterset.errors.items()})
-    return filterset.qs
+    """A Ninja query schema's filters (not its page)."""
+    return query.dict(exclude={"limit", "offset"})
 
 
 def _unit_detail(unit: Unit) -> UnitDetailOut:
@@ -417,8 +410,7 @@ def list_units(request, community_id: int, query: Query[UnitQuery]):
                                         .select_related("person").order_by("-share", "pk")))
              .order_by("building__sort_key", "building__name", "entrance", "floor", "number",
                        "pk"))
-    filterset = UnitFilter(_filter_data(query), queryset=units, community=community)
-    return page(_filtered(filterset), query)
+    return page(filtered(UnitFilter, units, _filter_data(query), community=community), query)
 
 
 @router.get("/units/{unit_id}", response={200: UnitDetailOut, **ERRORS}, summary="房屋详情")
@@ -468,7 +460,7 @@ def add_resident(request, unit_id: int, payload: ResidentIn,
 def list_persons(request, community_id: int, query: Query[PersonQuery]):
     community = community_for(request, community_id, "roster.view")
     people = Person.objects.in_community(community).order_by("name", "pk")
-    return page(_filtered(PersonFilter(_filter_data(query), queryset=people)), query)
+    return page(filtered(PersonFilter, people, _filter_data(query)), query)
 
 
 @router.post("/communities/{community_id}/persons", response={201: PersonOut, **ERRORS},
@@ -520,7 +512,7 @@ def list_vehicles(request, community_id: int, query: Query[VehicleQuery]):
     community = community_for(request, community_id, "roster.view")
     vehicles = (Vehicle.objects.in_community(community)
                 .select_related("person", "unit__building").order_by("plate", "pk"))
-    return page(_filtered(VehicleFilter(_filter_data(query), queryset=vehicles)), query)
+    return page(filtered(VehicleFilter, vehicles, _filter_data(query)), query)
 
 
 @router.post("/persons/{person_id}/vehicles", response={201: VehicleOut, **ERRORS},

@@ -12,7 +12,6 @@ masked for members who are not staff of the community.
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
@@ -23,6 +22,7 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from sunlit.api.errors import ERRORS
+from sunlit.api.filtering import filtered
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.api.scope import community_for
 from sunlit.core import uploads
@@ -191,15 +191,8 @@ def list_tickets(request, query: Query[TicketQuery]):
     tickets = access.visible_tickets(user)
     tickets = (selectors.by_due(tickets) if query.order == "due" else
                selectors.with_next_due(tickets).order_by("-created_at", "-pk"))
-    data = {k: (v.value if isinstance(v, Enum) else v)
-            for k, v in query.dict(exclude_none=True, exclude={"limit", "offset", "order"}).items()}
-    if "status" in data:
-        data["status"] = [s.value if isinstance(s, Enum) else s for s in data["status"]]
-    filterset = TicketFilter(data, queryset=tickets, communities=list(role_map(user)), now=now)
-    if not filterset.is_valid():
-        raise ValidationError({field: [str(m) for m in messages]
-                               for field, messages in filterset.errors.items()})
-    rows = filterset.qs
+    rows = filtered(TicketFilter, tickets, query.dict(exclude={"limit", "offset", "order"}),
+                    communities=list(role_map(user)), now=now)
     ids = list(rows.values_list("pk", flat=True)[query.offset:query.offset + query.limit])
     page = selectors.in_order(ids, selectors.for_list(selectors.with_next_due(Ticket.objects.all()))
                               .select_related("reporter", "assignee__department"))

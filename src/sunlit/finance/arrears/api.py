@@ -16,6 +16,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from sunlit.api.errors import ERRORS
+from sunlit.api.filtering import filtered
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
@@ -23,6 +24,7 @@ from sunlit.core.permissions import require
 from sunlit.finance.arrears import selectors as arrears
 from sunlit.finance.arrears import services as reminders
 from sunlit.finance.arrears.choices import ReminderChannel, ReminderTrigger
+from sunlit.finance.arrears.filters import ReminderFilter
 from sunlit.finance.billing import access
 from sunlit.finance.books import money
 from sunlit.finance.models import FeeItem, Reminder, ReminderRule, ReminderTemplate
@@ -407,9 +409,8 @@ def update_rule(request, rule_id: int, payload: RuleIn):
 )
 def list_reminders(request, community_id: int, query: Query[PageQuery], unit: int | None = None):
     community = community_for(request, community_id, "finance.view")
-    rows = Reminder.objects.in_community(community).select_related("unit__building")
-    if unit is not None:
-        rows = rows.filter(unit_id=unit)
+    rows = filtered(ReminderFilter, Reminder.objects.in_community(community).select_related("unit__building"),
+                    {"unit": unit}, community=community)
     answer = page(rows, query)
     deliveries = reminders.deliveries_of([r.pk for r in answer["items"]])
     answer["items"] = [_reminder_out(r, deliveries) for r in answer["items"]]

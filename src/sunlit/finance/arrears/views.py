@@ -26,6 +26,7 @@ from sunlit.core.permissions import can, require
 from sunlit.core.tenancy import page_community
 from sunlit.finance.arrears import selectors as arrears
 from sunlit.finance.arrears import services as reminders
+from sunlit.finance.arrears.filters import ReminderFilter
 from sunlit.finance.arrears.forms import (
     AgingFilter,
     CollectionFilter,
@@ -183,7 +184,9 @@ def reminder_home(request):
                 apply_errors(form, exc)
             else:
                 return redirect("finance:reminders")
-    sent = Reminder.objects.in_community(community).select_related("unit__building", "rule", "sent_by")
+    sent = ReminderFilter(request.GET, community=community,  # ?unit= for one unit's reminders
+                          queryset=Reminder.objects.in_community(community)
+                          .select_related("unit__building", "rule", "sent_by")).qs
     page = paginate(request, sent, per_page=20)
     deliveries = reminders.deliveries_of([r.pk for r in page["page_obj"]])
     for reminder in page["page_obj"]:

@@ -14,6 +14,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from sunlit.api.errors import ERRORS, file_answer
+from sunlit.api.filtering import filtered
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
@@ -25,6 +26,7 @@ from sunlit.finance.books import money
 from sunlit.finance.charges import access as charges_access
 from sunlit.finance.charges import meter_import, waivers
 from sunlit.finance.charges.choices import ImportStatus, WaiverReason, WaiverStatus, WaiverTarget
+from sunlit.finance.charges.filters import WaiverFilter
 from sunlit.finance.models import LateFeeCharge, MeterImport, Waiver
 
 router = Router(tags=["finance"])
@@ -185,9 +187,7 @@ def list_waivers(request, community_id: int, query: Query[PageQuery],
     community = community_for(request, community_id, "finance.view")
     rows = Waiver.objects.in_community(community).select_related(
         "bill__unit__building", "requested_by", "decided_by", "entry")
-    if status:
-        rows = rows.filter(status=status)
-    return page(rows, query, _waiver_out)
+    return page(filtered(WaiverFilter, rows, {"status": status}), query, _waiver_out)
 
 
 @router.get("/waivers/{waiver_id}", response={200: WaiverOut, **ERRORS}, summary="减免详情")

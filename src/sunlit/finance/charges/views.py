@@ -22,6 +22,7 @@ from sunlit.finance.billing.choices import MeterKind
 from sunlit.finance.charges import access as charges_access
 from sunlit.finance.charges import meter_import, waivers
 from sunlit.finance.charges.choices import ImportStatus, WaiverStatus, WaiverTarget
+from sunlit.finance.charges.filters import WaiverFilter
 from sunlit.finance.charges.forms import (
     LateFeeCollectionForm,
     MeterImportForm,
@@ -94,15 +95,15 @@ def waiver_new(request, bill_id: int):
 def waiver_list(request):
     """减免审批: the queue (pending) for approvers, and the history (approved and rejected)."""
     community = page_community(request, "finance.view")
-    status = request.GET.get("status") or WaiverStatus.PENDING
-    if status not in WaiverStatus.values and status != "all":
-        status = WaiverStatus.PENDING
-    rows = (Waiver.objects.in_community(community)
-            .select_related("bill", "unit__building", "requested_by", "decided_by"))
-    if status != "all":
-        rows = rows.filter(status=status)
+    filterset = WaiverFilter(request.GET, queryset=Waiver.objects.in_community(community)
+                             .select_related("bill", "unit__building", "requested_by", "decided_by"))
+    if not filterset.is_valid() or not filterset.form.cleaned_data["status"]:
+        # no status, or an unknown one: the queue of pending requests
+        filterset = WaiverFilter({"status": WaiverStatus.PENDING}, queryset=filterset.queryset)
+    rows = filterset.qs
     return render(request, "finance/charges/waiver_list.html", {
-        "status": status, "statuses": [*WaiverStatus.choices, ("all", _("全部"))],
+        "status": filterset.form.cleaned_data["status"],
+        "statuses": filterset.filters["status"].extra["choices"],
         "can_approve": can(request.user, "finance.approve_waiver", community=community),
         "pending": Waiver.objects.in_community(community).pending().count(),
         **paginate(request, rows, per_page=30)})

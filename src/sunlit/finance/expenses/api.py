@@ -15,6 +15,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from sunlit.api.errors import ERRORS
+from sunlit.api.filtering import filtered
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
@@ -25,6 +26,7 @@ from sunlit.finance.books import money
 from sunlit.finance.expenses import access as access_money
 from sunlit.finance.expenses import services as expenses
 from sunlit.finance.expenses.choices import ExpenseCategory, ExpenseStatus, MoneyMethod, PublicIncomeCategory
+from sunlit.finance.expenses.filters import ExpenseFilter
 from sunlit.finance.models import Expense, PublicIncome
 from sunlit.governance.controls import services as controls
 from sunlit.governance.controls.models import ControlKind
@@ -220,9 +222,7 @@ def list_expenses(request, community_id: int, query: Query[PageQuery],
     community = community_for(request, community_id, "finance.money.view")
     rows = (Expense.objects.in_community(community).select_related("entry")
             .prefetch_related("receipts", "steps"))
-    if status is not None:
-        rows = rows.filter(status=status)
-    return page(rows, query, _expense_out)
+    return page(filtered(ExpenseFilter, rows, {"status": status}), query, _expense_out)
 
 
 @router.post("/communities/{community_id}/expenses", response={201: ExpenseOut, **ERRORS},

@@ -23,6 +23,7 @@ from sunlit.finance.billing.selectors import policy_of
 from sunlit.finance.expenses import access as access_money
 from sunlit.finance.expenses import services as expenses
 from sunlit.finance.expenses.choices import ExpenseStatus
+from sunlit.finance.expenses.filters import ExpenseFilter
 from sunlit.finance.expenses.forms import ExpenseForm, IncomeForm, NoteForm, PolicyForm, RejectForm
 from sunlit.finance.fund import services as fund
 from sunlit.finance.fund.choices import FundUseStatus
@@ -132,10 +133,10 @@ def expense_list(request):
                 apply_errors(policy_form, exc)
             else:
                 return redirect("finance:expense_list")
-    status = request.GET.get("status", "")
-    rows = Expense.objects.in_community(community).select_related("created_by")
-    if status in ExpenseStatus.values:
-        rows = rows.filter(status=status)
+    filterset = ExpenseFilter(request.GET, queryset=Expense.objects.in_community(community)
+                              .select_related("created_by"))
+    rows = filterset.qs  # an unknown status is ignored: the whole list
+    status = filterset.form.cleaned_data.get("status", "")
     return render_list(
         request,
         "finance/expenses/expense_list.html",

@@ -10,11 +10,13 @@ from django.core.exceptions import ValidationError
 from ninja import Field, Query, Router, Schema, Status
 
 from sunlit.api.errors import ERRORS
+from sunlit.api.filtering import filtered
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
 from sunlit.governance.controls import access
 from sunlit.governance.controls import services as controls
+from sunlit.governance.controls.filters import ControlChangeFilter
 from sunlit.governance.controls.models import ControlChange, ControlKind, ControlStatus
 
 router = Router(tags=["governance"])
@@ -82,10 +84,7 @@ def list_changes(request, community_id: int, query: Query[PageQuery],
     community = community_for(request, community_id, "governance.controls.view")
     rows = ControlChange.objects.in_community(community).select_related("proposed_by",
                                                                         "decided_by")
-    if status is not None:
-        rows = rows.filter(status=status)
-    if kind is not None:
-        rows = rows.filter(kind=kind)
+    rows = filtered(ControlChangeFilter, rows, {"status": status, "kind": kind})
     return page(rows.order_by("-proposed_at", "-pk"), query, change_out)
 
 

@@ -16,6 +16,7 @@ from sunlit.core.permissions import can
 from sunlit.core.tenancy import page_community
 from sunlit.governance.controls import access
 from sunlit.governance.controls import services as controls
+from sunlit.governance.controls.filters import ControlChangeFilter
 from sunlit.governance.controls.models import ControlChange, ControlKind, ControlStatus
 from sunlit.web.rendering import paginate, render_list
 
@@ -29,14 +30,11 @@ def may_decide(user, change: ControlChange) -> bool:
 def control_list(request):
     """管控变更: every change to a control that protects owners, pending first."""
     community = page_community(request, "governance.controls.view")
-    rows = ControlChange.objects.in_community(community).select_related("proposed_by",
-                                                                        "decided_by")
-    status = request.GET.get("status", "")
-    if status in ControlStatus.values:
-        rows = rows.filter(status=status)
-    kind = request.GET.get("kind", "")
-    if kind in ControlKind.values:
-        rows = rows.filter(kind=kind)
+    filterset = ControlChangeFilter(request.GET, queryset=ControlChange.objects.in_community(community)
+                                    .select_related("proposed_by", "decided_by"))
+    rows = filterset.qs  # an unknown status or kind is ignored
+    status = filterset.form.cleaned_data.get("status", "")
+    kind = filterset.form.cleaned_data.get("kind", "")
     pending = ControlChange.objects.in_community(community).pending().count()
     return render_list(request, "governance/controls/list.html", {
         "status": status, "statuses": ControlStatus.choices, "kind": kind,

@@ -15,6 +15,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from sunlit.api.errors import ERRORS
+from sunlit.api.filtering import filtered
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
@@ -31,6 +32,7 @@ from sunlit.governance.proposals.choices import (
     ProposalFilter,
     ProposalKind,
 )
+from sunlit.governance.proposals.filters import ProposalListFilter
 from sunlit.governance.proposals.models import Proposal
 from sunlit.governance.votes import access
 from sunlit.governance.votes.api import Ratio  # one schema for exact ratios
@@ -167,9 +169,8 @@ def list_proposals(request, community_id: int, query: Query[PageQuery],
                    show: ProposalFilter | None = None, kind: ProposalKind | None = None):
     community = community_for(request, community_id, "governance.view")
     now = timezone.now()
-    rows = select.filtered(Proposal.objects.in_community(community), show or "", now)
-    if kind:
-        rows = rows.filter(kind=kind)
+    rows = filtered(ProposalListFilter, Proposal.objects.in_community(community),
+                    {"show": show, "kind": kind}, now=now)
     rows = rows.select_related("ticket").prefetch_related("photos").order_by("-created_at", "-pk")
     return page(rows, query, lambda p: _out(p, now))
 

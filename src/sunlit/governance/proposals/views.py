@@ -24,6 +24,7 @@ from sunlit.governance.proposals import selectors as select
 from sunlit.governance.proposals import services as proposals
 from sunlit.governance.proposals.access import get_proposal_for
 from sunlit.governance.proposals.choices import ProposalFilter, ProposalKind, ProposalStatus
+from sunlit.governance.proposals.filters import ProposalListFilter
 from sunlit.governance.proposals.forms import AnswerForm, CloseForm, PolicyForm, ProposalForm
 from sunlit.governance.proposals.models import Proposal
 from sunlit.governance.votes import access
@@ -34,11 +35,11 @@ from sunlit.web.rendering import paginate, render_list
 def proposal_list(request):
     community = page_community(request, "governance.view")
     now = timezone.now()
-    show = request.GET.get("show", "")
-    kind = request.GET.get("kind", "")
-    proposals_qs = select.filtered(Proposal.objects.in_community(community), show, now)
-    if kind in ProposalKind.values:
-        proposals_qs = proposals_qs.filter(kind=kind)
+    filterset = ProposalListFilter(request.GET, queryset=Proposal.objects.in_community(community),
+                                   now=now)
+    proposals_qs = filterset.qs  # an unknown value is ignored
+    show = filterset.form.cleaned_data.get("show", "")
+    kind = filterset.form.cleaned_data.get("kind", "")
     context = paginate(request, proposals_qs.order_by("-created_at", "-pk"))
     page = list(context["page_obj"])
     supported = select.supported_by(request.user, page)

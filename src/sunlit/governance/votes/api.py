@@ -18,6 +18,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from sunlit.api.errors import ERRORS
+from sunlit.api.filtering import filtered
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
@@ -27,7 +28,15 @@ from sunlit.core.permissions import can
 from sunlit.governance.controls import services as controls
 from sunlit.governance.controls.models import ControlKind
 from sunlit.governance.votes import access, balloting, selectors, services
-from sunlit.governance.votes.choices import PUBLIC_STATUSES, Channel, Choice, MatterKind, VoteScope
+from sunlit.governance.votes.choices import (
+    PUBLIC_STATUSES,
+    Channel,
+    Choice,
+    MatterKind,
+    VoteScope,
+    VoteStatus,
+)
+from sunlit.governance.votes.filters import VoteFilter
 from sunlit.governance.votes.models import Ballot, Vote, VoteUnit
 from sunlit.registry.models import Building, Unit
 from sunlit.transparency.entry import canonical
@@ -291,11 +300,13 @@ def _ballot_out(ballot: Ballot, *, receipt: bool) -> dict:
 
 @router.get("/communities/{community_id}/votes", response={200: Page[VoteOut], **ERRORS},
             summary="表决列表")
-def list_votes(request, community_id: int, query: Query[PageQuery]):
+def list_votes(request, community_id: int, query: Query[PageQuery], status: VoteStatus | None = None):
+    """Managers see drafts too; everyone else the announced, open and closed votes."""
     community = community_for(request, community_id, "governance.view")
     votes = Vote.objects.in_community(community)
     if not can(request.auth, "governance.manage", community=community):
         votes = votes.filter(status__in=PUBLIC_STATUSES)
+    votes = filtered(VoteFilter, votes, {"status": status})
     return page(votes.order_by("-opens_at", "-pk"), query, _vote_out)
 
 

@@ -30,6 +30,7 @@ from sunlit.governance.votes.choices import (
     VoteScope,
     VoteStatus,
 )
+from sunlit.governance.votes.filters import VoteFilter
 from sunlit.governance.votes.forms import CastForm, EnterBallotForm, ExtendForm, ReasonForm, VoteForm
 from sunlit.governance.votes.models import Ballot, Vote, VoteUnit
 from sunlit.registry.models import Building, Unit
@@ -53,9 +54,9 @@ def vote_list(request):
     manages = can(request.user, "governance.manage", community=community)
     if not manages:
         votes = votes.filter(status__in=PUBLIC_STATUSES)
-    status = request.GET.get("status", "")
-    if status in VoteStatus.values:
-        votes = votes.filter(status=status)
+    filterset = VoteFilter(request.GET, queryset=votes)
+    votes = filterset.qs  # an unknown status is ignored
+    status = filterset.form.cleaned_data.get("status", "")
     return render_list(request, "governance/votes/vote_list.html", {
         "can_manage": manages, "status": status, "statuses": VoteStatus.choices,
         **paginate(request, votes.order_by("-opens_at", "-pk")),
