@@ -2,9 +2,10 @@
 
 ``load_demo()`` is the one orchestrator: for each demo community it creates the community, has
 ``registry.demo.RosterGenerator`` build its roster (deterministically from a seed), gives the
-first community its cast — one demo account per role, sharing the documented password — and
-then lets each app load its own demo (``tickets``, ``governance``, ``finance``, ``notices``,
-``board``: each ``<app>/demo.py``). ``units``/``communities`` build larger data sets for
+first community its demo accounts — one per role, sharing the documented password — looks up
+the cast once (``sunlit.core.demo.DemoCast``: who each app's demo acts as) and then lets each app
+load its own demo with it (``tickets``, ``governance``, ``finance``, ``notices``, ``board``: each
+``<app>/demo.py``). ``units``/``communities`` build larger data sets for
 benchmarks.
 
 The top-level objects go through the core services, and the log's first checkpoint is signed
@@ -29,6 +30,7 @@ from django.db.models import Count, Sum
 
 from sunlit.core import audit
 from sunlit.core.choices import DepartmentKind, PersonKind, Role
+from sunlit.core.demo import DemoCast
 from sunlit.core.models import AuditEvent, Community, Department, Membership, Organization, Person, User
 from sunlit.core.services import create_community, create_organization, grant_membership
 from sunlit.registry.choices import DeliveryStatus, ResidentKind, UnitUsage, VehicleKind
@@ -49,7 +51,7 @@ DEMO_ORGANIZATION = "阳光物业服务有限公司"
 # Printed at start and documented: the demo is public, never load it into real data.
 DEMO_PASSWORD = "sunlit-demo-2026"  # noqa: S105
 #: The apps that add to the first community's demo, in this order (each ``<app>/demo.py`` has
-#: ``load_demo(community, *, seed, now)``; the order decides the log's leaves).
+#: ``load_demo(community, *, cast, seed, now)``; the order decides the log's leaves).
 APP_DEMOS = ("tickets", "governance", "finance", "notices", "board")
 DEMO_MARKER = "demo.dataset"  # object_type of the audit event that marks a demo community
 PLATFORM_ADMIN = "platform_admin"
@@ -221,8 +223,10 @@ def load_demo(*, units: int = BLOCK_UNITS, communities: int = 1, seed: int = 202
             loader.load(units)
             if index == 0:
                 _create_accounts(community, loader, superuser=not foreign_data)
+                cast = DemoCast.of(community)  # who each app's demo acts as, looked up once
                 for app in APP_DEMOS:  # each app's part, with the one signature
-                    import_module(f"sunlit.{app}.demo").load_demo(community, seed=seed, now=None)
+                    import_module(f"sunlit.{app}.demo").load_demo(community, cast=cast, seed=seed,
+                                                                  now=None)
             else:
                 _grant_company_admin(community)
             audit.record(AuditEvent.Action.IMPORT, None, community=community,

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from sunlit.core import crypto
 from sunlit.core.choices import PersonKind, Role
+from sunlit.core.demo import DemoCast
 from sunlit.core.models import AuditEvent, Community, Membership, Person, User
 from sunlit.core.validators import MOBILE_RE, validate_id_number, validate_plate
 from sunlit.demo import (
@@ -248,3 +249,28 @@ def test_demo_command_loads_and_prints_the_accounts():
 def test_demo_command_refuses_too_few_units():
     with pytest.raises(CommandError):
         call_command("demo", "--load-only", "--units", "10")
+
+
+def test_one_cast_is_looked_up_once_and_handed_to_every_app(monkeypatch):
+    """Every app's demo acts as the cast the orchestrator built: none looks people up itself
+    (an app given no cast would build its own, a second call here)."""
+    built = []
+    real = DemoCast.of
+    monkeypatch.setattr(DemoCast, "of", classmethod(lambda cls, c: built.append(real(c)) or built[-1]))
+    load_demo(units=UNITS)
+    assert len(built) == 1
+    cast = built[0]
+    assert cast.community.code == "mingqiang"
+    assert (cast.owner.username, cast.service.username, cast.dispatcher.username,
+            cast.manager.username, cast.technician.user.username) == (
+        "demo-owner", "demo-service", "demo-dispatcher", "demo-manager", "demo-technician")
+    # the roster's staff were hired first: they lead their roles (and sign what the log carries)
+    assert cast.lead(Role.FINANCE).username.startswith("mingqiang-")
+    assert cast.lead(Role.COMMITTEE).username == "demo-committee"
+    assert cast.owner_here() == cast.owner
+
+
+def test_a_cast_for_a_small_community_has_what_it_has():
+    community = CommunityFactory()
+    cast = DemoCast.of(community)
+    assert cast.lead(Role.MANAGER) is None and cast.owner is None and cast.owner_here() is None

@@ -13,13 +13,15 @@ from django.utils import timezone
 
 from sunlit.board import generation, services
 from sunlit.board.models import WeeklyBoard
+from sunlit.core.demo import DemoCast
 from sunlit.core.models import Community
 
 WEEKS = 3
 
 
-def load_demo(community: Community, *, seed: int = 2026,
+def load_demo(community: Community, *, cast: DemoCast | None = None, seed: int = 2026,
               now: dt.datetime | None = None) -> list[WeeklyBoard]:
+    """Published by the system: the cast is not needed."""
     now = now or timezone.now()
     last = generation.last_complete_week(now)
     boards = []

@@ -16,7 +16,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from sunlit.core.choices import Role
-from sunlit.core.models import Community, Membership
+from sunlit.core.demo import DemoCast
+from sunlit.core.models import Community
 from sunlit.finance.billing import services
 from sunlit.finance.billing.choices import Cycle, FeeKind, MeterKind
 from sunlit.finance.books import calc, ledger
@@ -29,18 +30,17 @@ from sunlit.registry.models import Unit
 R = UnitUsage
 
 
-def load_demo(community: Community, *, now: dt.datetime | None = None, months: int = 3,
-              payers: int = 120, seed: int = 2026) -> int:
+def load_demo(community: Community, *, cast: DemoCast | None = None, now: dt.datetime | None = None,
+              months: int = 3, payers: int = 120, seed: int = 2026) -> int:
     """Loads the demo finance data into ``community``; returns the number of bills made (0 if
-    the community has fee items already or no finance staff member to act)."""
+    the community has fee items already or no finance staff member or manager to act)."""
     if FeeItem.objects.in_community(community).exists():
         return 0
-    member = (Membership.objects.in_community(community).active()
-              .filter(role__in=[Role.FINANCE, Role.MANAGER]).order_by("role", "pk")
-              .select_related("user").first())
-    if member is None:
+    cast = cast or DemoCast.of(community)
+    actor = cast.lead(Role.FINANCE) or cast.lead(Role.MANAGER)
+    if actor is None:
         return 0
-    actor, now = member.user, now or timezone.now()
+    now = now or timezone.now()
     today = timezone.localdate(now)
     ledger.open_books(community, actor=actor)
     since = dt.date(today.year - 1, 1, 1)
@@ -87,24 +87,24 @@ def load_demo(community: Community, *, now: dt.datetime | None = None, months: i
         method = (PaymentMethod.CASH, PaymentMethod.POS, PaymentMethod.TRANSFER)[n % 3]
         payments.receive_payment(unit, actor=actor, amount=amount, method=method,
                                  now=now - dt.timedelta(days=rng.randint(0, 20)))
-    load_online_demo(community)
+    load_online_demo(community, cast=cast)
     # public money (task `fund`): public income, expenses, the maintenance fund
     from sunlit.finance.expenses import demo as demo_money
 
-    demo_money.load_demo(community, now=now)
+    demo_money.load_demo(community, cast=cast, now=now)
     # charges: late fees collected at the counter, waivers, meter readings imported
-    load_charges_demo(community, now=now)
+    load_charges_demo(community, cast=cast, now=now)
     # arrears: reminder templates and rules, the first reminders
     load_arrears_demo(community, actor=actor, now=now)
     # 阳光账本 (last: it publishes the closed months): the company's monthly costs, two 质询
-    load_ledger_demo(community, actor=actor, first=first, months=months, now=now)
+    load_ledger_demo(community, cast=cast, actor=actor, first=first, months=months, now=now)
     return bills
 
 
 # --- online payments (finance.online) ---------------------------------------------------------------
 
 
-def load_online_demo(community: Community) -> int:
+def load_online_demo(community: Community, *, cast: DemoCast) -> int:
     """Two owners with accounts (not demo-owner, who is left to pay himself) pay their bills
     online through the local simulator: one with 微信支付, one with 支付宝 — the signed
     notifications go through the real verification path. Nothing when the simulator is off
@@ -115,9 +115,11 @@ def load_online_demo(community: Community) -> int:
     if not local_sandbox_enabled():
         return 0
     made = 0
-    units = (Unit.objects.in_community(community).filter(ownerships__person__user__isnull=False,
-                                                         ownerships__end__isnull=True)
-             .exclude(ownerships__person__user__username="demo-owner").distinct().order_by("id"))
+    units = Unit.objects.in_community(community).filter(ownerships__person__user__isnull=False,
+                                                        ownerships__end__isnull=True)
+    if cast.owner is not None:
+        units = units.exclude(ownerships__person__user=cast.owner)
+    units = units.distinct().order_by("id")
     for unit, provider in zip(units[:2], ("wechat", "alipay"), strict=False):
         owning = unit.ownerships.filter(person__user__isnull=False).select_related("person__user").first()
         payer = owning.person.user
@@ -142,7 +144,7 @@ LEDGER_MONTH = (
 )
 
 
-def load_ledger_demo(community: Community, *, actor, first: dt.date, months: int,
+def load_ledger_demo(community: Community, *, cast: DemoCast, actor, first: dt.date, months: int,
                      now: dt.datetime) -> list:
     """The demo months' costs, public income and fund movements; each closed month published;
     two 质询 by the demo owner on a published entry, one answered by customer service."""
@@ -162,31 +164,28 @@ def load_ledger_demo(community: Community, *, actor, first: dt.date, months: int
             posted[(n, memo)] = ledger.post_manual_entry(community, actor=actor, date=date, memo=memo, lines=[
                 ledger.Line(debit, debit=Decimal(amount)), ledger.Line(credit, credit=Decimal(amount))])
     now = max(now, timezone.now())  # publish after the entries just posted (not "补记")
-    members = Membership.objects.in_community(community).active().select_related("user")
-    manager = members.filter(role=Role.MANAGER).order_by("pk").first()
+    manager = cast.lead(Role.MANAGER)
     if manager is not None:
-        report_services.ensure_query_category(community, actor=manager.user)
+        report_services.ensure_query_category(community, actor=manager)
     published = []
     for n in range(months):
         month = calc.add_months(first, n)
         if report.is_closed(month, today):
             published.append(report_services.publish_report(community, month, actor=actor, now=now))
-    owner = (members.filter(role=Role.OWNER, user__username="demo-owner").first()
-             or members.filter(role=Role.OWNER).order_by("pk").first())
-    service = members.filter(role=Role.SERVICE).order_by("pk").first()
+    owner, service = cast.owner_here(), cast.lead(Role.SERVICE)
     cleaning = posted.get((months - 1, "保洁外包服务费")) if published else None
     if owner is None or cleaning is None or cleaning.date.replace(day=1) != published[-1].month:
         return published
     lift = posted.get((months - 1, "电梯维保（3 部）"))
     answered = report_services.raise_query(
-        cleaning, actor=owner.user, question="保洁外包每月 8600 元，是哪家公司？合同期多长？", now=now)
+        cleaning, actor=owner, question="保洁外包每月 8600 元，是哪家公司？合同期多长？", now=now)
     if service is not None:
-        ticket = tickets.accept_ticket(answered.ticket, actor=service.user, now=now)
-        tickets.resolve_ticket(ticket, actor=service.user, now=now, note=(
+        ticket = tickets.accept_ticket(answered.ticket, actor=service, now=now)
+        tickets.resolve_ticket(ticket, actor=service, now=now, note=(
             "由洁美物业清洁服务有限公司承包，合同期 2025 年 7 月至 2027 年 6 月，"
             "经公开比选确定，合同已在物业服务中心公示栏公示。"))
     if lift is not None:
-        report_services.raise_query(lift, actor=owner.user, question="3 部电梯的维保是按次还是包年？",
+        report_services.raise_query(lift, actor=owner, question="3 部电梯的维保是按次还是包年？",
                                     now=now)
     return published
 
@@ -194,7 +193,7 @@ def load_ledger_demo(community: Community, *, actor, first: dt.date, months: int
 # --- charges: late fees collected, waivers, meter readings imported ---------------------------------
 
 
-def load_charges_demo(community: Community, *, now: dt.datetime, homes: int = 30) -> dict:
+def load_charges_demo(community: Community, *, cast: DemoCast, now: dt.datetime, homes: int = 30) -> dict:
     """A few overdue bills paid with their late fee at the counter, one waiver approved and one
     rejected (requested by finance, decided by the manager), and this month's water readings
     imported from a CSV that also creates the per-unit meters."""
@@ -202,12 +201,7 @@ def load_charges_demo(community: Community, *, now: dt.datetime, homes: int = 30
     from sunlit.finance.charges import meter_import, waivers
     from sunlit.finance.charges.choices import WaiverReason, WaiverTarget
 
-    def member(role):
-        found = (Membership.objects.in_community(community).active().filter(role=role)
-                 .select_related("user").order_by("pk").first())
-        return found.user if found else None
-
-    finance, manager = member(Role.FINANCE), member(Role.MANAGER)
+    finance, manager = cast.lead(Role.FINANCE), cast.lead(Role.MANAGER)
     if finance is None or manager is None:
         return {}
     today = timezone.localdate(now)

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
 
 from django.utils import timezone
 
-from sunlit.core.choices import Role
-from sunlit.core.models import Community, Membership, Person, User
+from sunlit.core.demo import DemoCast
+from sunlit.core.models import Community, Person
 from sunlit.registry.models import Building, Unit
 from sunlit.tickets import services
 from sunlit.tickets.choices import Channel, TicketKind
@@ -52,29 +51,7 @@ RECENT_PATHS = (
 )
 
 
-@dataclass
-class _Cast:
-    service: User
-    dispatcher: User
-    technician: Membership
-    manager: User
-    owner: User | None
-
-
-def _cast(community: Community) -> _Cast | None:
-    def user(username):
-        return User.objects.filter(username=username).first()
-
-    technician = (Membership.objects.in_community(community).filter(
-        user__username="demo-technician", role=Role.TECHNICIAN).select_related("user").first())
-    cast = _Cast(user("demo-service"), user("demo-dispatcher"), technician, user("demo-manager"),
-                 user("demo-owner"))
-    if None in (cast.service, cast.dispatcher, cast.technician, cast.manager):
-        return None
-    return cast
-
-
-def _roster(community: Community, cast: _Cast) -> None:
+def _roster(community: Community, cast: DemoCast) -> None:
     """Categories, the technician's skills and a duty roster around today."""
     services.create_default_categories(community, actor=None)
     repairs = Category.objects.in_community(community).filter(kind=TicketKind.REPAIR)
@@ -92,11 +69,14 @@ def _roster(community: Community, cast: _Cast) -> None:
     Shift.objects.bulk_create(shifts)
 
 
-def load_demo(community: Community, *, seed: int = 2026, count: int = 48,
-              now: dt.datetime | None = None) -> int:
-    """Loads ``count`` tickets spread over the four weeks before ``now``; returns how many."""
-    cast = _cast(community)
-    if cast is None or Ticket.objects.in_community(community).exists():
+def load_demo(community: Community, *, cast: DemoCast | None = None, seed: int = 2026,
+              count: int = 48, now: dt.datetime | None = None) -> int:
+    """Loads ``count`` tickets spread over the four weeks before ``now``, reported by demo-owner
+    and the service desk and worked by the demo's dispatcher and technician; returns how many
+    (0 if the community has tickets already or lacks one of them)."""
+    cast = cast or DemoCast.of(community)
+    if None in (cast.service, cast.dispatcher, cast.technician, cast.manager) \
+            or Ticket.objects.in_community(community).exists():
         return 0
     _roster(community, cast)
     now = now or timezone.now()
@@ -146,7 +126,7 @@ def load_demo(community: Community, *, seed: int = 2026, count: int = 48,
     return made
 
 
-def _advance(ticket: Ticket, goal: str, cast: _Cast, at: dt.datetime, rng: random.Random,
+def _advance(ticket: Ticket, goal: str, cast: DemoCast, at: dt.datetime, rng: random.Random,
              now: dt.datetime) -> None:
     """Walks one ticket along the workflow to ``goal``, minutes apart (sometimes too slowly)."""
     slow = rng.random() < 0.25

@@ -18,7 +18,8 @@ from PIL import Image, ImageDraw
 
 from sunlit.core import uploads
 from sunlit.core.choices import PersonKind, Role
-from sunlit.core.models import Community, Membership, User
+from sunlit.core.demo import DemoCast
+from sunlit.core.models import Community, User
 from sunlit.finance.expenses import services as expenses
 from sunlit.finance.fund import services as fund
 from sunlit.finance.models import FundDeposit
@@ -41,18 +42,6 @@ def _receipt_image(title: str, amount: str, n: int) -> bytes:
     return buffer.getvalue()
 
 
-def _member(community: Community, role: str) -> User | None:
-    row = (
-        Membership.objects.in_community(community)
-        .active()
-        .filter(role=role)
-        .select_related("user")
-        .order_by("pk")
-        .first()
-    )
-    return row.user if row else None
-
-
 def _receipts(community, actor, title, amount, n, count=1):
     return [
         uploads.store_image(
@@ -65,13 +54,15 @@ def _receipts(community, actor, title, amount, n, count=1):
     ]
 
 
-def load_demo(community: Community, *, now: dt.datetime | None = None) -> int:
+def load_demo(community: Community, *, cast: DemoCast | None = None,
+              now: dt.datetime | None = None) -> int:
     """Loads the demo public money; returns the number of records made (0 if already there or
     the community lacks a finance member, a manager or a committee member)."""
     if FundDeposit.objects.in_community(community).exists():
         return 0
-    finance, manager = _member(community, Role.FINANCE), _member(community, Role.MANAGER)
-    committee = _member(community, Role.COMMITTEE)
+    cast = cast or DemoCast.of(community)
+    finance, manager = cast.lead(Role.FINANCE), cast.lead(Role.MANAGER)
+    committee = cast.lead(Role.COMMITTEE)
     if not (finance and manager and committee):
         return 0
     now = now or timezone.now()
@@ -159,16 +150,16 @@ def load_demo(community: Community, *, now: dt.datetime | None = None) -> int:
     fund.approve_fund_use(emergency, actor=manager, now=now - 12 * DAY)
     fund.approve_fund_use(emergency, actor=committee, now=now - 11 * DAY)
     made += 2
-    made += _vote_use(community, finance=finance, manager=manager, committee=committee, now=now)
+    made += _vote_use(community, cast=cast, finance=finance, manager=manager, committee=committee, now=now)
     return made
 
 
 def _vote_use(
-    community: Community, *, finance: User, manager: User, committee: User, now: dt.datetime
+    community: Community, *, cast: DemoCast, finance: User, manager: User, committee: User, now: dt.datetime
 ) -> int:
     """A roof repair of one stairwell decided by its owners (paper ballots), paid from the fund."""
     # Paper ballots are entered by the service desk (staff) and confirmed by a committee member.
-    clerk = _member(community, Role.SERVICE)
+    clerk = cast.lead(Role.SERVICE)
     if clerk is None:
         return 0
     from sunlit.governance.models import VoteUnit

@@ -12,6 +12,7 @@ import datetime as dt
 from django.utils import timezone
 
 from sunlit.core.choices import Role
+from sunlit.core.demo import DemoCast
 from sunlit.core.models import Community, Membership, User
 from sunlit.governance.consultations import services as consultations
 from sunlit.governance.consultations.models import ConsultationKind
@@ -20,12 +21,6 @@ from sunlit.governance.meetings.models import MeetingKind, Organiser
 from sunlit.registry.models import Ownership
 
 DAY = dt.timedelta(days=1)
-
-
-def _member(community: Community, *roles: str) -> User | None:
-    membership = (Membership.objects.in_community(community).active().filter(role__in=roles)
-                  .select_related("user").order_by("pk").first())
-    return membership.user if membership else None
 
 
 def _owners(community: Community, limit: int) -> list[User]:
@@ -44,12 +39,13 @@ def _owners(community: Community, limit: int) -> list[User]:
     return users
 
 
-def load_demo(community: Community, *, actor: User, now: dt.datetime, votes=()) -> int:
+def load_demo(community: Community, *, cast: DemoCast, actor: User, now: dt.datetime,
+              votes=()) -> int:
     """Loads the demo meetings and comment periods; returns how many objects it made."""
     from sunlit.tickets.models import Ticket
 
-    manager = _member(community, Role.MANAGER) or actor
-    service = _member(community, Role.SERVICE) or manager
+    manager = cast.lead(Role.MANAGER) or actor
+    service = cast.lead(Role.SERVICE) or manager
     owners = _owners(community, 6)
     elevator_vote = votes[0] if votes else None
     later_vote = votes[1] if len(votes) > 1 else None

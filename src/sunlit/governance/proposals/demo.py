@@ -14,7 +14,8 @@ import datetime as dt
 from django.utils import timezone
 
 from sunlit.core.choices import Role
-from sunlit.core.models import Community, Membership, Person, User
+from sunlit.core.demo import DemoCast
+from sunlit.core.models import Community, Person, User
 from sunlit.core.services import grant_membership
 from sunlit.governance.proposals import services as proposals
 from sunlit.governance.proposals.choices import Decision, ProposalKind
@@ -45,13 +46,8 @@ def _supporters(community: Community, on: dt.date) -> list[User]:
     return users
 
 
-def _member(community: Community, role: str) -> User | None:
-    member = (Membership.objects.in_community(community).active().filter(role=role)
-              .select_related("user").order_by("pk").first())
-    return member.user if member else None
-
-
-def load_demo(community: Community, *, now: dt.datetime | None = None) -> int:
+def load_demo(community: Community, *, cast: DemoCast | None = None,
+              now: dt.datetime | None = None) -> int:
     """Loads the demo proposals into ``community``; returns how many (0 if it has some
     already, or has no committee member or demo owner)."""
     from sunlit.governance.proposals.models import Proposal
@@ -59,8 +55,8 @@ def load_demo(community: Community, *, now: dt.datetime | None = None) -> int:
     if Proposal.objects.in_community(community).exists():
         return 0
     now = now or timezone.now()
-    committee = _member(community, Role.COMMITTEE)
-    demo_owner = User.objects.filter(username="demo-owner").first()
+    cast = cast or DemoCast.of(community)
+    committee, demo_owner = cast.lead(Role.COMMITTEE), cast.owner
     if committee is None or demo_owner is None:
         return 0
     proposals.set_policy(community, actor=committee, support_threshold=THRESHOLD, answer_days=15,
