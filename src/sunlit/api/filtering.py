@@ -5,23 +5,15 @@ empty list that looks like an answer."""
 
 from __future__ import annotations
 
-from enum import Enum
-
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
-
-def _plain(value):
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
+from sunlit.api.values import plain
 
 
 def filtered(filterset_class, queryset: QuerySet, values: dict, **kwargs) -> QuerySet:
     """``filterset_class`` bound to ``values`` (``None`` left out) over ``queryset``."""
-    data = {name: _plain(value) for name, value in values.items() if value is not None}
+    data = {name: plain(value) for name, value in values.items() if value is not None}
     filterset = filterset_class(data, queryset=queryset, **kwargs)
     if not filterset.is_valid():
         raise ValidationError({field: [str(m) for m in messages]

@@ -19,10 +19,9 @@ from sunlit.api.errors import ERRORS
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
-from sunlit.board import access, services
+from sunlit.board import access, selectors, services
 from sunlit.board.choices import BoardStatus
 from sunlit.board.models import WeeklyBoard
-from sunlit.board.views import _view_model
 
 router = Router(tags=["board"])
 
@@ -119,7 +118,7 @@ def _boards():
 
 def _detail(board: WeeklyBoard) -> WeeklyBoard:
     board = _boards().get(pk=board.pk)
-    board.api_items = _view_model(board)["items"]
+    board.api_items = selectors.view_model(board)["items"]
     board.api_contests = list(board.contests.order_by("raised_at", "id"))
     return board
 

@@ -148,7 +148,7 @@ def _draft_item(item: BoardItem, actor: User) -> BoardItem:
     require(actor, "board.prepare", item)
     board = locked(item.board)
     _refuse_published(board)
-    return BoardItem.objects.select_for_update().get(pk=item.pk)
+    return locked(item)
 
 
 def _text(value, *, field: str, limit: int, required: bool) -> str:
@@ -304,7 +304,7 @@ def answer_contest(contest: BoardContest, text: str, *, actor: User,
                    now: dt.datetime | None = None) -> BoardContest:
     """答复质疑: the manager answers a contest once; the answer is shown and logged."""
     require(actor, "board.answer", contest)
-    contest = BoardContest.objects.select_for_update().get(pk=contest.pk)
+    contest = locked(contest)
     if contest.answered_at is not None:
         raise ValidationError({"answer": [_("该质疑已答复")]})
     now = now or timezone.now()

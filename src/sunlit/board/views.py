@@ -14,22 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sunlit.board import access, services
+from sunlit.board import access, selectors, services
 from sunlit.board import disclosure as disclosure_data
 from sunlit.board.choices import Section
 from sunlit.board.generation import last_complete_week
-from sunlit.board.models import WeeklyBoard
 from sunlit.core import exports
 from sunlit.core.permissions import can, require
-from sunlit.core.tenancy import current_community
-
-
-def _community(request, action: str = "board.view"):
-    community = current_community(request)
-    if community is None:
-        raise Http404
-    require(request.user, action, community=community)
-    return community
+from sunlit.core.tenancy import page_community
 
 
 def _errors(exc: ValidationError) -> str:
@@ -41,7 +32,7 @@ def _errors(exc: ValidationError) -> str:
 @login_required
 def board_list(request):
     """往期曝光台: every week of the community, with the trend charts."""
-    community = _community(request)
+    community = page_community(request, "board.view")
     boards = list(access.visible_boards(request.user).in_community(community)
                   .order_by("-week_start").only("id", "week_start", "status", "published_at",
                                                 "content"))
@@ -70,7 +61,7 @@ def _cosign_controls(request, community) -> dict:
 @login_required
 @require_POST
 def generate(request):
-    community = _community(request, "board.prepare")
+    community = page_community(request, "board.prepare")
     try:
         board = services.generate_board(community, request.POST.get("week", ""), actor=request.user)
     except ValidationError as exc:
@@ -88,7 +79,7 @@ def settings_view(request):
     from sunlit.governance.controls.models import ControlKind
     from sunlit.governance.controls.views import request_from_page
 
-    community = _community(request, "board.settings")
+    community = page_community(request, "board.settings")
     try:
         request_from_page(request, community, ControlKind.BOARD_COSIGN,
                           {"require_cosign": request.POST.get("require_cosign") == "1"},
@@ -98,33 +89,13 @@ def settings_view(request):
     return redirect("board:board_list")
 
 
-def _view_model(board: WeeklyBoard) -> dict:
-    """What the week page and the poster show: the frozen content, or the draft's live items."""
-    if board.is_published:
-        content = board.content
-        items = content.get("items", [])
-    else:
-        content = board.content
-        items = [{**item.facts, "measures": item.measures, "untrue": item.is_untrue,
-                  "untrue_reason": item.untrue_reason, "item_id": item.pk}
-                 for item in board.items.order_by("position", "id")]
-    ids = ({item.facts.get("number"): item.pk for item in board.items.only("id", "facts")}
-           if board.is_published else {})
-    for item in items:
-        item.setdefault("item_id", ids.get(item["number"]))
-    return {"content": content, "stats": content.get("stats", {}),
-            "new_items": [i for i in items if i["section"] == Section.NEW],
-            "carried_items": [i for i in items if i["section"] == Section.CARRIED],
-            "items": items}
-
-
 @login_required
 def board_detail(request, board_id: int):
     board = access.get_board_for(request.user, board_id)
     contests = {}
     for contest in board.contests.select_related("raised_by", "answered_by").order_by("raised_at", "id"):
         contests.setdefault(contest.item_id, []).append(contest)
-    model = _view_model(board)
+    model = selectors.view_model(board)
     for item in model["items"]:
         item["contests"] = contests.get(item.get("item_id"), [])
     return render(request, "board/board.html", {
@@ -143,7 +114,7 @@ def review(request, board_id: int):
         return redirect("board:board", board.pk)
     require(request.user, "board.view_drafts", board)
     return render(request, "board/review.html", {
-        "board": board, **_view_model(board),
+        "board": board, **selectors.view_model(board),
         "can_prepare": can(request.user, "board.prepare", board),
         "can_publish": can(request.user, "board.publish", board),
         "can_cosign": can(request.user, "board.cosign", board),
@@ -234,7 +205,7 @@ def _row(item: dict) -> dict:
 def board_csv(request, board_id: int):
     board = access.get_board_for(request.user, board_id)
     rows = [[label for _key, label in CSV_COLUMNS]]
-    for item in _view_model(board)["items"]:
+    for item in selectors.view_model(board)["items"]:
         row = _row(item)
         rows.append([row.get(key, "") for key, _label in CSV_COLUMNS])
     # owners' text (titles, locations) through the project's writer: never a live formula
@@ -270,6 +241,6 @@ def poster(request, board_id: int):
 @login_required
 def disclosure(request):
     """信息公开: what the company must make public, each with its date and log reference."""
-    community = _community(request)
+    community = page_community(request, "board.view")
     return render(request, "board/disclosure.html",
                   {"community": community, **disclosure_data.collect(community)})

@@ -14,6 +14,19 @@ from sunlit.core.models import (
 )
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For data that changes only through services (they audit and log it): shown, never edited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "display_name", "is_active", "is_superuser", "last_login")

@@ -19,3 +19,12 @@ def apply_errors(form: forms.Form, exc: ValidationError, *,
         name = aliases.get(field, field)
         for message in messages:
             form.add_error(name if name in form.fields else None, message)
+
+
+def flash_errors(request, exc: ValidationError) -> None:
+    """A service's refusal of a one-button action (no form to put it beside): each message
+    shown at the top of the page the user is sent back to."""
+    from django.contrib import messages
+
+    for message in exc.messages:
+        messages.error(request, message)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from sunlit.core import audit, crypto, masking
 from sunlit.core.choices import STAFF_ROLES, PersonKind, Role
+from sunlit.core.clock import minute
 from sunlit.core.models import (
     ActivationCode,
     ApiToken,
@@ -312,7 +313,7 @@ def activate_account(*, code: str, mobile: str, password: str) -> User:
         body=_("%(community)s：手机号 %(mobile)s 于 %(at)s 用激活码开户。"
                "如非本人操作，请立即联系物业和业委会。")
         % {"community": record.community.name, "mobile": masking.mask_mobile(mobile),
-           "at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M")})
+           "at": minute(now)})
     return user
 
 
@@ -351,7 +352,7 @@ def bind_home(user: User, *, code: str, password: str) -> Person:
         body=_("%(community)s 的房屋（%(role)s）于 %(at)s 绑定到您的账号。"
                "如非本人操作，请立即修改密码并联系物业和业委会。")
         % {"community": record.community.name, "role": Role(membership.role).label,
-           "at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M")})
+           "at": minute(now)})
     return person
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from enum import Enum
 from types import SimpleNamespace
 from typing import Literal
 
@@ -23,6 +22,7 @@ from sunlit.api.filtering import filtered
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.api.pagination import PageQuery, page
 from sunlit.api.scope import community_for
+from sunlit.api.values import plain_values
 from sunlit.core.choices import PersonKind, Role
 from sunlit.core.models import Person
 from sunlit.core.services import create_person, reveal_person, update_person
@@ -354,11 +354,6 @@ class ResidentIn(Schema):
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _values(data: dict) -> dict:
-    """Choice enums as their plain values, as services and filter sets expect them."""
-    return {k: (v.value if isinstance(v, Enum) else v) for k, v in data.items()}
-
-
 def _filter_data(query: Schema) -> dict:
     """A Ninja query schema's filters (not its page)."""
     return query.dict(exclude={"limit", "offset"})
@@ -423,7 +418,7 @@ def get_unit(request, unit_id: int):
 def patch_unit(request, unit_id: int, payload: UnitPatch):
     unit = access.get_unit_for(request.auth, unit_id, for_write=True)
     unit = services.update_unit(unit, actor=request.auth,
-                                **_values(payload.dict(exclude_unset=True)))
+                                **plain_values(payload.dict(exclude_unset=True)))
     return _unit_detail(unit)
 
 

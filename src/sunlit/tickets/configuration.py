@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from sunlit.core import audit
 from sunlit.core.choices import STAFF_ROLES
+from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Community, Department, Membership, User
 from sunlit.core.permissions import require
 from sunlit.core.validators import normalize_text
@@ -95,7 +96,7 @@ def update_category(category: Category, *, actor: User, name: str,
     """Changes a category's name, department, default priority and switches. The kind stays:
     the tickets filed under it keep their kind."""
     _require_manage(actor, category.community_id)
-    category = Category.objects.select_for_update().get(pk=category.pk)
+    category = locked(category)
     name = normalize_text(name or "")
     errors = _category_errors(category.community_id, name=name, department=department,
                               default_priority=default_priority)
@@ -153,7 +154,7 @@ def set_sla_target(category: Category, priority: str, *, actor: User,
     """Sets the promised times (服务时限) of a category at one priority; empty minutes mean
     nothing is promised for that step. Applies to tickets submitted from now on. On the log."""
     _require_manage(actor, category.community_id)
-    category = Category.objects.select_for_update().select_related("community").get(pk=category.pk)
+    category = locked(category, "community")
     values = {"accept_minutes": accept_minutes, "accept_calendar": accept_calendar,
               "arrive_minutes": arrive_minutes, "arrive_calendar": arrive_calendar,
               "resolve_minutes": resolve_minutes, "resolve_calendar": resolve_calendar}
@@ -187,7 +188,7 @@ def reset_sla_target(category: Category, priority: str, *, actor: User,
                      now: dt.datetime | None = None) -> None:
     """Goes back to the default promised times (``sla.DEFAULT_TARGETS``). On the log."""
     _require_manage(actor, category.community_id)
-    category = Category.objects.select_for_update().select_related("community").get(pk=category.pk)
+    category = locked(category, "community")
     if priority not in Priority.values:
         raise ValidationError({"priority": [_("优先级无效")]})
     deleted, _rows = SlaTarget.objects.filter(category=category, priority=priority).delete()
@@ -237,7 +238,7 @@ def set_skills(member: Membership, categories: Iterable[Category], *, actor: Use
     picks among the members with the ticket's category."""
     _require_manage(actor, member.community_id)
     _staff_member(member)
-    member = Membership.objects.select_for_update().get(pk=member.pk)
+    member = locked(member)
     categories = list(categories)
     if any(not isinstance(c, Category) or c.community_id != member.community_id
            for c in categories):
@@ -267,7 +268,7 @@ def add_shift(member: Membership, *, actor: User, starts_at: dt.datetime, ends_a
     _require_manage(actor, member.community_id)
     _staff_member(member)
     # The member's row is the lock that keeps two overlapping shifts from being added at once.
-    member = Membership.objects.select_for_update().select_related("user").get(pk=member.pk)
+    member = locked(member, "user")
     note = normalize_text(note or "")
     errors: dict[str, list[str]] = {}
     for field, value in (("starts_at", starts_at), ("ends_at", ends_at)):
@@ -302,7 +303,7 @@ def add_shift(member: Membership, *, actor: User, starts_at: dt.datetime, ends_a
 def delete_shift(shift: Shift, *, actor: User) -> None:
     """Takes a shift off the roster."""
     _require_manage(actor, shift.community_id)
-    shift = Shift.objects.select_for_update().select_related("member__user").get(pk=shift.pk)
+    shift = locked(shift, "member__user")
     audit.record(AuditEvent.Action.DELETE, shift, actor=actor,
                  summary=f"删除排班 {shift.member.user} "
                          f"{timezone.localtime(shift.starts_at):%Y-%m-%d %H:%M}")

@@ -2,18 +2,8 @@
 
 from django.contrib import admin
 
+from sunlit.core.admin import ReadOnlyAdmin
 from sunlit.transparency.models import Checkpoint, Cosignature, Log, LogLeaf, WitnessKey
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Log)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from sunlit.core import audit, outbound, sides
 from sunlit.core.bulk import bulk_insert
+from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
 from sunlit.transparency import cosignature, entry, keys, merkle, note, selectors
@@ -229,7 +230,7 @@ def sign_checkpoint(log: Log) -> Checkpoint | None:
     new to sign.
     """
     with transaction.atomic():
-        log = Log.objects.select_for_update().get(pk=log.pk)
+        log = locked(log)
         last = selectors.latest_checkpoint(log)
         if last is not None and last.size >= log.size:
             return None
@@ -401,7 +402,7 @@ def revoke_witness_key(witness: WitnessKey, *, actor: User) -> WitnessKey:
     """
     require(actor, "log.manage_witnesses", community=witness.community_id)
     sides.require_committee(actor, witness.community_id, _("撤销见证人"))
-    witness = WitnessKey.objects.select_for_update().get(pk=witness.pk)
+    witness = locked(witness)
     if not witness.is_active:
         return witness
     witness.is_active, witness.revoked_at, witness.revoked_by = False, timezone.now(), actor

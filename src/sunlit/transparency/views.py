@@ -16,7 +16,6 @@ seconds only.
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
@@ -25,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from sunlit.core.forms import apply_errors
+from sunlit.core.forms import apply_errors, flash_errors
 from sunlit.core.permissions import can
 from sunlit.core.services import authenticate_token
 from sunlit.transparency import access, selectors, services, tiles
@@ -170,8 +169,7 @@ def witness_revoke(request, log_path: str, witness_id: int):
                           {"witness": witness.pk}, reason=request.POST.get("reason", ""),
                           done=_("已撤销见证人 %(name)s") % {"name": witness.name})
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        flash_errors(request, exc)
     return redirect("transparency:log", log_path=log.path)
 
 

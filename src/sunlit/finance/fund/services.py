@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 
 from sunlit.core import audit, uploads
 from sunlit.core.idempotency import clean_service_key, replayed
-from sunlit.core.locking import locked
+from sunlit.core.locking import locked, locked_rows
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import require
 from sunlit.core.validators import normalize_text
@@ -158,8 +158,7 @@ def _units_in_scope(community: Community, scope: str, buildings: Iterable[Buildi
 
 
 def _lock_accounts(unit_ids: Sequence[int]) -> dict[int, FundAccount]:
-    return {a.unit_id: a for a in FundAccount.objects.filter(unit_id__in=unit_ids)
-            .order_by("id").select_for_update()}
+    return {a.unit_id: a for a in locked_rows(FundAccount.objects.filter(unit_id__in=unit_ids))}
 
 
 def _credit_accounts(community: Community, amounts: dict[int, Decimal]) -> None:

@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core.permissions import require
-from sunlit.core.tenancy import current_community
+from sunlit.core.tenancy import page_community
 from sunlit.finance.billing import access
 from sunlit.finance.models import CallbackRefusal, PaymentOrder
 from sunlit.finance.online import access as online_access
@@ -133,8 +133,7 @@ def payment_callback(request, provider: str, community_code: str):
 def refusals(request):
     """线上缴费与回调拒收: the latest online orders, and the refused payment notifications of
     the community counted by reason."""
-    community = current_community(request)
-    require(request.user, "finance.view", community=community)
+    community = page_community(request, "finance.view")
     counts = online.refusal_counts(community)
     since = timezone.now() - dt.timedelta(days=30)
     return render_list(

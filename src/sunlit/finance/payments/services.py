@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from sunlit.core import audit
 from sunlit.core.idempotency import clean_service_key, replayed
-from sunlit.core.locking import locked
+from sunlit.core.locking import locked, locked_rows
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
 from sunlit.finance.billing.choices import BillStatus
@@ -76,8 +76,7 @@ def _add_prepaid(unit_id: int, community_id: int, amount: Decimal) -> None:
 
 def _locked_unpaid(unit_ids: Sequence[int]) -> dict[int, list[Bill]]:
     bills = defaultdict(list)
-    locked = list(Bill.objects.filter(unit_id__in=unit_ids).unpaid().order_by("id")
-                  .select_for_update())
+    locked = locked_rows(Bill.objects.filter(unit_id__in=unit_ids).unpaid())
     for bill in sorted(locked, key=lambda b: (b.due_on, b.period_start, b.pk)):
         bills[bill.unit_id].append(bill)
     return bills
@@ -101,7 +100,7 @@ def _locked_for_payment(unit: Unit, today: dt.date, terms: latefees.Terms
     if terms.collect:
         wanted = unpaid_q | Q(status=BillStatus.PAID,
                               due_on__lt=today - dt.timedelta(days=terms.terms.grace_days))
-    locked = list(Bill.objects.filter(unit=unit).filter(wanted).order_by("id").select_for_update())
+    locked = locked_rows(Bill.objects.filter(unit=unit).filter(wanted))
     prefetch_related_objects(locked, *latefees.PREFETCH)
     unpaid = sorted((b for b in locked if b.status != BillStatus.PAID),
                     key=lambda b: (b.due_on, b.period_start, b.pk))
@@ -289,8 +288,8 @@ def offset_prepaid_bulk(community: Community, unit_ids: Sequence[int], *, actor:
     first, with one journal entry (debit 2203, credit 1122, a line per household). Runs inside
     the caller's transaction; returns {"units": n, "total": "0.00"}."""
     wanted = set(unit_ids)
-    balances = [p for p in PrepaidBalance.objects.in_community(community).filter(balance__gt=0)
-                .order_by("id").select_for_update() if p.unit_id in wanted]
+    balances = [p for p in locked_rows(PrepaidBalance.objects.in_community(community)
+                                       .filter(balance__gt=0)) if p.unit_id in wanted]
     if not balances:
         return {"units": 0, "total": "0.00"}
     unpaid = _locked_unpaid([p.unit_id for p in balances])
@@ -368,8 +367,8 @@ def refund_payment(payment: Payment, *, actor: User, amount, reason: str,
         net_fee = defaultdict(lambda: money.ZERO)
         for bill_id, x in LateFeeCharge.objects.filter(payment=payment).values_list("bill_id", "amount"):
             net_fee[bill_id] += x
-        fee_bills = {b.pk: b for b in Bill.objects.filter(pk__in=[k for k, v in net_fee.items() if v > 0])
-                     .order_by("id").select_for_update()}
+        fee_bills = {b.pk: b for b in locked_rows(Bill.objects.all(),
+                                                  [k for k, v in net_fee.items() if v > 0])}
         for bill in sorted(fee_bills.values(), key=lambda b: (b.due_on, b.period_start, b.pk), reverse=True):
             if left <= 0:
                 break
@@ -381,8 +380,7 @@ def refund_payment(payment: Payment, *, actor: User, amount, reason: str,
         net = defaultdict(lambda: money.ZERO)
         for bill_id, x in Allocation.objects.filter(payment=payment).values_list("bill_id", "amount"):
             net[bill_id] += x
-        bills = {b.pk: b for b in Bill.objects.filter(pk__in=[k for k, v in net.items() if v > 0])
-                 .order_by("id").select_for_update()}
+        bills = {b.pk: b for b in locked_rows(Bill.objects.all(), [k for k, v in net.items() if v > 0])}
         for bill in sorted(bills.values(), key=lambda b: (b.due_on, b.period_start, b.pk), reverse=True):
             if left <= 0:
                 break

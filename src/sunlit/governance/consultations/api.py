@@ -14,12 +14,12 @@ from sunlit.api.errors import ERRORS
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
+from sunlit.api.values import plain_values
 from sunlit.core import uploads
 from sunlit.core.permissions import can
 from sunlit.governance.consultations import services as consultations
 from sunlit.governance.consultations.access import get_comment_for, get_consultation_for
 from sunlit.governance.consultations.models import Consultation, ConsultationKind, ConsultationTopic
-from sunlit.governance.meetings.api import _values
 from sunlit.governance.votes.models import Vote
 
 router = Router(tags=["meetings"])
@@ -137,7 +137,7 @@ def create_consultation(request, community_id: int, payload: ConsultationIn,
                         idempotency_key: IdempotencyKeyHeader = None):
     community = community_for(request, community_id, "consultations.manage")
     item = consultations.create_consultation(community, actor=request.auth,
-                                             **_values(payload.dict()))
+                                             **plain_values(payload.dict()))
     return Status(201, _consultation_out(item))
 
 

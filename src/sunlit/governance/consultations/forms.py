@@ -8,8 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sunlit.governance.consultations.models import ConsultationKind, ConsultationTopic
-from sunlit.governance.meetings.forms import _when
-from sunlit.governance.votes.forms import INPUT, SELECT
+from sunlit.governance.votes.forms import INPUT, SELECT, when_field
 
 SPLIT = re.compile(r"[\s,，、;；]+")
 
@@ -23,8 +22,8 @@ class ConsultationForm(forms.Form):
     title = forms.CharField(label=_("事项"), max_length=100, widget=forms.TextInput(attrs=INPUT))
     description = forms.CharField(label=_("事项说明"), max_length=10000,
                                   widget=forms.Textarea(attrs=INPUT | {"rows": 6}))
-    starts_at = _when(_("公示开始"))
-    ends_at = _when(_("公示截止"))
+    starts_at = when_field(_("公示开始"))
+    ends_at = when_field(_("公示截止"))
 
 
 class DocumentForm(forms.Form):

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from sunlit.core import audit, uploads
 from sunlit.core.choices import STAFF_ROLES, Role
+from sunlit.core.clock import minute, now_or
 from sunlit.core.locking import locked, status_error
 from sunlit.core.models import AuditEvent, Community, Membership, Upload, User
 from sunlit.core.permissions import require, roles_in
@@ -56,18 +57,9 @@ def min_days() -> int:
     return max(1, int(settings.SUNLIT_CONSULTATION_MIN_DAYS))
 
 
-def _now(now: dt.datetime | None) -> dt.datetime:
-    now = now or timezone.now()
-    if timezone.is_naive(now):
-        raise ValueError("naive datetime")
-    return now
-
 
 _status_error = partial(status_error, message=gettext_lazy("当前为“%(status)s”，%(wanted)s"))
 
-
-def _when(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
 def _sha(text: str) -> str:
@@ -104,7 +96,7 @@ def _check_period(errors: dict, starts_at: dt.datetime, ends_at: dt.datetime) ->
     days = min_days()
     if ends_at - starts_at < dt.timedelta(days=days):
         errors["ends_at"] = [_("公示期至少 %(n)s 天（截止不早于 %(at)s）")
-                             % {"n": days, "at": _when(starts_at + dt.timedelta(days=days))}]
+                             % {"n": days, "at": minute(starts_at + dt.timedelta(days=days))}]
     elif ends_at - starts_at > dt.timedelta(days=MAX_DAYS):
         errors["ends_at"] = [_("公示期最长 %(n)s 天") % {"n": MAX_DAYS}]
 
@@ -194,7 +186,7 @@ def publish_consultation(consultation: Consultation, *, actor: User,
     is notified. A start already past becomes the moment of publication; the period must still
     last the minimum number of days."""
     require(actor, "consultations.manage", consultation)
-    now = _now(now)
+    now = now_or(now)
     consultation = locked(consultation, "community")
     if consultation.status != ConsultationStatus.DRAFT:
         raise _status_error(consultation, _("只有草稿可以发布"))
@@ -223,8 +215,8 @@ def publish_consultation(consultation: Consultation, *, actor: User,
                    .values_list("user_id", flat=True).distinct())
     notify(community=consultation.community, recipients=members,
            title=f"【{consultation.get_kind_display()}】{consultation.title}",
-           body=_("公示期 %(a)s 至 %(b)s") % {"a": _when(consultation.starts_at),
-                                          "b": _when(consultation.ends_at)},
+           body=_("公示期 %(a)s 至 %(b)s") % {"a": minute(consultation.starts_at),
+                                          "b": minute(consultation.ends_at)},
            url=f"/governance/consultations/{consultation.pk}/",
            kind=NotificationKind.ANNOUNCEMENT, obj=consultation)
     return consultation
@@ -243,13 +235,13 @@ def comment(consultation: Consultation, *, actor: User, text: str,
     """An owner comments — 发表意见 — within the period of a 征求意见. He may comment more than
     once. Shown as “X号楼业主”; on the log the text's SHA-256 and a commitment to his name."""
     require(actor, "consultations.comment", consultation)
-    now = _now(now)
+    now = now_or(now)
     consultation = locked(consultation, "community")
     if consultation.kind != ConsultationKind.COMMENT:
         raise ValidationError({"consultation": [_("该事项只作公示，不征求意见")]})
     if not consultation.accepts_comments(now):
         if consultation.status == ConsultationStatus.PUBLISHED and now < consultation.starts_at:
-            message = _("征求意见尚未开始（%(at)s 开始）") % {"at": _when(consultation.starts_at)}
+            message = _("征求意见尚未开始（%(at)s 开始）") % {"at": minute(consultation.starts_at)}
         else:
             message = _("征求意见已结束")
         raise ValidationError({"consultation": [message]})
@@ -292,7 +284,7 @@ def answer(item: Comment, *, actor: User, text: str, now: dt.datetime | None = N
     """The company or the committee answers a comment in public — 答复 — by name and role,
     during the period or after it."""
     require(actor, "consultations.answer", item)
-    now = _now(now)
+    now = now_or(now)
     consultation = locked(item.consultation, "community")
     if consultation.status not in (ConsultationStatus.PUBLISHED, ConsultationStatus.CLOSED):
         raise _status_error(consultation, _("不能答复"))
@@ -331,13 +323,13 @@ def close_consultation(consultation: Consultation, *, actor: User, summary: str,
     from sunlit.governance.votes.models import Vote
 
     require(actor, "consultations.manage", consultation)
-    now = _now(now)
+    now = now_or(now)
     consultation = locked(consultation, "community")
     if consultation.status != ConsultationStatus.PUBLISHED:
         raise _status_error(consultation, _("只有已发布的事项可以结束"))
     if now < consultation.ends_at:
         raise ValidationError({"ends_at": [_("公示期尚未结束（%(at)s 截止）")
-                                           % {"at": _when(consultation.ends_at)}]})
+                                           % {"at": minute(consultation.ends_at)}]})
     errors: dict[str, list[str]] = {}
     summary = (summary if isinstance(summary, str) else "").strip()
     if not summary:

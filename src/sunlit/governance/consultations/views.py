@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core import uploads
-from sunlit.core.forms import apply_errors
+from sunlit.core.forms import apply_errors, flash_errors
 from sunlit.core.permissions import can
 from sunlit.core.tenancy import page_community
 from sunlit.governance.consultations import services as consultations
@@ -22,7 +22,6 @@ from sunlit.governance.consultations.access import get_comment_for, get_consulta
 from sunlit.governance.consultations.forms import ConsultationForm, DocumentForm, TextForm
 from sunlit.governance.consultations.models import Comment, Consultation, ConsultationStatus
 from sunlit.governance.votes.models import Vote
-from sunlit.governance.votes.views import _errors
 from sunlit.web.rendering import paginate, render_list
 
 # --- public comment ------------------------------------------------------------------------------
@@ -123,7 +122,7 @@ def consultation_action(request, consultation_id: int, action: str):
         else:
             raise Http404
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, done)
     return redirect("governance:consultation", consultation_id=item.pk)
@@ -136,7 +135,7 @@ def comment_answer(request, comment_id: int):
     try:
         consultations.answer(item, actor=request.user, text=request.POST.get("text", ""))
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("答复已公开"))
     return redirect(reverse("governance:consultation", args=[item.consultation_id])

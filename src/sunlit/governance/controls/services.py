@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from sunlit.core import audit, sides
 from sunlit.core.choices import STAFF_ROLES, Role
+from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Community, Membership, User
 from sunlit.core.permissions import require
 from sunlit.core.validators import normalize_text
@@ -244,7 +245,7 @@ def request_change(community: Community, kind: str, params: dict, *, actor: User
 
 
 def _pending(change: ControlChange) -> ControlChange:
-    change = ControlChange.objects.select_for_update().select_related("community").get(pk=change.pk)
+    change = locked(change, "community")
     if change.status != ControlStatus.PENDING:
         raise ValidationError({"status": [_("该变更已处理（%(s)s）") % {
             "s": change.get_status_display()}]})

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sunlit.core import sides
+from sunlit.core.forms import flash_errors
 from sunlit.core.permissions import can
 from sunlit.core.tenancy import page_community
 from sunlit.governance.controls import access
@@ -72,8 +73,7 @@ def control_action(request, change_id: int, action: str):
         else:
             raise Http404
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        flash_errors(request, exc)
     else:
         messages.success(request, done)
     return redirect("governance:control_change", change_id=change.pk)

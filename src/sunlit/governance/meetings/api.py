@@ -11,7 +11,6 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -19,12 +18,13 @@ from sunlit.api.errors import ERRORS
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
+from sunlit.api.values import plain_values
 from sunlit.core import uploads
 from sunlit.core.permissions import can
 from sunlit.governance.meetings import services as meetings
 from sunlit.governance.meetings.access import get_attendee_for, get_meeting_for
 from sunlit.governance.meetings.models import Meeting, MeetingKind, Organiser
-from sunlit.transparency.entry import canonical
+from sunlit.web.rendering import canonical_json
 
 router = Router(tags=["meetings"])
 
@@ -169,10 +169,6 @@ def _meeting_out(meeting: Meeting) -> dict[str, Any]:
     }
 
 
-def _values(data: dict) -> dict:
-    return {k: (v.value if hasattr(v, "value") else v) for k, v in data.items()}
-
-
 # --- documents -----------------------------------------------------------------------------------
 
 @router.post("/communities/{community_id}/documents", response={201: DocumentUploadOut, **ERRORS},
@@ -202,7 +198,7 @@ def list_meetings(request, community_id: int, query: Query[PageQuery]):
 def create_meeting(request, community_id: int, payload: MeetingIn,
                    idempotency_key: IdempotencyKeyHeader = None):
     community = community_for(request, community_id, "meetings.manage")
-    data = _values(payload.dict())
+    data = plain_values(payload.dict())
     meeting = meetings.create_meeting(community, actor=request.auth, **data)
     return Status(201, _meeting_out(meeting))
 
@@ -216,7 +212,7 @@ def get_meeting(request, meeting_id: int):
               summary="修改会议草稿")
 def patch_meeting(request, meeting_id: int, payload: MeetingPatch):
     meeting = get_meeting_for(request.auth, meeting_id, for_write=True)
-    data = _values({k: v for k, v in payload.dict(exclude_unset=True).items()
+    data = plain_values({k: v for k, v in payload.dict(exclude_unset=True).items()
                     if v is not None or k == "ends_at"})
     return _meeting_out(meetings.update_meeting(meeting, actor=request.auth, **data))
 
@@ -306,5 +302,4 @@ def minutes_json(request, meeting_id: int):
     meeting = get_meeting_for(request.auth, meeting_id)
     if not meeting.minutes_sha256:
         raise ValidationError({"status": ["纪要尚未公布"]})
-    return HttpResponse(canonical(meetings.minutes_document(meeting)),
-                        content_type="application/json")
+    return canonical_json(meetings.minutes_document(meeting))

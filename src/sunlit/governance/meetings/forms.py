@@ -8,14 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sunlit.governance.meetings.models import MeetingKind, Organiser
-from sunlit.governance.votes.forms import INPUT, SELECT, WHEN, WHEN_FORMATS
+from sunlit.governance.votes.forms import INPUT, SELECT, when_field
 
 SPLIT = re.compile(r"[\s,，、;；]+")
-
-
-def _when(label, required=True):
-    return forms.DateTimeField(label=label, input_formats=WHEN_FORMATS, required=required,
-                               widget=forms.DateTimeInput(attrs=WHEN, format="%Y-%m-%dT%H:%M"))
 
 
 class MeetingForm(forms.Form):
@@ -24,8 +19,8 @@ class MeetingForm(forms.Form):
     title = forms.CharField(label=_("会议名称"), max_length=100, widget=forms.TextInput(attrs=INPUT))
     organiser = forms.ChoiceField(label=_("召集人"), choices=Organiser.choices,
                                   widget=forms.Select(attrs=SELECT))
-    starts_at = _when(_("开始时间"))
-    ends_at = _when(_("预计结束"), required=False)
+    starts_at = when_field(_("开始时间"))
+    ends_at = when_field(_("预计结束"), required=False)
     place = forms.CharField(label=_("地点"), max_length=100, required=False,
                             widget=forms.TextInput(attrs=INPUT))
     online_link = forms.CharField(label=_("线上会议链接"), max_length=300, required=False,

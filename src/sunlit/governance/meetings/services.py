@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from sunlit.core import audit, uploads
 from sunlit.core.choices import STAFF_ROLES, Role
+from sunlit.core.clock import minute, now_or
 from sunlit.core.locking import locked, status_error
 from sunlit.core.models import AuditEvent, Community, Membership, Upload, User
 from sunlit.core.permissions import require
@@ -61,18 +62,9 @@ def notice_days(kind: str) -> int:
     return max(days, ASSEMBLY_NOTICE_DAYS) if kind == MeetingKind.ASSEMBLY else days
 
 
-def _now(now: dt.datetime | None) -> dt.datetime:
-    now = now or timezone.now()
-    if timezone.is_naive(now):
-        raise ValueError("naive datetime")
-    return now
-
 
 _status_error = partial(status_error, message=gettext_lazy("会议当前为“%(status)s”，%(wanted)s"))
 
-
-def _when(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
 def display_name(user: User) -> str:
@@ -243,7 +235,7 @@ def announce_meeting(meeting: Meeting, *, actor: User, now: dt.datetime | None =
     committee members are invited, every member is notified. It must start at least the notice
     period after today."""
     require(actor, "meetings.manage", meeting)
-    now = _now(now)
+    now = now_or(now)
     meeting = locked(meeting, "community")
     if meeting.status != MeetingStatus.DRAFT:
         raise _status_error(meeting, _("只有草稿可以发出通知"))
@@ -252,7 +244,7 @@ def announce_meeting(meeting: Meeting, *, actor: User, now: dt.datetime | None =
     if meeting.starts_at < earliest:
         raise ValidationError({"starts_at": [
             _("%(kind)s须提前至少 %(n)s 天通知：开始时间不能早于 %(at)s")
-            % {"kind": meeting.get_kind_display(), "n": days, "at": _when(earliest)}]})
+            % {"kind": meeting.get_kind_display(), "n": days, "at": minute(earliest)}]})
     if not meeting.agenda.exists():
         raise ValidationError({"agenda": [_("请至少列出一项议程")]})
     document = agenda_document(meeting)
@@ -274,7 +266,7 @@ def announce_meeting(meeting: Meeting, *, actor: User, now: dt.datetime | None =
     })
     _notify(meeting, _("【会议通知】%(title)s") % {"title": meeting.title},
             _("%(kind)s定于 %(at)s 在%(place)s召开，议程 %(n)s 项。")
-            % {"kind": meeting.get_kind_display(), "at": _when(meeting.starts_at),
+            % {"kind": meeting.get_kind_display(), "at": minute(meeting.starts_at),
                "place": meeting.place or _("线上"), "n": len(document["agenda"])})
     return meeting
 
@@ -316,7 +308,7 @@ def register_for_meeting(meeting: Meeting, *, actor: User,
                          now: dt.datetime | None = None) -> Attendee:
     """An owner registers to attend — 业主报名参会 — until the meeting starts."""
     require(actor, "meetings.register", meeting)
-    now = _now(now)
+    now = now_or(now)
     meeting = locked(meeting, "community")
     if not meeting.accepts_registration(now):
         raise ValidationError({"meeting": [_("会议已开始或未在报名期间")]})
@@ -340,18 +332,18 @@ def sign_in(attendee: Attendee, *, actor: User, now: dt.datetime | None = None) 
     """Staff record that an attendee is present — 签到 — from two hours before the start until
     the minutes are published."""
     require(actor, "meetings.sign_in", attendee)
-    now = _now(now)
+    now = now_or(now)
     meeting = locked(attendee.meeting, "community")
-    attendee = Attendee.objects.select_for_update().get(pk=attendee.pk)
+    attendee = locked(attendee)
     if meeting.status not in (MeetingStatus.ANNOUNCED, MeetingStatus.HELD):
         raise _status_error(meeting, _("只能在会议通知后、纪要公布前签到"))
     if now < meeting.starts_at - SIGN_IN_OPENS:
         raise ValidationError({"signed_in_at": [_("签到于会议开始前 2 小时开放（%(at)s 起）")
-                                                % {"at": _when(meeting.starts_at - SIGN_IN_OPENS)}]})
+                                                % {"at": minute(meeting.starts_at - SIGN_IN_OPENS)}]})
     if attendee.signed_in_at is not None:
         raise ValidationError({"signed_in_at": [_("%(name)s 已于 %(at)s 签到")
                                                 % {"name": attendee.public_name,
-                                                   "at": _when(attendee.signed_in_at)}]})
+                                                   "at": minute(attendee.signed_in_at)}]})
     attendee.signed_in_at, attendee.signed_in_by = now, actor
     attendee.save(update_fields=["signed_in_at", "signed_in_by"])
     audit.record(AuditEvent.Action.UPDATE, attendee, actor=actor, summary=_("签到"))
@@ -362,13 +354,13 @@ def sign_in(attendee: Attendee, *, actor: User, now: dt.datetime | None = None) 
 def hold_meeting(meeting: Meeting, *, actor: User, now: dt.datetime | None = None) -> Meeting:
     """Records that the meeting took place — 会议已召开 — once its start time has come."""
     require(actor, "meetings.manage", meeting)
-    now = _now(now)
+    now = now_or(now)
     meeting = locked(meeting, "community")
     if meeting.status != MeetingStatus.ANNOUNCED:
         raise _status_error(meeting, _("只有已通知的会议可以标记为已召开"))
     if now < meeting.starts_at:
         raise ValidationError({"starts_at": [_("会议尚未开始（%(at)s）") % {
-            "at": _when(meeting.starts_at)}]})
+            "at": minute(meeting.starts_at)}]})
     meeting.status, meeting.held_at = MeetingStatus.HELD, now
     meeting.save(update_fields=["status", "held_at"])
     signed = meeting.attendees.filter(signed_in_at__isnull=False).count()
@@ -516,7 +508,7 @@ def publish_minutes(meeting: Meeting, *, actor: User, text: str = "",
     attendance; their SHA-256 goes on the log and every member is notified. Only after the
     meeting was held; never changed afterwards."""
     require(actor, "meetings.manage", meeting)
-    now = _now(now)
+    now = now_or(now)
     meeting = locked(meeting, "community")
     if meeting.status != MeetingStatus.HELD:
         raise _status_error(meeting, _("会议召开后才能公布纪要"))
@@ -560,7 +552,7 @@ def cancel_meeting(meeting: Meeting, *, actor: User, reason: str,
     """Cancels a meeting before it is held — 取消会议; if it was announced, on the log and
     every member is told."""
     require(actor, "meetings.manage", meeting)
-    now = _now(now)
+    now = now_or(now)
     meeting = locked(meeting, "community")
     if meeting.status not in (MeetingStatus.DRAFT, MeetingStatus.ANNOUNCED):
         raise _status_error(meeting, _("会议召开后不能取消"))

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core import uploads
 from sunlit.core.choices import STAFF_ROLES, Role
-from sunlit.core.forms import apply_errors
+from sunlit.core.forms import apply_errors, flash_errors
 from sunlit.core.models import Membership, User
 from sunlit.core.permissions import can
 from sunlit.core.tenancy import page_community
@@ -27,8 +27,7 @@ from sunlit.governance.meetings.access import get_attendee_for, get_meeting_for
 from sunlit.governance.meetings.forms import DecisionForm, InviteForm, MeetingForm, MinutesForm
 from sunlit.governance.meetings.models import Decision, Meeting, MeetingStatus
 from sunlit.governance.votes.models import Vote
-from sunlit.governance.votes.views import _errors, _json
-from sunlit.web.rendering import paginate, render_list
+from sunlit.web.rendering import canonical_json, paginate, render_list
 
 # --- meetings ------------------------------------------------------------------------------------
 
@@ -121,7 +120,7 @@ def meeting_action(request, meeting_id: int, action: str):
         else:
             raise Http404
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, done)
     if action == "hold":
@@ -164,7 +163,7 @@ def meeting_sign_in(request, meeting_id: int):
         except (ValueError, TypeError):
             raise Http404 from None
         except ValidationError as exc:
-            _errors(request, exc)
+            flash_errors(request, exc)
         return redirect("governance:meeting_sign_in", meeting_id=meeting.pk)
     return render(request, "governance/meetings/sign_in.html", {
         "meeting": meeting, "attendees": meeting.attendees.order_by("role", "unit_label", "pk"),
@@ -230,7 +229,7 @@ def meeting_agenda_json(request, meeting_id: int):
     meeting = get_meeting_for(request.user, meeting_id)
     if not meeting.agenda_sha256:
         raise Http404
-    return _json(meetings.agenda_document(meeting), f"meeting-{meeting.pk}-agenda.json")
+    return canonical_json(meetings.agenda_document(meeting), f"meeting-{meeting.pk}-agenda.json")
 
 
 @login_required
@@ -238,7 +237,7 @@ def meeting_minutes_json(request, meeting_id: int):
     meeting = get_meeting_for(request.user, meeting_id)
     if not meeting.minutes_sha256:
         raise Http404
-    return _json(meetings.minutes_document(meeting), f"meeting-{meeting.pk}-minutes.json")
+    return canonical_json(meetings.minutes_document(meeting), f"meeting-{meeting.pk}-minutes.json")
 
 
 @login_required

@@ -35,7 +35,7 @@ from sunlit.governance.proposals.choices import (
 from sunlit.governance.proposals.filters import ProposalListFilter
 from sunlit.governance.proposals.models import Proposal
 from sunlit.governance.votes import access
-from sunlit.governance.votes.api import Ratio  # one schema for exact ratios
+from sunlit.governance.votes.api import Ratio, ratio_out  # one schema for exact ratios
 from sunlit.governance.votes.choices import MatterKind
 
 router = Router(tags=["proposals"])
@@ -128,10 +128,6 @@ class NotVotedOut(Schema):
     developer: bool
 
 
-def _ratio(value) -> dict:
-    return {"numerator": value.numerator, "denominator": value.denominator}
-
-
 def _out(proposal: Proposal, now: dt.datetime) -> dict[str, Any]:
     return {
         "id": proposal.pk, "community_id": proposal.community_id, "kind": proposal.kind,
@@ -156,7 +152,7 @@ def _detail(request, proposal: Proposal) -> dict[str, Any]:
         p = select.interim_progress(proposal)
         progress = {"signed_owners": p.signed_owners, "total_owners": p.total_owners,
                     "signed_area": f"{p.signed_area:.2f}", "total_area": f"{p.total_area:.2f}",
-                    "owners_ratio": _ratio(p.owners_ratio), "area_ratio": _ratio(p.area_ratio),
+                    "owners_ratio": ratio_out(p.owners_ratio), "area_ratio": ratio_out(p.area_ratio),
                     "counts_area": p.counts_area, "reached": p.reached}
     return {**_out(proposal, timezone.now()),
             "supported": bool(select.supported_by(request.auth, [proposal])),

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sunlit.core.choices import Role
+from sunlit.core.clock import minute
 from sunlit.core.models import Membership, Person, User
 from sunlit.notices.choices import NotificationKind
 from sunlit.notices.services import notify
@@ -34,9 +35,6 @@ def committee_of(community_id: int) -> list[int]:
                 .filter(role=Role.COMMITTEE, user__is_active=True)
                 .values_list("user_id", flat=True))
 
-
-def _when(value: dt.datetime) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
 def _send_proposal(proposal, recipients: Iterable[int], title: str, body: str = "", *,
@@ -53,12 +51,12 @@ def proposal_reached(proposal) -> None:
         if proposal.is_interim:
             title = _("临时业主大会提议已达到法定提议人数：%(t)s") % {"t": proposal.title}
             body = _("请于 %(due)s 前组织召开临时业主大会（%(n)s / %(total)s 位业主联署）。") % {
-                "due": _when(proposal.answer_due), "n": proposal.signed_owners,
+                "due": minute(proposal.answer_due), "n": proposal.signed_owners,
                 "total": proposal.total_owners}
         else:
             title = _("金点子待答复：%(t)s") % {"t": proposal.title}
             body = _("已有 %(n)s 位业主支持，请于 %(due)s 前公开答复。") % {
-                "n": proposal.supporters, "due": _when(proposal.answer_due)}
+                "n": proposal.supporters, "due": minute(proposal.answer_due)}
         _send_proposal(proposal, committee_of(proposal.community_id), title, body)
         _send_proposal(proposal, [proposal.author_id],
                        _("您的提议已达到答复门槛：%(t)s") % {"t": proposal.title}, body)
@@ -69,7 +67,7 @@ def proposal_overdue(proposal, now: dt.datetime) -> None:
         _send_proposal(proposal, committee_of(proposal.community_id),
                        _("逾期未答复：%(t)s") % {"t": proposal.title},
                        _("答复期限 %(due)s 已过，页面上已公开显示为逾期未答复。")
-                       % {"due": _when(proposal.answer_due)})
+                       % {"due": minute(proposal.answer_due)})
 
 
 def proposal_answered(proposal, *, actor: User) -> None:
@@ -127,7 +125,7 @@ def vote_announced(vote, now: dt.datetime | None = None) -> int | None:
         return _send_vote(vote, "announced", _scope_users(vote),
                           _("表决公告：%(t)s") % {"t": vote.title},
                           _("投票时间 %(a)s 至 %(b)s，请查看事项说明和表决材料。")
-                          % {"a": _when(vote.opens_at), "b": _when(vote.closes_at)}, now)
+                          % {"a": minute(vote.opens_at), "b": minute(vote.closes_at)}, now)
 
 
 def vote_opened(vote, now: dt.datetime | None = None) -> int | None:
@@ -140,7 +138,7 @@ def vote_opened(vote, now: dt.datetime | None = None) -> int | None:
     with translation.override(settings.LANGUAGE_CODE):
         return _send_vote(vote, "opened", users, _("开始投票：%(t)s") % {"t": vote.title},
                           _("投票截止 %(b)s。可在线投票，也可交纸质表决票。")
-                          % {"b": _when(vote.closes_at)}, now)
+                          % {"b": minute(vote.closes_at)}, now)
 
 
 def not_voted_users(vote) -> list[int]:
@@ -159,7 +157,7 @@ def vote_reminder(vote, now: dt.datetime | None = None) -> int | None:
     with translation.override(settings.LANGUAGE_CODE):
         return _send_vote(vote, "reminder", not_voted_users(vote),
                           _("投票即将截止：%(t)s") % {"t": vote.title},
-                          _("您的房屋尚未投票，投票将于 %(b)s 截止。") % {"b": _when(vote.closes_at)},
+                          _("您的房屋尚未投票，投票将于 %(b)s 截止。") % {"b": minute(vote.closes_at)},
                           now)
 
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from sunlit.core import audit, sides, uploads
 from sunlit.core.choices import Role
+from sunlit.core.clock import now_or
 from sunlit.core.locking import locked, status_error
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import can, require, roles_in
@@ -55,12 +56,6 @@ MAX_DAYS = 90
 IDEA_DECISIONS = (Decision.ACCEPTED, Decision.DECLINED, Decision.TO_VOTE, Decision.TO_TICKET)
 INTERIM_DECISIONS = (Decision.CONVENED, Decision.DECLINED)
 
-
-def _now(now: dt.datetime | None) -> dt.datetime:
-    now = now or timezone.now()
-    if timezone.is_naive(now):
-        raise ValueError("naive datetime")
-    return now
 
 
 _status_error = partial(status_error, message=gettext_lazy("该提议当前为“%(status)s”，%(wanted)s"))
@@ -172,7 +167,7 @@ def submit_proposal(community: Community, *, actor: User, title: str, text: str,
     """An owner proposes — 提出金点子 (or asks for an interim owners' meeting: he is its first
     signatory). Shown as “X栋业主”; his name goes on the log only as a commitment."""
     require(actor, "governance.propose", community=community)
-    now = _now(now)
+    now = now_or(now)
     persons = _owner_persons(community.pk, actor, now)
     errors: dict[str, list[str]] = {}
     title, text = normalize_text(title or ""), (text or "").strip()
@@ -260,7 +255,7 @@ def support_proposal(proposal: Proposal, *, actor: User,
     person; not his own idea; only while it collects support. Reaching the threshold starts
     the committee's deadline."""
     require(actor, "governance.propose", proposal)
-    now = _now(now)
+    now = now_or(now)
     proposal = locked(proposal, "community")
     _owner_persons(proposal.community_id, actor, now)
     if not proposal.collects_support:
@@ -289,7 +284,7 @@ def withdraw_support(proposal: Proposal, *, actor: User,
     """Takes one's support (signature) back — 撤回支持 — while the proposal still collects;
     the author of an interim-meeting request withdraws the request instead."""
     require(actor, "governance.view", proposal)
-    now = _now(now)
+    now = now_or(now)
     proposal = locked(proposal, "community")
     if not proposal.collects_support:
         raise _status_error(proposal, _("已达到门槛或已结束，不能再撤回支持"))
@@ -311,7 +306,7 @@ def withdraw_proposal(proposal: Proposal, *, actor: User,
                       now: dt.datetime | None = None) -> Proposal:
     """The author withdraws his proposal — 撤回 — before it is answered."""
     require(actor, "governance.view", proposal)
-    now = _now(now)
+    now = now_or(now)
     proposal = locked(proposal, "community")
     if proposal.author_id != actor.pk:
         raise PermissionDenied(_("只有提议人本人可以撤回"))
@@ -377,7 +372,7 @@ def answer_proposal(proposal: Proposal, *, actor: User, decision: str, answer: s
     of the meeting (convened) or declined with reasons. An answer after the deadline is
     recorded with the days it came late."""
     require(actor, "governance.answer_proposals", proposal)
-    now = _now(now)
+    now = now_or(now)
     proposal = locked(proposal, "community")
     if not proposal.is_answerable:
         raise _status_error(proposal, _("不能再答复"))
@@ -445,7 +440,7 @@ def close_proposal(proposal: Proposal, *, actor: User, note: str,
                    now: dt.datetime | None = None) -> Proposal:
     """Closes an answered proposal — 办结 — once what was decided is done (or not pursued)."""
     require(actor, "governance.answer_proposals", proposal)
-    now = _now(now)
+    now = now_or(now)
     proposal = locked(proposal, "community")
     if proposal.status != ProposalStatus.ANSWERED:
         raise _status_error(proposal, _("只有已答复的提议可以办结"))
@@ -466,7 +461,7 @@ def close_proposal(proposal: Proposal, *, actor: User, note: str,
 def mark_overdue(now: dt.datetime | None = None) -> list[Proposal]:
     """Marks every proposal whose answer is overdue (once: a conditional update claims it),
     puts that on the log and tells the committee. Run by the schedule every 10 minutes."""
-    now = _now(now)
+    now = now_or(now)
     marked = []
     for pk in (Proposal.objects.overdue(now).filter(overdue_at__isnull=True).order_by("pk")
                .values_list("pk", flat=True)):

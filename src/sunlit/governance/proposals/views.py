@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core import exports, sides, uploads
-from sunlit.core.forms import apply_errors
+from sunlit.core.forms import apply_errors, flash_errors
 from sunlit.core.permissions import can, require
 from sunlit.core.tenancy import page_community
 from sunlit.governance.controls import services as controls
@@ -124,8 +124,7 @@ def _act(request, proposal: Proposal, service, done: str, **kwargs):
     try:
         service(proposal, actor=request.user, **kwargs)
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        flash_errors(request, exc)
     else:
         messages.success(request, done)
     return redirect("proposals:proposal", proposal_id=proposal.pk)

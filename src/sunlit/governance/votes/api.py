@@ -12,7 +12,6 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
@@ -22,6 +21,7 @@ from sunlit.api.filtering import filtered
 from sunlit.api.idempotency import IdempotencyKeyHeader, idempotent
 from sunlit.api.pagination import Page, PageQuery, page
 from sunlit.api.scope import community_for
+from sunlit.api.values import plain_values
 from sunlit.core import uploads
 from sunlit.core.models import Person
 from sunlit.core.permissions import can
@@ -39,12 +39,13 @@ from sunlit.governance.votes.choices import (
 from sunlit.governance.votes.filters import VoteFilter
 from sunlit.governance.votes.models import Ballot, Vote, VoteUnit
 from sunlit.registry.models import Building, Unit
-from sunlit.transparency.entry import canonical
+from sunlit.web.rendering import canonical_json
 
 router = Router(tags=["governance"])
 
 
-def _ratio(value) -> dict:
+def ratio_out(value) -> dict:
+    """An exact ratio (``Fraction``) as the ``Ratio`` schema: never a rounded float."""
     return {"numerator": value.numerator, "denominator": value.denominator}
 
 
@@ -252,7 +253,7 @@ def _result_out(vote: Vote) -> dict | None:
         "abstain_area": area(r.abstain_area), "abstain_owners": r.abstain_owners,
         "mixed_owners": r.mixed_owners, "ballots": r.ballots,
         "ballots_sha256": r.ballots_sha256,
-        "thresholds": [{"name": t.name, "value": _ratio(t.value), "limit": _ratio(t.limit),
+        "thresholds": [{"name": t.name, "value": ratio_out(t.value), "limit": ratio_out(t.limit),
                         "strict": t.strict, "met": t.met} for t in figures.thresholds],
     }
 
@@ -265,7 +266,7 @@ def _detail(request, vote: Vote) -> dict:
         "participation": None if part is None else {
             "total_area": selectors.area_text(part.total_area), "total_owners": part.total_owners,
             "area": selectors.area_text(part.area), "owners": part.owners,
-            "area_ratio": _ratio(part.area_ratio), "owners_ratio": _ratio(part.owners_ratio)},
+            "area_ratio": ratio_out(part.area_ratio), "owners_ratio": ratio_out(part.owners_ratio)},
         "my_ballots": [{
             "unit_id": unit.unit_id, "unit": unit.unit_label, "area": selectors.area_text(unit.area),
             "choice": ballot.choice if ballot else None,
@@ -320,8 +321,7 @@ def create_vote(request, community_id: int, payload: VoteIn,
     buildings = _in_community(Building, data.pop("building_ids"), community.pk)
     units = _in_community(Unit, data.pop("unit_ids"), community.pk)
     vote = services.create_vote(community, actor=request.auth, buildings=buildings, units=units,
-                                **{k: (v.value if hasattr(v, "value") else v)
-                                   for k, v in data.items()})
+                                **plain_values(data))
     return Status(201, _detail(request, vote))
 
 
@@ -333,8 +333,7 @@ def get_vote(request, vote_id: int):
 @router.patch("/votes/{vote_id}", response={200: VoteDetailOut, **ERRORS}, summary="修改草稿")
 def patch_vote(request, vote_id: int, payload: VotePatch):
     vote = access.get_vote_for(request.auth, vote_id, for_write=True)
-    data = {k: (v.value if hasattr(v, "value") else v)
-            for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    data = plain_values({k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None})
     if "building_ids" in data:
         data["buildings"] = _in_community(Building, data.pop("building_ids"), vote.community_id)
     if "unit_ids" in data:
@@ -472,17 +471,13 @@ def verify_receipt(request, vote_id: int, payload: ReceiptIn):
 
 # --- published documents -------------------------------------------------------------------------
 
-def _canonical(document: dict) -> HttpResponse:
-    return HttpResponse(canonical(document), content_type="application/json")
-
-
 @router.get("/votes/{vote_id}/electorate", response={200: Any, **ERRORS},
             summary="表决权名册（开始投票时冻结；RFC 8785 JSON，SHA-256 见透明日志）")
 def electorate(request, vote_id: int):
     vote = access.get_vote_for(request.auth, vote_id)
     if not vote.electorate_sha256:
         raise ValidationError({"status": ["开始投票后才有表决权名册"]})
-    return _canonical(selectors.electorate_document(vote))
+    return canonical_json(selectors.electorate_document(vote))
 
 
 @router.get("/votes/{vote_id}/ballot-list", response={200: Any, **ERRORS},
@@ -491,4 +486,4 @@ def ballot_list(request, vote_id: int):
     vote = access.get_vote_for(request.auth, vote_id)
     if not vote.shows_result:
         raise ValidationError({"status": ["公布结果后才公开选票清单"]})
-    return _canonical(selectors.ballots_document(vote))
+    return canonical_json(selectors.ballots_document(vote))

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sunlit.core import audit, sides, uploads
+from sunlit.core.clock import minute, now_or
 from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Person, Upload, User
 from sunlit.core.permissions import require
@@ -34,7 +35,7 @@ from sunlit.governance.votes.models import (
     VoteVoter,
     entry_period,
 )
-from sunlit.governance.votes.rules import MAX_REASON, now_or, status_error
+from sunlit.governance.votes.rules import MAX_REASON, status_error
 from sunlit.registry.models import Unit
 from sunlit.transparency import services as log
 
@@ -49,7 +50,7 @@ def _vote_unit(vote: Vote, unit: Unit | VoteUnit | None) -> VoteUnit:
         found = None
     if found is None:
         raise ValidationError({"unit": [_("该房屋不在本次表决范围内")]})
-    return VoteUnit.objects.select_for_update().get(pk=found.pk)
+    return locked(found)
 
 
 def _new_ref(vote: Vote) -> str:
@@ -190,8 +191,8 @@ def _tell_owners(ballot: Ballot, title: str, body: str, *, but: User | None = No
 def _facts(ballot: Ballot) -> dict:
     return {"unit": ballot.vote_unit.unit_label, "channel": ballot.get_channel_display(),
             "title": ballot.vote.title, "choice": ballot.get_choice_display(),
-            "received": timezone.localtime(ballot.cast_at).strftime("%Y-%m-%d %H:%M"),
-            "close": timezone.localtime(ballot.vote.closes_at).strftime("%Y-%m-%d %H:%M")}
+            "received": minute(ballot.cast_at),
+            "close": minute(ballot.vote.closes_at)}
 
 
 def _shown(user: User | None, community_id: int) -> str:
@@ -232,7 +233,7 @@ def enter_ballot(vote: Vote, unit: Unit | VoteUnit, *, actor: User, choice: str,
         raise ValidationError({"vote": [
             _("纸质票和委托票须在投票截止后 %(h)s 小时内录入（至 %(at)s），录入期已过")
             % {"h": int(entry_period().total_seconds() // 3600),
-               "at": timezone.localtime(vote.entry_deadline).strftime("%Y-%m-%d %H:%M")}]})
+               "at": minute(vote.entry_deadline)}]})
     errors: dict[str, list[str]] = {}
     if channel not in ENTERED_CHANNELS:
         errors["channel"] = [_("请选择纸质表决票或委托投票")]

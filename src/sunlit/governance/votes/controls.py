@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sunlit.core.clock import minute
 from sunlit.core.models import Community, User
 from sunlit.core.validators import normalize_text
 from sunlit.governance.controls import services as controls
@@ -33,9 +34,6 @@ def _vote_param(community: Community, params: dict) -> Vote:
     return vote
 
 
-def _when(value: dt.datetime) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-
 
 def plan_announce(community: Community, params: dict, *, now=None) -> controls.Plan:
     vote = _vote_param(community, params)
@@ -44,7 +42,7 @@ def plan_announce(community: Community, params: dict, *, now=None) -> controls.P
     return controls.Plan(
         params={"vote": vote.pk}, weakens=True, subject=vote, subject_label=vote.title,
         summary=_("公告表决「%(t)s」，投票 %(a)s 至 %(b)s") % {
-            "t": vote.title, "a": _when(vote.opens_at), "b": _when(vote.closes_at)})
+            "t": vote.title, "a": minute(vote.opens_at), "b": minute(vote.closes_at)})
 
 
 def apply_announce(community: Community, params: dict, *, actor: User, now) -> Vote:
@@ -59,7 +57,7 @@ def plan_cancel(community: Community, params: dict, *, now=None) -> controls.Pla
     if not reason or len(reason) > MAX_REASON:
         raise ValidationError({"reason": [_("请填写撤销原因（最多 200 个字）")]})
     return controls.Plan(
-        params={"vote": vote.pk, "reason": reason}, weakens=vote_services._cancel_is_owner_side(vote),
+        params={"vote": vote.pk, "reason": reason}, weakens=vote_services.cancel_is_owner_side(vote),
         subject=vote, subject_label=vote.title,
         summary=_("撤销%(s)s的表决「%(t)s」：%(r)s") % {
             "s": vote.get_status_display(), "t": vote.title, "r": reason})
@@ -85,12 +83,12 @@ def _closes_param(params: dict) -> dt.datetime:
 def plan_extend(community: Community, params: dict, *, now=None) -> controls.Plan:
     vote = _vote_param(community, params)
     closes_at = _closes_param(params)
-    vote_services._check_extension(vote, closes_at, now or timezone.now())
+    vote_services.check_extension(vote, closes_at, now or timezone.now())
     return controls.Plan(
         params={"vote": vote.pk, "closes_at": vote_services.log_time(closes_at)}, weakens=True, subject=vote,
         subject_label=vote.title,
         summary=_("表决「%(t)s」投票截止由 %(a)s 延长至 %(b)s") % {
-            "t": vote.title, "a": _when(vote.closes_at), "b": _when(closes_at)})
+            "t": vote.title, "a": minute(vote.closes_at), "b": minute(closes_at)})
 
 
 def apply_extend(community: Community, params: dict, *, actor: User, now) -> Vote:

@@ -16,6 +16,12 @@ WHEN = {"class": "form-control", "type": "datetime-local"}
 WHEN_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
+def when_field(label, required=True) -> forms.DateTimeField:
+    """A moment typed on a phone or a desktop (``datetime-local``), in the community's time."""
+    return forms.DateTimeField(label=label, input_formats=WHEN_FORMATS, required=required,
+                               widget=forms.DateTimeInput(attrs=WHEN, format="%Y-%m-%dT%H:%M"))
+
+
 class VoteForm(forms.Form):
     title = forms.CharField(label=_("表决事项"), max_length=100,
                             widget=forms.TextInput(attrs=INPUT))
@@ -32,12 +38,8 @@ class VoteForm(forms.Form):
         label=_("房屋（按房屋表决时）"), required=False,
         help_text=_("每行一户，写作“楼栋-单元-房号”，如 1号楼-1单元-101"),
         widget=forms.Textarea(attrs=INPUT | {"rows": 3}))
-    opens_at = forms.DateTimeField(label=_("投票开始"), input_formats=WHEN_FORMATS,
-                                   widget=forms.DateTimeInput(attrs=WHEN,
-                                                              format="%Y-%m-%dT%H:%M"))
-    closes_at = forms.DateTimeField(label=_("投票截止"), input_formats=WHEN_FORMATS,
-                                    widget=forms.DateTimeInput(attrs=WHEN,
-                                                               format="%Y-%m-%dT%H:%M"))
+    opens_at = when_field(_("投票开始"))
+    closes_at = when_field(_("投票截止"))
     notice_days = forms.IntegerField(label=_("公告期(天)"), initial=DEFAULT_NOTICE_DAYS,
                                      min_value=0, max_value=90,
                                      widget=forms.NumberInput(attrs=INPUT))
@@ -67,9 +69,7 @@ class EnterBallotForm(forms.Form):
     channel = forms.ChoiceField(label=_("投票方式"), widget=forms.Select(attrs=SELECT),
                                 choices=[(c.value, c.label) for c in (Channel.PAPER,
                                                                       Channel.PROXY)])
-    received_at = forms.DateTimeField(label=_("收票时间"), input_formats=WHEN_FORMATS,
-                                      widget=forms.DateTimeInput(attrs=WHEN,
-                                                                 format="%Y-%m-%dT%H:%M"))
+    received_at = when_field(_("收票时间"))
     scan = forms.FileField(label=_("表决票扫描件（照片）"), required=False,
                            widget=forms.ClearableFileInput(attrs=INPUT | {"accept": "image/*"}))
     authorisation = forms.FileField(
@@ -80,8 +80,7 @@ class EnterBallotForm(forms.Form):
 
 
 class ExtendForm(forms.Form):
-    closes_at = forms.DateTimeField(label=_("新的投票截止时间"), input_formats=WHEN_FORMATS,
-                                    widget=forms.DateTimeInput(attrs=WHEN, format="%Y-%m-%dT%H:%M"))
+    closes_at = when_field(_("新的投票截止时间"))
 
 
 class ReasonForm(forms.Form):

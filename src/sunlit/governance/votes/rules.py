@@ -3,10 +3,8 @@ state does not allow (its own message: the English catalogue translates it)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import partial
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from sunlit.core import locking
@@ -18,8 +16,3 @@ status_error = partial(locking.status_error,
                        message=gettext_lazy("表决当前为“%(status)s”，%(wanted)s"))
 
 
-def now_or(now: dt.datetime | None) -> dt.datetime:
-    now = now or timezone.now()
-    if timezone.is_naive(now):
-        raise ValueError("naive datetime")
-    return now

@@ -152,7 +152,7 @@ def participation(vote: Vote) -> Participation | None:
     owners_total = len(set(owner_of.values()))
     owners = len({owner_of[u] for u in voted})
     return Participation(total_area, owners_total, area, owners, len(voted),
-                         tally._ratio(area, total_area), tally._ratio(owners, owners_total))
+                         tally.ratio(area, total_area), tally.ratio(owners, owners_total))
 
 
 # --- ballots -------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from sunlit.core import audit, sides, uploads
 from sunlit.core.bulk import bulk_insert
+from sunlit.core.clock import minute, now_or
 from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import require
@@ -52,7 +53,7 @@ from sunlit.governance.votes.models import (
     VoteVoter,
     entry_period,
 )
-from sunlit.governance.votes.rules import MAX_REASON, now_or, status_error
+from sunlit.governance.votes.rules import MAX_REASON, status_error
 from sunlit.registry.models import Building, Unit
 from sunlit.transparency import services as log
 
@@ -231,7 +232,7 @@ def announce_vote(vote: Vote, *, actor: User, now: dt.datetime | None = None) ->
         raise ValidationError({"opens_at": [
             _("投票开始时间须在公告之日起至少 %(n)s 天之后（不早于 %(at)s）")
             % {"n": vote.notice_days,
-               "at": timezone.localtime(earliest).strftime("%Y-%m-%d %H:%M")}]})
+               "at": minute(earliest)}]})
     if not selectors.scope_units(vote).exists():
         raise ValidationError({"scope": [_("表决范围内没有房屋")]})
     document = text_document(vote)
@@ -272,7 +273,7 @@ def open_vote(vote: Vote, *, actor: User | None, now: dt.datetime | None = None)
         raise status_error(vote, _("只有已公告的表决可以开始投票"))
     if now < vote.opens_at:
         raise ValidationError({"opens_at": [_("未到投票开始时间（%(at)s）") % {
-            "at": timezone.localtime(vote.opens_at).strftime("%Y-%m-%d %H:%M")}]})
+            "at": minute(vote.opens_at)}]})
     if now >= vote.closes_at:
         raise ValidationError({"closes_at": [_("投票截止时间已过，请撤销后重新发起")]})
     rows = selectors.build_electorate(vote, timezone.localdate(now))
@@ -321,12 +322,12 @@ def close_vote(vote: Vote, *, actor: User | None, now: dt.datetime | None = None
         raise status_error(vote, _("只有投票中的表决可以截止"))
     if now < vote.closes_at:
         raise ValidationError({"closes_at": [_("未到投票截止时间（%(at)s）") % {
-            "at": timezone.localtime(vote.closes_at).strftime("%Y-%m-%d %H:%M")}]})
+            "at": minute(vote.closes_at)}]})
     if now < vote.entry_deadline and (actor is None or not sides.is_committee_member(
             actor, vote.community_id)):
         raise ValidationError({"closes_at": [
             _("纸质票和委托票的录入期至 %(at)s 结束；在此之前只有业委会可以决定提前计票") % {
-                "at": timezone.localtime(vote.entry_deadline).strftime("%Y-%m-%d %H:%M")}]})
+                "at": minute(vote.entry_deadline)}]})
     pending = Ballot.objects.filter(vote=vote).pending().count()
     if pending:
         raise ValidationError({"ballots": [
@@ -407,7 +408,7 @@ def make_effective(vote: Vote, *, actor: User, now: dt.datetime | None = None) -
     return vote
 
 
-def _cancel_is_owner_side(vote: Vote) -> bool:
+def cancel_is_owner_side(vote: Vote) -> bool:
     """Cancelling an announced or open vote, or a draft of the owner side, is the owner side's."""
     return vote.status != VoteStatus.DRAFT or vote.owner_side_draft
 
@@ -423,7 +424,7 @@ def cancel_vote(vote: Vote, *, actor: User, reason: str,
     vote = locked(vote, "community")
     if vote.status not in (VoteStatus.DRAFT, VoteStatus.ANNOUNCED, VoteStatus.OPEN):
         raise status_error(vote, _("截止后不能撤销"))
-    if _cancel_is_owner_side(vote):
+    if cancel_is_owner_side(vote):
         controls.require_committee(actor, vote.community_id, _("撤销已公告的表决"))
     reason = normalize_text(reason)
     if not reason or len(reason) > MAX_REASON:
@@ -449,7 +450,7 @@ def extend_vote(vote: Vote, *, actor: User, closes_at: dt.datetime,
     controls.require_committee(actor, vote.community_id, _("延长投票期"))
     now = now_or(now)
     vote = locked(vote, "community")
-    _check_extension(vote, closes_at, now)
+    check_extension(vote, closes_at, now)
     was = vote.closes_at
     vote.announced_closes_at = vote.announced_closes_at or was
     vote.closes_at = closes_at
@@ -467,14 +468,14 @@ def extend_vote(vote: Vote, *, actor: User, closes_at: dt.datetime,
         notify(community=vote.community, recipients=list(users),
                title=_("投票期延长：%(t)s") % {"t": vote.title},
                body=_("投票截止时间由 %(a)s 延长至 %(b)s。") % {
-                   "a": timezone.localtime(was).strftime("%Y-%m-%d %H:%M"),
-                   "b": timezone.localtime(closes_at).strftime("%Y-%m-%d %H:%M")},
+                   "a": minute(was),
+                   "b": minute(closes_at)},
                url=reverse("governance:vote", args=[vote.pk]), kind=NotificationKind.VOTE,
                obj=vote)
     return vote
 
 
-def _check_extension(vote: Vote, closes_at, now: dt.datetime) -> None:
+def check_extension(vote: Vote, closes_at, now: dt.datetime) -> None:
     if vote.status != VoteStatus.OPEN:
         raise status_error(vote, _("只有投票中的表决可以延长投票期"))
     if now >= vote.closes_at:
@@ -486,7 +487,7 @@ def _check_extension(vote: Vote, closes_at, now: dt.datetime) -> None:
     limit = (vote.announced_closes_at or vote.closes_at) + MAX_EXTENSION
     if closes_at > limit:
         raise ValidationError({"closes_at": [_("最多延长至公告截止时间后 30 天（%(at)s）") % {
-            "at": timezone.localtime(limit).strftime("%Y-%m-%d %H:%M")}]})
+            "at": minute(limit)}]})
 
 
 # --- vote notifications (proposals/notices.py): owners at announcement and opening ------------------

@@ -117,7 +117,7 @@ class Tally:
         return [t for t in self.thresholds if not t.met]
 
 
-def _ratio(part, whole) -> Fraction:
+def ratio(part, whole) -> Fraction:
     return Fraction(0) if not whole else Fraction(part) / Fraction(whole)
 
 
@@ -171,12 +171,12 @@ def from_figures(*, special: bool, total_area: Decimal, total_owners: int,
     """The tally of figures already counted (a stored result): the thresholds, again exact."""
     limit, strict = approval_limit(special)
     thresholds = (
-        Threshold("participation_area", _ratio(participating_area, total_area), PARTICIPATION,
+        Threshold("participation_area", ratio(participating_area, total_area), PARTICIPATION,
                   False),
-        Threshold("participation_owners", _ratio(participating_owners, total_owners),
+        Threshold("participation_owners", ratio(participating_owners, total_owners),
                   PARTICIPATION, False),
-        Threshold("approval_area", _ratio(area[YES], participating_area), limit, strict),
-        Threshold("approval_owners", _ratio(owners[YES], participating_owners), limit, strict),
+        Threshold("approval_area", ratio(area[YES], participating_area), limit, strict),
+        Threshold("approval_owners", ratio(owners[YES], participating_owners), limit, strict),
     )
     return Tally(special=special, total_area=total_area, total_owners=total_owners,
                  participating_area=participating_area,

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core import sides, uploads
-from sunlit.core.forms import apply_errors
+from sunlit.core.forms import apply_errors, flash_errors
 from sunlit.core.models import Person
 from sunlit.core.permissions import can, require
 from sunlit.core.tenancy import page_community
@@ -34,8 +34,7 @@ from sunlit.governance.votes.filters import VoteFilter
 from sunlit.governance.votes.forms import CastForm, EnterBallotForm, ExtendForm, ReasonForm, VoteForm
 from sunlit.governance.votes.models import Ballot, Vote, VoteUnit
 from sunlit.registry.models import Building, Unit
-from sunlit.transparency.entry import canonical
-from sunlit.web.rendering import paginate, render_list
+from sunlit.web.rendering import canonical_json, paginate, render_list
 
 # Lazy: a module-level text is read per request, in the language the user chose.
 ACTIONS = {
@@ -88,7 +87,7 @@ def _vote_context(request, vote: Vote) -> dict:
         # owner-side controls: who may decide, what waits for the committee, who did what
         "is_committee": committee,
         "may_edit": manages and (committee or not vote.owner_side_draft),
-        "cancel_is_owner_side": services._cancel_is_owner_side(vote),
+        "cancel_is_owner_side": services.cancel_is_owner_side(vote),
         "entry_deadline": vote.entry_deadline,
         "accepts_entries": vote.accepts_entries(now),
         "pending_changes": [c for c in controls.history(vote.community, subject=vote, limit=20)
@@ -125,8 +124,7 @@ def cast(request, vote_id: int):
         ballot = balloting.cast_ballot(vote, vote_unit, actor=request.user,
                                        choice=form.cleaned_data["choice"])
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("投票成功：%(unit)s · %(choice)s。请保存回执码 %(receipt)s")
                          % {"unit": ballot.vote_unit.unit_label,
@@ -209,8 +207,7 @@ def vote_action(request, vote_id: int, action: str):
         else:
             raise Http404
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        flash_errors(request, exc)
     return redirect("governance:vote", vote_id=vote.pk)
 
 
@@ -298,8 +295,7 @@ def ballot_review(request, ballot_id: int, decision: str):
         else:
             raise Http404
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        flash_errors(request, exc)
     return redirect("governance:ballot_entry", vote_id=ballot.vote_id)
 
 
@@ -315,8 +311,7 @@ def ballot_resolve(request, ballot_id: int):
         ballot = balloting.resolve_held_ballot(ballot, actor=request.user,
                                                accept=decision == "accept")
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("已确认：以录入的票为准") if decision == "accept"
                          else _("已确认：以您的线上投票为准"))
@@ -384,19 +379,12 @@ def threshold_rows(r, figures) -> list[dict]:
     ]
 
 
-def _json(document: dict, name: str) -> HttpResponse:
-    """The document as its RFC 8785 bytes: ``sha256sum`` of the download is the hash on the log."""
-    response = HttpResponse(canonical(document), content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
-
-
 @login_required
 def electorate_json(request, vote_id: int):
     vote = access.get_vote_for(request.user, vote_id)
     if not vote.electorate_sha256:
         raise Http404
-    return _json(selectors.electorate_document(vote), f"vote-{vote.pk}-electorate.json")
+    return canonical_json(selectors.electorate_document(vote), f"vote-{vote.pk}-electorate.json")
 
 
 @login_required
@@ -404,12 +392,7 @@ def ballots_json(request, vote_id: int):
     vote = access.get_vote_for(request.user, vote_id)
     if not vote.shows_result:
         raise Http404
-    return _json(selectors.ballots_document(vote), f"vote-{vote.pk}-ballots.json")
-
-
-def _errors(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
+    return canonical_json(selectors.ballots_document(vote), f"vote-{vote.pk}-ballots.json")
 
 
 # --- vote documents (PDF or image) ---------------------------------------------------------------
@@ -427,7 +410,7 @@ def vote_document_add(request, vote_id: int):
                                     actor=request.user)
         services.add_document(vote, upload, actor=request.user, title=form.cleaned_data["title"])
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("材料已上传"))
     return redirect("governance:vote", vote_id=vote.pk)

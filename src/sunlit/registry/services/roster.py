@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sunlit.core import audit
+from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Community, Person, User
 from sunlit.core.permissions import require
 from sunlit.core.validators import normalize_text, validate_plate
@@ -112,7 +113,7 @@ def create_unit(building: Building, *, actor: User | None, number: str, floor: i
 def update_unit(unit: Unit, *, actor: User, **data) -> Unit:
     """Edits a unit's registered facts; every change is audited with old and new values."""
     require(actor, "roster.edit", unit)
-    unit = Unit.objects.select_for_update().select_related("building").get(pk=unit.pk)
+    unit = locked(unit, "building")
     fields = _clean_unit(data)
     changes = audit.diff(unit, fields)
     if not changes:

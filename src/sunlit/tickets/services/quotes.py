@@ -106,7 +106,7 @@ def _decide_quote(quote: Quote, actor: User, accepted: bool, note: str, now) -> 
     # a charge is the owner's decision: the company never accepts (or declines) it for him
     if not workflow.is_reporter(actor, ticket):
         raise PermissionDenied(_("只有报事人本人可以确认报价"))
-    quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    quote = locked(quote)
     if quote.status != QuoteStatus.PENDING:
         raise ValidationError({"status": [_("该报价已处理或已被新报价取代")]})
     if ticket.status not in QUOTABLE:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from sunlit.core.choices import STAFF_ROLES, Role
 from sunlit.core.forms import apply_errors
 from sunlit.core.permissions import can, require, roles_in
-from sunlit.core.tenancy import current_community
+from sunlit.core.tenancy import page_community
 from sunlit.registry.filters import UnitFilter
 from sunlit.registry.models import Ownership, Residency, Unit
 from sunlit.tickets import access, services
@@ -38,12 +38,6 @@ TABS = ("mine", "common")
 REPORTER_SEARCH_LIMIT = 10
 
 
-def _community(request):
-    community = current_community(request)
-    require(request.user, "community.view", community=community)
-    return community
-
-
 def sees_names(user, community) -> bool:
     """Staff (and the auditor) see who reported; everybody else sees 张*三."""
     return bool(roles_in(user, community) & (STAFF_ROLES | {Role.AUDITOR}))
@@ -52,7 +46,7 @@ def sees_names(user, community) -> bool:
 @login_required
 def ticket_list(request):
     """我的报事 (tickets I reported or registered) and 公共区域 (the community's common areas)."""
-    community = _community(request)
+    community = page_community(request, "community.view")
     user = request.user
     tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "mine"
     tickets = access.visible_tickets(user).filter(community=community)
@@ -93,7 +87,7 @@ def _store_photos(files, *, community, actor, field="photos"):
 @require_http_methods(["GET", "POST"])
 def submit(request):
     """报事报修: the phone-first form; a retried POST (same hidden key) returns the first ticket."""
-    community = _community(request)
+    community = page_community(request, "community.view")
     user = request.user
     require(user, "tickets.submit", community=community)
     staff = can(user, "tickets.submit_for_owner", community=community)
@@ -150,7 +144,7 @@ def _floor_choices(form) -> list[tuple[int, str]]:
 @login_required
 def reporter_search(request):
     """Customer service looks up a unit (房号, owner's name or mobile) and picks the caller."""
-    community = _community(request)
+    community = page_community(request, "community.view")
     require(request.user, "tickets.submit_for_owner", community=community)
     q = (request.GET.get("unit_q") or "").strip()
     units = []

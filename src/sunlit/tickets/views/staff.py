@@ -24,10 +24,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sunlit.core.choices import Role
+from sunlit.core.forms import flash_errors
 from sunlit.core.models import Department, Membership
-from sunlit.core.permissions import can, require, roles_in
+from sunlit.core.permissions import can, roles_in
 from sunlit.core.redirects import safe_next
-from sunlit.core.tenancy import current_community
+from sunlit.core.tenancy import current_community, page_community
 from sunlit.tickets import configuration, selectors, services, sla, workflow
 from sunlit.tickets.choices import (
     CLOSED_STATUSES,
@@ -46,14 +47,6 @@ PRIORITY_COLORS = {Priority.URGENT: "red", Priority.NORMAL: "blue", Priority.LOW
 # The technician's one-tap steps; finishing needs photos and materials on the ticket page.
 TASK_BUTTONS = (Action.TAKE, Action.ARRIVE, Action.RESUME)
 QUEUE_PAGE_SIZE = 50
-
-
-def _community(request, action: str):
-    community = current_community(request)
-    if community is None:
-        raise Http404
-    require(request.user, action, community=community)
-    return community
 
 
 def decorate(tickets, user=None, *, now=None):
@@ -129,7 +122,7 @@ def queue(request):
 @require_POST
 def bulk_assign(request):
     """批量派单: all selected tickets to one staff member, or none of them."""
-    community = _community(request, "tickets.dispatch")
+    community = page_community(request, "tickets.dispatch")
     ids = [pk for pk in request.POST.getlist("tickets") if pk.isdigit()]
     back = safe_next(request, reverse("tickets:queue"))
     member = None
@@ -141,8 +134,7 @@ def bulk_assign(request):
         done = services.bulk_dispatch(community, ids, to=member, actor=request.user,
                                            note=request.POST.get("note", ""))
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        flash_errors(request, exc)
         params = QueryDict(back.partition("?")[2])
         context = _queue_context(request, community, params, selected=ids)
         return render(request, "tickets/staff/queue.html", context, status=422)
@@ -156,7 +148,7 @@ def bulk_assign(request):
 @login_required
 def my_tasks(request):
     """我的任务: my assigned open tickets, most urgent first, with one-tap steps."""
-    community = _community(request, "community.view")
+    community = page_community(request, "community.view")
     if not can(request.user, "tickets.work", community=community):
         raise PermissionDenied(_("只有工作人员可以查看任务"))
     now = timezone.now()
@@ -296,7 +288,7 @@ def _sla_forms(category: Category, data=None) -> list[tuple[str, str, SlaForm]]:
 @login_required
 def categories(request):
     """工单类别: the community's categories, their departments and whether SLA rows exist."""
-    community = _community(request, "tickets.manage")
+    community = page_community(request, "tickets.manage")
     rows = (Category.objects.in_community(community).select_related("department")
             .annotate(sla_rows=Count("sla_targets", distinct=True),
                       skilled=Count("skills", distinct=True))
@@ -308,7 +300,7 @@ def categories(request):
 @require_POST
 def category_defaults(request):
     """Adds the usual categories (水电, 电梯 ...) that the community does not have yet."""
-    community = _community(request, "tickets.manage")
+    community = page_community(request, "tickets.manage")
     added = services.create_default_categories(community, actor=request.user)
     if added:
         messages.success(request, _("已添加 %(n)s 个默认类别") % {"n": len(added)})
@@ -320,7 +312,7 @@ def category_defaults(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def category_add(request):
-    community = _community(request, "tickets.manage")
+    community = page_community(request, "tickets.manage")
     form = CategoryForm(request.POST or None, community=community,
                         initial={"is_active": True, "default_priority": Priority.NORMAL})
     if request.method == "POST" and form.is_valid():
@@ -346,7 +338,7 @@ def _apply(form: forms.Form, exc: ValidationError, prefix: str = "") -> None:
 @require_http_methods(["GET", "POST"])
 def category(request, pk: int):
     """One category: its name, department and switches, and its promised times per priority."""
-    community = _community(request, "tickets.manage")
+    community = page_community(request, "tickets.manage")
     category = get_object_or_404(
         Category.objects.in_community(community).select_related("department")
         .prefetch_related("sla_targets"), pk=pk)
@@ -444,7 +436,7 @@ def _roster_members(community):
 @require_http_methods(["GET", "POST"])
 def shifts(request):
     """排班: the week's shifts per staff member; add a shift; skills per member."""
-    community = _community(request, "tickets.manage")
+    community = page_community(request, "tickets.manage")
     members = _roster_members(community)
     monday = _week_start(request.GET.get("week") or request.POST.get("week"))
     form = ShiftForm(request.POST or None, members=members,
@@ -498,7 +490,7 @@ def shifts(request):
 @login_required
 @require_POST
 def shift_delete(request, pk: int):
-    community = _community(request, "tickets.manage")
+    community = page_community(request, "tickets.manage")
     shift = get_object_or_404(Shift.objects.in_community(community), pk=pk)
     week = _week_start(timezone.localtime(shift.starts_at).date().isoformat())
     configuration.delete_shift(shift, actor=request.user)
@@ -510,7 +502,7 @@ def shift_delete(request, pk: int):
 @require_POST
 def skills(request, member_id: int):
     """The categories one staff member handles (checkboxes on the roster page)."""
-    community = _community(request, "tickets.manage")
+    community = page_community(request, "tickets.manage")
     member = get_object_or_404(selectors.assignable_members(community), pk=member_id)
     ids = [pk for pk in request.POST.getlist("categories") if pk.isdigit()]
     chosen = list(Category.objects.in_community(community).filter(pk__in=ids))
@@ -520,8 +512,7 @@ def skills(request, member_id: int):
             raise ValidationError({"categories": [_("请选择本小区的类别")]})
         configuration.set_skills(member, chosen, actor=request.user)
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("%(name)s 的技能已保存") % {"name": member.user})
     return redirect(f"{reverse('tickets:shifts')}?week={week}" if week else "tickets:shifts")

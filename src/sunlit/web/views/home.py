@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from sunlit.core.models import AuditEvent, WorkerHeartbeat
 from sunlit.core.permissions import can, require
-from sunlit.core.tenancy import current_community, switch_community
+from sunlit.core.tenancy import current_community, page_community, switch_community
 from sunlit.registry import selectors as roster
 
 
@@ -58,8 +58,7 @@ def switch(request):
 
 @login_required
 def audit_list(request):
-    community = current_community(request)
-    require(request.user, "audit.view", community=community)
+    community = page_community(request, "audit.view")
     events = AuditEvent.objects.in_community(community).select_related("actor")
     action = request.GET.get("action")
     if action in AuditEvent.Action.values:
