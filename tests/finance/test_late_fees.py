@@ -229,3 +229,30 @@ def test_collection_switch_page_and_api(client, finance, manager, community, two
     assert client.post(reverse("finance:late_fees"), {"late_fee_collect": "on"}).status_code == 403
     listed = client.get(f"/api/v1/finance/communities/{community.pk}/late-fees")
     assert listed.status_code == 200 and listed.json()["terms"]["collect"] is True
+
+
+@pytest.mark.parametrize("amount, day", [
+    ("500.00", dt.date(2026, 4, 1)),   # both bills, their late fees, the rest to prepaid
+    ("423.44", dt.date(2026, 4, 1)),   # exactly principal and late fees
+    ("300.00", dt.date(2026, 4, 1)),   # part of the second bill
+    ("420.66", dt.date(2026, 3, 1)),   # before the grace ends: no late fee
+])
+def test_every_receipt_adds_up_to_what_was_paid(client, finance, owner, two_bills, amount, day,
+                                                tmp_path):
+    """The receipt's lines — principal per bill, the late fee collected on each, what went to
+    prepaid — add up to the amount received, on the page, in the API and in the PDF."""
+    from sunlit.finance.payments.receipts import receipt_for
+
+    unit, _bills = two_bills
+    payment = pay(unit, finance, amount, day)
+    receipt = receipt_for(payment)
+    assert receipt.total == payment.amount == D(amount)
+    kinds = [line["kind"] for line in receipt.lines]
+    assert ("late_fee" in kinds) == (day > dt.date(2026, 3, 10))
+    assert ("prepaid" in kinds) == (payment.to_prepaid > 0)
+    client.force_login(owner)
+    data = client.get(f"/api/v1/finance/payments/{payment.pk}/receipt").json()
+    assert sum(D(x["amount"]) for x in data["lines"]) == D(data["amount"]) == D(amount)
+    assert data["payee"].startswith("阳光物业") and "明强小区" in data["payee"]
+    page = client.get(reverse("finance:payment", args=[payment.pk])).text
+    assert f"¥{D(amount):,.2f}" in page and "收款单位" in page

@@ -81,9 +81,10 @@ def _pdf_text(content: bytes, tmp_path) -> str:
     ).stdout
 
 
-def test_receipt_of_an_online_payment(paid_online, owner):
-    r = receipt_for(paid_online)
-    assert r.payer == "王*明" and r.amount_words == "贰佰壹拾元叁角叁分"
+def test_receipt_of_an_online_payment(paid_online, owner, finance):
+    r = receipt_for(paid_online, viewer=owner)
+    assert r.payer == "王小明" and r.amount_words == "贰佰壹拾元叁角叁分"
+    assert receipt_for(paid_online, viewer=finance).payer == receipt_for(paid_online).payer == "王*明"
     assert r.lines[0]["period"] == "2026-01" and r.lines[0]["amount"] == Decimal("210.33")
     leaf = LogLeaf.objects.get(event_type="finance.payment.received", subject_id=str(paid_online.pk))
     assert r.leaf == leaf and r.leaf_sha256 == bytes(leaf.leaf_hash).hex()
@@ -101,7 +102,8 @@ def test_households_and_finance_download_the_pdf_other_owners_do_not(
     text = _pdf_text(response.content, tmp_path)
     flat = text.replace(" ", "").replace("\n", "")
     assert "电子收据" in text and paid_online.number in text and "明强小区" in text
-    assert "贰佰壹拾元叁角叁分" in flat and "王*明" in text and "微信支付" in text
+    assert "贰佰壹拾元叁角叁分" in flat and "王小明" in text and "微信支付" in text
+    assert "收款单位" in text and "阳光物业服务有限公司" in flat
     assert paid_online.reference in flat and "2026-01" in text
     assert receipt_for(paid_online).leaf_sha256 in flat
     assert f"http://testserver/finance/payments/{paid_online.pk}/" in flat
@@ -118,7 +120,7 @@ def test_receipt_api_and_page(client, paid_online, owner):
     client.force_login(owner)
     data = client.get(f"/api/v1/finance/payments/{paid_online.pk}/receipt").json()
     assert data["number"] == paid_online.number and data["amount_words"] == "贰佰壹拾元叁角叁分"
-    assert data["payer"] == "王*明" and data["method"] == "wechat" and data["log_index"] is not None
+    assert data["payer"] == "王小明" and data["method"] == "wechat" and data["log_index"] is not None
     assert data["pdf_url"] == f"/api/v1/finance/payments/{paid_online.pk}/receipt.pdf"
     pdf = client.get(data["pdf_url"])
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
@@ -126,11 +128,14 @@ def test_receipt_api_and_page(client, paid_online, owner):
     assert "人民币贰佰壹拾元叁角叁分" in page and data["leaf_sha256"] in page and "receipt.pdf" in page
 
 
-def test_counter_receipts_mask_the_owners(client, owner, finance, run, homes, property_fee):
+def test_counter_receipts_mask_the_owners_for_anyone_but_the_household(
+        client, owner, finance, run, homes, property_fee):
     run()
     payment = payments.receive_payment(homes[0], actor=finance, amount="300.00", method="cash")
-    r = receipt_for(payment)
+    r = receipt_for(payment, viewer=finance)
     assert r.payer == "王*明" and r.amount_words == "叁佰元整" and r.order is None
+    assert receipt_for(payment, viewer=owner).payer == "王小明"
+    assert r.total == payment.amount and [line["kind"] for line in r.lines] == ["bill", "prepaid"]
 
 
 def test_payment_entries_resolve_to_their_receipt(paid_online):

@@ -79,7 +79,7 @@ def order_detail(request, order_id: int):
         "order": order,
         "waiting": order.status == OrderStatus.CREATED,
         "qr": receipts.qr_data_uri(order.pay_data["url"]) if order.pay_data.get("kind") == "qr" else "",
-        "receipt": receipts.receipt_for(order.payment) if order.payment_id else None,
+        "receipt": receipts.receipt_for(order.payment, viewer=request.user) if order.payment_id else None,
     }
     if request.htmx and not request.htmx.boosted:
         return render(request, "finance/online/order_detail.html#status", context)

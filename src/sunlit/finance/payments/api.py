@@ -116,12 +116,22 @@ def refund(request, payment_id: int, payload: RefundIn, idempotency_key: Idempot
                         "entry": refund.entry.number})
 
 
+class ReceiptLineOut(Schema):
+    kind: str = Field(..., description="bill 账单本金 / late_fee 滞纳金 / prepaid 转入预存")
+    label: str
+    bill: str = Field(..., description="账单号（转入预存时为空）")
+    bill_id: int | None
+    period: str
+    amount: Money
+
+
 class PaymentReceiptOut(Schema):
     payment_id: int
     number: str = Field(..., description="收据号")
+    payee: str = Field(..., description="收款单位（物业公司与小区）")
     community: str
     unit: str
-    payer: str = Field(..., description="付款人（脱敏）")
+    payer: str = Field(..., description="付款人：本户看到全名，其他人看到脱敏姓名")
     method: str
     reference: str
     amount: Money
@@ -129,7 +139,7 @@ class PaymentReceiptOut(Schema):
     to_prepaid: Money
     refunded: Money
     received_at: dt.datetime
-    lines: list[dict]
+    lines: list[ReceiptLineOut] = Field(..., description="各行之和等于 amount")
     entry: str
     log_origin: str
     log_index: int | None
@@ -141,8 +151,9 @@ class PaymentReceiptOut(Schema):
             summary="电子收据（含大写金额与日志证明）")
 def get_receipt(request, payment_id: int):
     payment = payments_access.get_payment_for(request.auth, payment_id)
-    r = receipts.receipt_for(payment)
-    return {"payment_id": payment.pk, "number": payment.number, "community": payment.community.name,
+    r = receipts.receipt_for(payment, viewer=request.auth)
+    return {"payment_id": payment.pk, "number": payment.number, "payee": r.payee,
+            "community": payment.community.name,
             "unit": payment.unit.label, "payer": r.payer, "method": payment.method,
             "reference": payment.reference, "amount": money.text(payment.amount),
             "amount_words": r.amount_words,
@@ -161,7 +172,8 @@ def get_receipt_pdf(request, payment_id: int):
     from sunlit.finance.online.views import base_url
 
     payment = payments_access.get_payment_for(request.auth, payment_id)
-    pdf = receipts.render_pdf(payment, url=base_url(request) + receipts.receipt_url(payment))
+    pdf = receipts.render_pdf(payment, url=base_url(request) + receipts.receipt_url(payment),
+                              viewer=request.auth)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="receipt-{payment.number}.pdf"'
     return response

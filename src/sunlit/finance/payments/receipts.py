@@ -1,11 +1,13 @@
 """Numbered e-receipts — 电子收据: every payment's receipt as a page and as a PDF.
 
 The receipt number is the payment's number (``SK-YYYYMM-000001``, per community). The PDF
-(WeasyPrint with the Noto CJK font, as the board's poster) carries the community, the unit, the
-payer (masked), the bills paid with their periods and amounts, the method and the provider's
-transaction reference, the amount in figures and in Chinese capitals (大写金额), and the log
-proof: the payment's entry on the community's transparency log (index and SHA-256 leaf hash)
-with a QR code to the online receipt, where the proof can be verified.
+(WeasyPrint with the Noto CJK font, as the board's poster) carries the payee (the property
+company and the community), the unit, the payer (by name for the household itself, masked for
+anyone else), every line the money went to — the bills paid with their periods, the late fees
+collected with them, what went into the prepaid balance — adding up to the total, the method
+and the provider's transaction reference, the amount in figures and in Chinese capitals
+(大写金额), and the log proof: the payment's entry on the community's transparency log (index
+and SHA-256 leaf hash) with a QR code to the online receipt, where the proof can be verified.
 """
 
 from __future__ import annotations
@@ -93,6 +95,7 @@ class Receipt:
     """Everything a receipt shows, for the page, the PDF and the API."""
 
     payment: Payment
+    payee: str
     payer: str
     lines: list[dict]
     amount_words: str
@@ -104,32 +107,63 @@ class Receipt:
     def leaf_sha256(self) -> str:
         return bytes(self.leaf.leaf_hash).hex() if self.leaf is not None else ""
 
+    @property
+    def total(self) -> Decimal:
+        """The sum of the lines: always the amount received (a test holds every receipt to it)."""
+        return sum((line["amount"] for line in self.lines), money.ZERO)
 
-def receipt_for(payment: Payment) -> Receipt:
-    """The receipt of ``payment`` (the caller has checked that the user may see it)."""
-    order = PaymentOrder.objects.filter(payment=payment).select_related("payer").first()
-    if order is not None and order.payer is not None:
-        payer = mask_name(order.payer.display_name or order.payer.username)
-    else:
-        today = timezone.localdate(payment.received_at)
-        names = [
-            o.person.name
-            for o in payment.unit.ownerships.filter(Q(end__isnull=True) | Q(end__gt=today), start__lte=today)
-            .select_related("person")
-            .order_by("id")
-        ]
-        payer = "、".join(mask_name(n) for n in names) or "—"
+
+def _period(bill) -> str:
+    if bill.period_end - bill.period_start <= dt.timedelta(days=31):
+        return f"{bill.period_start:%Y-%m}"
+    return f"{bill.period_start:%Y-%m}～{bill.period_last:%Y-%m}"
+
+
+def _lines(payment: Payment) -> list[dict]:
+    """Where the money went, in the order it was applied: each bill's principal, the late fee
+    collected on it, and what was left over into the prepaid balance."""
     lines = [
-        {
-            "bill": a.bill.number,
-            "bill_id": a.bill_id,
-            "period": f"{a.bill.period_start:%Y-%m}"
-            if a.bill.period_end - a.bill.period_start <= dt.timedelta(days=31)
-            else f"{a.bill.period_start:%Y-%m}～{a.bill.period_last:%Y-%m}",
-            "amount": a.amount,
-        }
+        {"kind": "bill", "label": _("物业账单"), "bill": a.bill.number, "bill_id": a.bill_id,
+         "period": _period(a.bill), "amount": a.amount}
         for a in payment.allocations.filter(kind=AllocationKind.PAYMENT).select_related("bill").order_by("id")
     ]
+    for charge in (payment.late_fee_charges.filter(refund__isnull=True).select_related("bill")
+                   .order_by("created_at", "id")):
+        lines.append({"kind": "late_fee", "label": _("滞纳金"), "bill": charge.bill.number,
+                      "bill_id": charge.bill_id,
+                      "period": _("计至 %(d)s") % {"d": f"{charge.as_of:%Y-%m-%d}"},
+                      "amount": charge.amount})
+    if payment.to_prepaid:
+        lines.append({"kind": "prepaid", "label": _("转入预存"), "bill": "", "bill_id": None,
+                      "period": "", "amount": payment.to_prepaid})
+    return lines
+
+
+def _household(payment: Payment) -> list:
+    """The persons who owned the unit on the day of payment."""
+    today = timezone.localdate(payment.received_at)
+    return [o.person for o in payment.unit.ownerships
+            .filter(Q(end__isnull=True) | Q(end__gt=today), start__lte=today)
+            .select_related("person").order_by("id")]
+
+
+def receipt_for(payment: Payment, *, viewer=None) -> Receipt:
+    """The receipt of ``payment`` (the caller has checked that ``viewer`` may see it). The payer
+    is named in full for the household itself (an owner or resident of the unit, or the one
+    who paid online) and masked for anyone else (staff, an auditor)."""
+    from sunlit.registry.models import Unit
+
+    order = PaymentOrder.objects.filter(payment=payment).select_related("payer").first()
+    own = bool(viewer is not None and getattr(viewer, "is_authenticated", False) and (
+        (order is not None and order.payer_id == viewer.pk)
+        or Unit.objects.of_user(viewer).filter(pk=payment.unit_id).exists()))
+    show = (lambda name: name) if own else mask_name
+    if order is not None and order.payer is not None:
+        payer = show(order.payer.display_name or order.payer.username)
+    else:
+        payer = "、".join(show(p.name) for p in _household(payment)) or "—"
+    organization = payment.community.organization
+    lines = _lines(payment)
     leaf = (
         LogLeaf.objects.filter(
             community_id=payment.community_id,
@@ -142,6 +176,7 @@ def receipt_for(payment: Payment) -> Receipt:
     )
     return Receipt(
         payment=payment,
+        payee=f"{organization.name}（{payment.community.name}）",
         payer=payer,
         lines=lines,
         amount_words=amount_in_words(payment.amount),
@@ -155,9 +190,9 @@ def receipt_url(payment: Payment) -> str:
     return reverse("finance:payment", kwargs={"payment_id": payment.pk})
 
 
-def render_pdf(payment: Payment, *, url: str) -> bytes:
+def render_pdf(payment: Payment, *, url: str, viewer=None) -> bytes:
     """The receipt as an A5 PDF; ``url`` (absolute) is the online receipt the QR code points to."""
-    receipt = receipt_for(payment)
+    receipt = receipt_for(payment, viewer=viewer)
     html = render_to_string(
         "finance/payments/receipt_pdf.html",
         {

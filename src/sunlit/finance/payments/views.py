@@ -100,7 +100,8 @@ def payment_detail(request, payment_id: int):
                 messages.success(request, _("已退款"))
                 return redirect("finance:payment", payment_id=payment.pk)
     return render(request, "finance/payments/payment_detail.html", {
-        "payment": payment, "form": form, "can_refund": can_refund, "receipt": receipts.receipt_for(payment),
+        "payment": payment, "form": form, "can_refund": can_refund,
+        "receipt": receipts.receipt_for(payment, viewer=request.user),
         "allocations": payment.allocations.select_related("bill").order_by("created_at", "id"),
         "refunds": payment.refunds.order_by("refunded_at"),
         **_late_fee_context(payment),  # charges
@@ -120,6 +121,7 @@ def receipt_pdf(request, payment_id: int):
     """电子收据 PDF, for the unit's households and finance staff."""
     payment = payments_access.get_payment_for(request.user, payment_id)
     url = base_url(request) + receipts.receipt_url(payment)
-    response = HttpResponse(receipts.render_pdf(payment, url=url), content_type="application/pdf")
+    response = HttpResponse(receipts.render_pdf(payment, url=url, viewer=request.user),
+                            content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="receipt-{payment.number}.pdf"'
     return response
