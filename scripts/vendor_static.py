@@ -7,7 +7,7 @@ npm is needed at run time.  Usage: python scripts/vendor_static.py
 
 from __future__ import annotations
 
-import shutil
+import re
 import subprocess
 import tarfile
 import tempfile
@@ -23,6 +23,9 @@ PACKAGES = {
     "echarts@5.6.0": {"dist/echarts.min.js": "echarts/echarts.min.js"},
 }
 DEST = Path(__file__).resolve().parent.parent / "src/sunlit/web/static/vendor"
+# The source maps are not shipped, so their references go: the hashed-name static storage
+# (collectstatic) would otherwise refuse a reference to a file that is not there.
+SOURCE_MAP = re.compile(rb"\n?(/\*# sourceMappingURL=[^*]*\*/|//# sourceMappingURL=\S*)\s*$")
 
 
 def main() -> None:
@@ -39,8 +42,7 @@ def main() -> None:
                         raise SystemExit(f"{spec}: {inner} missing")
                     path = DEST / target
                     path.parent.mkdir(parents=True, exist_ok=True)
-                    with path.open("wb") as fh:
-                        shutil.copyfileobj(member, fh)
+                    path.write_bytes(SOURCE_MAP.sub(b"\n", member.read()))
                     print(f"{spec:24} {inner} -> vendor/{target}")
         (DEST / "VERSIONS.txt").write_text("\n".join(PACKAGES) + "\n", encoding="utf-8")
 

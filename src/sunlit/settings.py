@@ -353,8 +353,11 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # hashed names + Brotli/gzip at collect time (``sunlit serve`` collects when needed)
+    "staticfiles": {"BACKEND": "sunlit.web.storage.StaticStorage"},
 }
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+# Not collected yet (a management command, the test client): the plain names, from the apps.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 # Uploads: a roster file may be at most this many bytes (larger ones are refused, not read).

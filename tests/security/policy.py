@@ -18,7 +18,9 @@ from tests.security.matrix import ALL, NONE, Cell, G, R
 C = Cell
 
 PAGES: list[Cell] = [
-    C("web:home", scope="session", ok=NONE, redirect=ALL),
+    C("web:home", scope="public", ok=NONE, redirect=ALL),  # a visitor: the landing page
+    C("web:manifest", scope="public", ok=ALL),
+    C("web:favicon", scope="public", ok=NONE, redirect=ALL, anonymous="redirect"),
     C("web:console", scope="session", ok=G("console.view")),
     C("web:owner_home", scope="session", ok=ALL),
     C("web:switch_community", "POST", scope="session", ok=ALL),

@@ -2,12 +2,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from sunlit.web.views import account, auth, home
+from sunlit.web.views import account, auth, home, site
 
 app_name = "web"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("manifest.webmanifest", site.manifest, name="manifest"),
+    path("favicon.ico", site.favicon, name="favicon"),
     path("console/", home.console, name="console"),
     path("me/", home.owner_home, name="owner_home"),
     path("switch/", home.switch, name="switch_community"),

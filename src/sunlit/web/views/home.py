@@ -12,10 +12,13 @@ from sunlit.core.models import AuditEvent, WorkerHeartbeat
 from sunlit.core.permissions import can, require
 from sunlit.core.tenancy import current_community, page_community, switch_community
 from sunlit.registry import selectors as roster
+from sunlit.web.views import site
 
 
-@login_required
 def home(request):
+    """A visitor gets the landing page; staff their console, owners their home."""
+    if not request.user.is_authenticated:
+        return site.landing(request)
     community = current_community(request)
     if community is None:
         return render(request, "web/no_community.html")
