@@ -215,7 +215,7 @@ def test_owner_sees_late_fees_on_my_bills_and_in_the_api(client, owner, two_bill
 def test_collection_switch_page_and_api(client, finance, manager, community, two_bills, auditor):
     client.force_login(finance)
     page = client.get(reverse("finance:late_fees"))
-    assert page.status_code == 200 and "0.000300" in page.text
+    assert page.status_code == 200 and "万分之3" in page.text
     answer = client.post(reverse("finance:late_fees"), {})  # the box unticked: off
     assert answer.status_code == 302 and not selectors.policy_of(community).late_fee_collect
     api = client.put(f"/api/v1/finance/communities/{community.pk}/late-fees/collection", {"collect": True},

@@ -285,7 +285,7 @@ def test_add_a_category_from_the_page(client, manager, engineering):
 def test_category_page_shows_defaults_and_saves_targets(client, manager, plumbing):
     client.force_login(manager)
     page = client.get(reverse("tickets:category", args=[plumbing.pk])).content.decode()
-    assert "服务时限" in page and "30 分钟" in page and "3 个工作日" in page
+    assert "服务时限" in page and "30分钟" in page and "3 个工作日" in page and "1天" in page
     response = client.post(reverse("tickets:category", args=[plumbing.pk]), {
         "form": "sla",
         "urgent-use_default": "on",

@@ -234,7 +234,7 @@ def test_resolve_with_photos_materials_and_time(client, technician, ticket_in):
     body = client.get(page(ticket)).content.decode()
     photo = TicketPhoto.objects.filter(event=event).first()
     assert reverse("tickets:photo", args=[ticket.pk, photo.upload_id]) in body
-    assert "角阀" in body and "用时 45 分钟" in body
+    assert "角阀" in body and "用时 45分钟" in body
 
 
 def test_resolve_bad_input_keeps_what_was_typed(client, technician, ticket_in):

@@ -59,6 +59,20 @@ class FeeItem(CommunityOwned):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def price_unit(self) -> str:
+        """What the tariff's price is per: 元/㎡·月, 元/月, 元/吨, 元/次 …"""
+        per_cycle = {Cycle.MONTHLY: _("月"), Cycle.QUARTERLY: _("季"), Cycle.YEARLY: _("年")}
+        cycle = per_cycle.get(self.cycle)
+        if self.kind == FeeKind.AREA:
+            return _("元/㎡·%(c)s") % {"c": cycle} if cycle else _("元/㎡")
+        if self.kind in (FeeKind.METERED, FeeKind.SHARED):
+            kind = self.meter.kind if self.kind == FeeKind.SHARED and self.meter_id else self.meter_kind
+            return {MeterKind.WATER: _("元/吨"), MeterKind.ELECTRICITY: _("元/度"),
+                    MeterKind.GAS: _("元/立方米")}.get(kind, _("元/单位用量"))
+        if self.kind == FeeKind.FIXED and cycle:
+            return _("元/%(c)s") % {"c": cycle}
+        return _("元/次")
 
 
 class Tariff(CommunityOwned):

@@ -28,6 +28,7 @@ from sunlit.core.forms import flash_errors
 from sunlit.core.models import Department, Membership
 from sunlit.core.permissions import can, roles_in
 from sunlit.core.redirects import safe_next
+from sunlit.core.templatetags.units import readable_minutes
 from sunlit.core.tenancy import current_community, page_community
 from sunlit.tickets import configuration, selectors, services, sla, workflow
 from sunlit.tickets.choices import (
@@ -256,8 +257,7 @@ def _describe(target: sla.Target | None) -> str:
                 if minutes % sla.WORKING_DAY_MINUTES == 0 else
                 _("%(n)s 工作分钟") % {"n": minutes})
     else:
-        text = (_("%(n)s 小时") % {"n": minutes // 60} if minutes % 60 == 0 and minutes >= 60
-                else _("%(n)s 分钟") % {"n": minutes})
+        text = readable_minutes(minutes)  # 1440 → 1天, 90 → 1小时30分钟
     return text
 
 
