@@ -8,10 +8,12 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from sunlit.core.choices import STAFF_ROLES, Role
 from sunlit.core.models import AuditEvent, WorkerHeartbeat
-from sunlit.core.permissions import can, require
+from sunlit.core.permissions import can, require, roles_in
 from sunlit.core.tenancy import current_community, page_community, switch_community
 from sunlit.registry import selectors as roster
+from sunlit.web import dashboards
 from sunlit.web.views import site
 
 
@@ -22,9 +24,20 @@ def home(request):
     community = current_community(request)
     if community is None:
         return render(request, "web/no_community.html")
-    if can(request.user, "console.view", community=community):
-        return redirect("web:console")
-    return redirect("web:owner_home")
+    return redirect(landing_of(request.user, community))
+
+
+def landing_of(user, community) -> str:
+    """Where each role's work is: a technician's tasks, a dispatcher's queue, the staff
+    workbench, and the owners' side (committee members included) on the owner's home."""
+    roles = roles_in(user, community)
+    if Role.TECHNICIAN in roles and not roles & {Role.MANAGER, Role.COMPANY_ADMIN, Role.DISPATCHER}:
+        return "tickets:my_tasks"
+    if Role.DISPATCHER in roles and not roles & {Role.MANAGER, Role.COMPANY_ADMIN}:
+        return "tickets:queue"
+    if roles & (STAFF_ROLES | {Role.AUDITOR}):
+        return "web:console"
+    return "web:owner_home"
 
 
 @login_required
@@ -33,7 +46,10 @@ def console(request):
     if community is None:
         return redirect("web:home")
     require(request.user, "console.view", community=community)
+    roles = roles_in(request.user, community)
     return render(request, "web/console.html", {
+        "work": dashboards.workbench(request.user, community, roles),
+        "committee": dashboards.committee_figures(community) if Role.COMMITTEE in roles else [],
         "stats": roster.community_stats(community),
         "buildings": roster.building_summaries(community),
         "heartbeat": WorkerHeartbeat.objects.filter(name="worker").first(),
@@ -44,8 +60,14 @@ def console(request):
 
 @login_required
 def owner_home(request):
+    community = current_community(request)
     homes = roster.households_of(request.user)
-    return render(request, "web/owner_home.html", {"homes": homes})
+    roles = roles_in(request.user, community) if community is not None else set()
+    return render(request, "web/owner_home.html", {
+        "homes": homes, "summary": dashboards.owner_summary(request.user, community),
+        "committee": (dashboards.committee_figures(community)
+                      if roles & {Role.COMMITTEE, Role.SUPERVISOR} else []),
+    })
 
 
 @login_required
