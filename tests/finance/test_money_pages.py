@@ -130,6 +130,20 @@ def test_owner_sees_his_fund_statement_not_the_staff_pages(client, owner, financ
 
 
 @time_machine.travel(NOW, tick=False)
+def test_a_tenant_does_not_see_the_landlords_fund(client, owner, resident, finance, books, homes):
+    """The maintenance fund is the owners' money: the tenant living in the home sees its bills
+    (he may pay them) but not the fund's balance or movements."""
+    fund.collect_initial(books, actor=finance, rate="50", deposited_on=TODAY, now=NOW)
+    client.force_login(resident)
+    mine = client.get(reverse("finance:my_fund"))
+    assert mine.status_code == 200 and "¥4475.00" not in mine.text and 'data-testid="no-fund"' in mine.text
+    assert client.get(reverse("finance:fund_unit", args=[homes[0].pk])).status_code == 404
+    assert client.get(reverse("finance:my_bills")).status_code == 200
+    client.force_login(owner)
+    assert "¥4475.00" in client.get(reverse("finance:fund_unit", args=[homes[0].pk])).text
+
+
+@time_machine.travel(NOW, tick=False)
 def test_fund_home_initial_collection_and_emergency_use_form(
     client, finance, manager, committee, books, homes, building
 ):

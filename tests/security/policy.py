@@ -334,8 +334,9 @@ PAGES: list[Cell] = [
     C("finance:fund_use_new", scope="session", ok=G("finance.manage")),
     C("finance:fund_use_new", "POST", scope="session", ok=G("finance.manage")),
     C("finance:fund_use", ok=G("finance.money.view")),
-    C("finance:fund_unit", ok=G("finance.view") | {R.OWNER, R.RESIDENT}),
-    C("finance:fund_unit", "POST", ok=G("finance.manage"), forbidden={R.AUDITOR, R.OWNER, R.RESIDENT}),
+    # the fund is the owners' money: a tenant does not see the balance (404, issue 14)
+    C("finance:fund_unit", ok=G("finance.view") | {R.OWNER}),
+    C("finance:fund_unit", "POST", ok=G("finance.manage"), forbidden={R.AUDITOR, R.OWNER}),
     C("finance:my_fund", scope="session", ok=ALL),
     C("finance:ledger_home", scope="session", ok=ALL),
     C("finance:ledger_run", scope="community", ok=ALL),

@@ -24,3 +24,30 @@ def get_fund_use_for(user, use_id: int, *, action: str | None = None) -> FundUse
     if action is not None:
         require(user, action, use)
     return use
+
+
+def owned_units(user):
+    """The units ``user`` owns today: the maintenance fund is the owners' money, so a tenant or
+    a family member living there does not see its balance."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from sunlit.registry.models import Unit
+
+    today = timezone.localdate()
+    return (Unit.objects.filter(Q(ownerships__end__isnull=True) | Q(ownerships__end__gt=today),
+                                ownerships__person__user=user, ownerships__start__lte=today)
+            .select_related("building").distinct())
+
+
+def get_fund_unit_for(user, unit_id: int):
+    """A unit whose fund statement the user may see: finance staff any unit of the community, an
+    owner his own; residents who are not owners get 404."""
+    from sunlit.finance.billing.access import get_unit_for
+
+    unit = get_unit_for(user, unit_id)
+    if can(user, "finance.view", community=unit.community_id):
+        return unit
+    if not owned_units(user).filter(pk=unit.pk).exists():
+        raise Http404
+    return unit

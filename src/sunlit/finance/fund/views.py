@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods
 from sunlit.core.forms import apply_errors
 from sunlit.core.permissions import can, require
 from sunlit.core.tenancy import current_community, page_community
-from sunlit.finance.billing import access
 from sunlit.finance.expenses.views import fresh_key, store_files
 from sunlit.finance.fund import access as fund_access
 from sunlit.finance.fund import services as fund
@@ -185,7 +184,7 @@ def _statement(unit: Unit) -> dict:
 def fund_unit(request, unit_id: int):
     """One household's fund statement (staff: any unit of the community; owner: his own);
     finance staff record a deposit (续筹/补交) for the unit here."""
-    unit = access.get_unit_for(request.user, unit_id)
+    unit = fund_access.get_fund_unit_for(request.user, unit_id)
     can_record = can(request.user, "finance.money.record", community=unit.community_id)
     form = DepositForm(request.POST or None, initial={"deposited_on": timezone.localdate()})
     if request.method == "POST":
@@ -219,9 +218,10 @@ def fund_unit(request, unit_id: int):
 
 @login_required
 def my_fund(request):
-    """我的维修资金: each unit the user owns or lives in, its balance and movements, with proofs."""
+    """我的维修资金: each unit the user owns, its balance and movements, with proofs (the fund is
+    the owners' money: a tenant's page says so and shows no balance)."""
     return render(
         request,
         "finance/fund/fund_unit.html",
-        {"accounts": [_statement(u) for u in access.my_units(request.user)], "mine": True},
+        {"accounts": [_statement(u) for u in fund_access.owned_units(request.user)], "mine": True},
     )
