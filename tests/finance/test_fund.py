@@ -304,3 +304,28 @@ def test_scope_building_and_community(funded, books, finance, homes, building, r
     with pytest.raises(ValidationError):
         use(books, finance, basis="emergency", scope="units", units=[], emergency_reason="x",
             documents=[receipt(finance)])
+
+
+def test_a_fund_use_is_listed_in_the_public_ledger_with_its_page(funded, books, finance, homes,
+                                                                 passed_vote, receipt, committee,
+                                                                 owner, client):
+    """Owners see each use of their fund in the 阳光账本 as the works it paid for, with a link to
+    the use's page — not folded into “住户收付款 N 笔”; deposits by household stay summed."""
+    from django.urls import reverse
+
+    from sunlit.finance.books import documents
+    from sunlit.finance.report import selectors as report
+
+    done = fund.approve_fund_use(use(books, finance, vote=passed_vote(), units=homes,
+                                     documents=[receipt(finance)]), actor=committee, now=NOW)
+    month = TODAY.replace(day=1)
+    out = report.drill_down(books, month, "fund-out", details=False)
+    assert [e.pk for e in out.entries] == [e.pk for e in done.entries.all()] and out.groups == []
+    assert out.total == D("3000.00")
+    docs = documents.documents_for([e.pk for e in out.entries])
+    link = reverse("finance:fund_use", args=[done.pk])
+    assert link in [d.url for ds in docs.values() for d in ds]
+    deposits = report.drill_down(books, month, "fund-in", details=False)
+    assert deposits.entries == [] and sum(g.count for g in deposits.groups) >= 1
+    client.force_login(owner)
+    assert client.get(link).status_code == 200

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from sunlit.finance.books import documents
-from sunlit.finance.models import BillingRun, Refund
+from sunlit.finance.models import BillingRun, FundUse, Refund
 
 
 @documents.resolver
@@ -39,4 +39,20 @@ def refunds(entry_ids: Sequence[int]) -> dict[int, list[documents.EntryDocument]
         out.setdefault(refund.entry_id, []).append(documents.EntryDocument(
             _("退款单 %(number)s") % {"number": refund.number},
             reverse("finance:payment", args=[refund.payment_id]), "refund"))
+    return out
+
+
+@documents.resolver
+def fund_uses(entry_ids: Sequence[int]) -> dict[int, list[documents.EntryDocument]]:
+    """A maintenance-fund use's entries → the use's page (works, basis, the vote or the
+    emergency approvals, the split by area with its Merkle root), open to every member once
+    posted."""
+    out: dict[int, list[documents.EntryDocument]] = {}
+    through = FundUse.entries.through
+    rows = through.objects.filter(journalentry_id__in=entry_ids).select_related("funduse")
+    for row in rows:
+        use = row.funduse
+        out.setdefault(row.journalentry_id, []).append(documents.EntryDocument(
+            _("维修资金使用 %(n)s %(t)s") % {"n": use.number, "t": use.title},
+            reverse("finance:fund_use", args=[use.pk]), "fund_use", use.split_root))
     return out

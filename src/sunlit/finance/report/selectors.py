@@ -426,6 +426,14 @@ def household_line() -> Exists:
     return Exists(JournalLine.objects.filter(entry_id=OuterRef("entry_id"), unit__isnull=False))
 
 
+def _fund_use(entry_ref: str) -> Exists:
+    """Whether the entry pays a maintenance-fund use: split among many households by area, it is
+    a community matter and is listed with its use, not folded into the households' sums."""
+    from sunlit.finance.fund.models import FundUse
+
+    return Exists(FundUse.entries.through.objects.filter(journalentry_id=OuterRef(entry_ref)))
+
+
 def drill_down(community, month: dt.date, key: str, *, details: bool, page: int = 1,
                per_page: int = 50) -> DrillDown:
     """The entries behind ``key`` in ``month``, oldest first.
@@ -436,13 +444,15 @@ def drill_down(community, month: dt.date, key: str, *, details: bool, page: int 
     fig = figure(key)
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
     lines = _month_lines(community, month, fig)
-    lines = lines.alias(household=household_line()) if not details else lines
+    lines = (lines.alias(household=household_line(), fund_use=_fund_use("entry_id"))
+             if not details else lines)
     start, end = month_bounds(month)
     entries = (JournalEntry.objects.in_community(community).filter(date__gte=start, date__lt=end)
                .filter(fig.entry_filter()))
     if not details:
         entries = entries.exclude(Exists(JournalLine.objects.filter(entry_id=OuterRef("pk"),
-                                                                    unit__isnull=False)))
+                                                                    unit__isnull=False))
+                                  & ~_fund_use("pk"))
     entries = entries.select_related("reverses").order_by("date", "number")
     count = entries.count()
     page = max(1, min(int(page), max(1, -(-count // per_page))))
@@ -455,7 +465,7 @@ def drill_down(community, month: dt.date, key: str, *, details: bool, page: int 
     if not details:
         groups = [Group(row["entry__date"], row["entry__source"], row["n"],
                         fig.amount(_yuan(row["d"]), _yuan(row["c"]))) for row in (
-            lines.filter(household=True).values("entry__date", "entry__source")
+            lines.filter(household=True, fund_use=False).values("entry__date", "entry__source")
             .annotate(n=Count("entry_id", distinct=True), d=_fen("debit"), c=_fen("credit"))
             .order_by("entry__date", "entry__source"))]
     total_row = lines.aggregate(d=_fen("debit"), c=_fen("credit"))
