@@ -129,6 +129,8 @@ class Person(CommunityOwned):
     name = models.CharField(_("姓名"), max_length=100)
     mobile = EncryptedTextField(_("手机号"), blank=True, default="")
     mobile_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    # the last four digits, which the masked form (138****1234) shows anyway: a caller says them
+    mobile_tail = models.CharField(max_length=4, blank=True, default="")
     id_number = EncryptedTextField(_("证件号"), blank=True, default="")
     id_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
     user = models.ForeignKey(
@@ -140,7 +142,8 @@ class Person(CommunityOwned):
     class Meta:
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
-        indexes = [models.Index(fields=["community", "name"])]
+        indexes = [models.Index(fields=["community", "name"]),
+                   models.Index(fields=["community", "mobile_tail"], name="core_person_mobile_tail")]
 
     def __str__(self) -> str:
         return self.masked_name
@@ -152,6 +155,7 @@ class Person(CommunityOwned):
     def refresh_indexes(self) -> None:
         """Recomputes the blind indexes; call before bulk_create (save() does it itself)."""
         self.mobile_index = crypto.blind_index(self.mobile, purpose="mobile") if self.mobile else ""
+        self.mobile_tail = self.mobile[-4:] if self.mobile else ""
         self.id_index = crypto.blind_index(self.id_number, purpose="id") if self.id_number else ""
 
     @property

@@ -153,7 +153,7 @@ def update_person(person: Person, *, actor: User, name: str, mobile: str = "",
             changes[key] = ["***", "***"]
     for key, value in fields.items():
         setattr(person, key, value)
-    person.save(update_fields=[*fields, "mobile_index", "id_index"])
+    person.save(update_fields=[*fields, "mobile_index", "mobile_tail", "id_index"])
     if changes:
         audit.record(AuditEvent.Action.UPDATE, person, actor=actor, changes=changes,
                      summary=person.masked_name)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from sunlit.core import crypto
 from sunlit.core.models import Person
-from sunlit.core.validators import MOBILE_RE, normalize_mobile, normalize_plate
+from sunlit.core.validators import normalize_plate
 from sunlit.registry.choices import DeliveryStatus, UnitUsage, VehicleKind
 from sunlit.registry.models import Building, Ownership, Residency, Unit, Vehicle
+from sunlit.registry.search import find_people, find_units
 
 
 class UnitFilter(django_filters.FilterSet):
@@ -35,16 +34,9 @@ class UnitFilter(django_filters.FilterSet):
             self.filters["building"].queryset = Building.objects.in_community(community)
 
     def search(self, queryset, name, value):
-        """房号, or an owner's name or mobile number."""
-        value = value.strip()
-        if not value:
-            return queryset
-        condition = Q(number__icontains=value) | Q(ownerships__person__name__icontains=value)
-        mobile = normalize_mobile(value)
-        if MOBILE_RE.match(mobile):
-            condition |= Q(ownerships__person__mobile_index=crypto.blind_index(
-                mobile, purpose="mobile"))
-        return queryset.filter(condition).distinct()
+        """An address (8号楼302, 1号楼-1单元-101), a name, a mobile or its last four digits:
+        the one home search (``registry.search``)."""
+        return find_units(queryset, value)
 
 
 class PersonFilter(django_filters.FilterSet):
@@ -61,13 +53,7 @@ class PersonFilter(django_filters.FilterSet):
         fields = ["kind"]
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        mobile = normalize_mobile(value)
-        if MOBILE_RE.match(mobile):
-            return queryset.filter(mobile_index=crypto.blind_index(mobile, purpose="mobile"))
-        return queryset.filter(name__icontains=value)
+        return find_people(queryset, value)
 
     def by_role(self, queryset, name, value):
         # Subqueries, not joins: a join with ``end__isnull`` would also match people who have

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +21,7 @@ from sunlit.finance.fund.choices import FundScope
 from sunlit.finance.fund.forms import DepositForm, FundUseForm, InitialForm
 from sunlit.finance.models import FundAccount, FundDeposit, FundUse
 from sunlit.registry.models import Building, Unit
+from sunlit.registry.search import find_units
 
 
 @login_required
@@ -61,10 +61,8 @@ def fund_home(request):
     q = (request.GET.get("q") or "").strip()
     found = []
     if q:
-        units = Unit.objects.in_community(community).select_related("building")
-        for word in q.replace("-", " ").split()[:3]:
-            units = units.filter(Q(building__name__icontains=word) | Q(number__icontains=word))
-        found = list(units[:20])
+        found = list(find_units(Unit.objects.in_community(community).select_related("building"),
+                                q)[:20])
     return render(
         request,
         "finance/fund/fund_home.html",

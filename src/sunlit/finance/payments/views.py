@@ -8,7 +8,6 @@ import secrets
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,21 +28,21 @@ from sunlit.finance.payments import receipts
 from sunlit.finance.payments import services as payments
 from sunlit.finance.payments.forms import PaymentForm, RefundForm, UnitSearchForm
 from sunlit.registry.models import Unit
+from sunlit.registry.search import find_units
 from sunlit.web.rendering import render_list
 
 
 @login_required
 def counter(request):
-    """柜台收费: find a unit by building and number."""
+    """柜台收费: find a home as the payer says it (8号楼302, a name, a mobile or its last four
+    digits: the one home search)."""
     community = page_community(request, "finance.collect")
     form = UnitSearchForm(request.GET or None)
     units = Unit.objects.none()
     if form.is_valid() and form.cleaned_data["q"]:
-        units = Unit.objects.in_community(community).select_related("building")
-        for word in form.cleaned_data["q"].replace("-", " ").split()[:3]:
-            units = units.filter(Q(building__name__icontains=word) | Q(number__icontains=word)
-                                 | Q(entrance=word.removesuffix("单元")))
-        units = units[:30]
+        units = find_units(Unit.objects.in_community(community).select_related("building"),
+                           form.cleaned_data["q"]).order_by("building__sort_key", "building__name",
+                                                           "entrance", "number")[:30]
     owed = selectors.receivable_by_unit(community) if units else {}
     return render_list(request, "finance/payments/counter.html", {
         "form": form, "units": [(u, owed.get(u.pk)) for u in units]})

@@ -183,7 +183,7 @@ def _apply_roster_plan(plan, *, actor: User,
         audit.record(AuditEvent.Action.UPDATE, person, actor=actor, changes=changes,
                      summary=f"{person.masked_name}（档案导入）")
     bulk_update(Person, [p.person for p in updated_persons],
-                ["name", "mobile", "mobile_index", "id_number", "id_index"])
+                ["name", "mobile", "mobile_index", "mobile_tail", "id_number", "id_index"])
     person_of = {key: person_plan.person for key, person_plan in plan.persons.items()}
 
     ownerships = [
