@@ -155,3 +155,40 @@ def test_monday_schedule_waits_for_cosign(community, week_tickets, company_admin
     services.set_require_cosign(community, True, actor=company_admin)
     boards = services.run_weekly(at(16, 8, 2))
     assert boards[0].status == BoardStatus.DRAFT
+
+
+def test_the_committee_returns_a_draft_with_what_to_change(draft, manager, committee, client):
+    """退回并说明: only the committee, only with words, only before co-signing; the staff who
+    prepare the board are told, the page shows it, the log carries it (names masked)."""
+    from django.urls import reverse
+
+    with pytest.raises(PermissionDenied):
+        services.return_board(draft, actor=manager, note="x")
+    with pytest.raises(ValidationError):
+        services.return_board(draft, actor=committee, note="  ")
+    board = services.return_board(draft, actor=committee, note="第 3 条的措施写得不清楚，王小明家的漏水没写")
+    assert board.returned_at is not None and board.returned_by == committee
+    leaf = LogLeaf.objects.filter(event_type="board.weekly.returned").get()
+    assert leaf.subject_id == str(board.pk)
+    note = Notification.objects.get(recipient=manager)
+    assert "退回" in note.title and reverse("board:review", args=[board.pk]) == note.url
+    client.force_login(manager)
+    page = client.get(reverse("board:review", args=[board.pk])).text
+    assert 'data-testid="returned"' in page and "第 3 条的措施" in page
+    client.force_login(committee)
+    answer = client.post(reverse("board:board_action", args=[board.pk, "return"]), {"note": "再看看"})
+    assert answer.status_code == 302 and WeeklyBoard.objects.get(pk=board.pk).return_note == "再看看"
+    services.cosign_board(board, actor=committee)
+    with pytest.raises(ValidationError):
+        services.return_board(board, actor=committee, note="晚了")
+
+
+def test_irreversible_steps_ask_first_with_a_summary(draft, manager, committee, client):
+    from django.urls import reverse
+
+    client.force_login(committee)
+    page = client.get(reverse("board:review", args=[draft.pk])).text
+    assert page.count("data-confirm=") >= 1 and "不能撤回" in page
+    client.force_login(manager)
+    page = client.get(reverse("board:review", args=[draft.pk])).text
+    assert 'data-confirm="发布本期曝光台：新问题' in page

@@ -393,6 +393,14 @@ PAGES: list[Cell] = [
     C(
         "board:board_action",
         "POST",
+        variant="return",
+        args=(("action", "=return"),),
+        scope="community",
+        ok={R.COMMITTEE},
+    ),
+    C(
+        "board:board_action",
+        "POST",
         variant="regenerate",
         args=(("action", "=regenerate"),),
         scope="community",

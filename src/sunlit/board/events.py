@@ -25,6 +25,11 @@ register_event(
     private={"cosigner": "text"},
 )
 register_event(
+    "board.weekly.returned", label=gettext_noop("业委会退回曝光台草稿"), subject="board.weeklyboard",
+    public={"week": "date", "by_role": "enum", "note": "masked_text"},
+    private={"by": "text"},
+)
+register_event(
     "board.item.contested", label=gettext_noop("业委会质疑曝光条目"), subject="board.boardcontest",
     public={"week": "date", "number": "ref?", "text": "masked_text", "by_role": "enum"},
     private={"by": "text"},

@@ -58,6 +58,11 @@ class WeeklyBoard(CommunityOwned):
     cosigned_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
     cosign_note = models.CharField(_("会签意见"), max_length=300, blank=True)
+    # 退回并说明: the committee sends the draft back with what to change (the latest return)
+    returned_at = models.DateTimeField(_("业委会退回时间"), null=True, blank=True)
+    returned_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    return_note = models.CharField(_("退回说明"), max_length=500, blank=True)
     content = models.JSONField(_("内容"), default=dict, blank=True)
     content_sha256 = models.CharField(max_length=64, blank=True)
     leaf = models.ForeignKey(LogLeaf, on_delete=models.PROTECT, null=True, blank=True,

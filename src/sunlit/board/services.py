@@ -215,6 +215,44 @@ def cosign_board(board: WeeklyBoard, *, actor: User, note: str = "",
     return board
 
 
+@transaction.atomic
+def return_board(board: WeeklyBoard, *, actor: User, note: str,
+                 now: dt.datetime | None = None) -> WeeklyBoard:
+    """退回并说明: a committee member sends the draft back to the staff who prepare it, saying
+    what to change (required). A draft already co-signed is not returned (the co-signature
+    stands); the staff are told at once, and the return is on the log with its words."""
+    require(actor, "board.cosign", board)
+    board = locked(board)
+    _refuse_published(board)
+    if board.cosigned_at is not None:
+        raise ValidationError({"board": [_("本期曝光台已会签，不能再退回")]})
+    now = now or timezone.now()
+    board.return_note = _text(note, field="note", limit=500, required=True)
+    board.returned_at, board.returned_by = now, actor
+    board.save(update_fields=["returned_at", "returned_by", "return_note"])
+    audit.record(AuditEvent.Action.UPDATE, board, actor=actor, summary="业委会退回曝光台草稿")
+    log.record(board.community, "board.weekly.returned", board, time=now,
+               public={"week": board.week_start, "by_role": "committee",
+                       "note": mask_text(board.return_note, names=roster_names(board.community))},
+               private={"by": str(actor)})
+    _notify_preparers(board)
+    return board
+
+
+def _notify_preparers(board: WeeklyBoard) -> None:
+    from sunlit.core.permissions import GRANTS
+    from sunlit.notices.choices import NotificationKind
+    from sunlit.notices.services import notify
+
+    recipients = (Membership.objects.in_community(board.community).active()
+                  .filter(role__in=GRANTS["board.prepare"]).values_list("user_id", flat=True).distinct())
+    notify(community=board.community, recipients=list(recipients),
+           title=_("业委会退回了曝光台草稿（%(start)s–%(end)s）")
+           % {"start": board.week_start.strftime("%m.%d"), "end": board.week_end.strftime("%m.%d")},
+           body=board.return_note, url=reverse("board:review", args=[board.pk]),
+           kind=NotificationKind.SYSTEM, obj=board)
+
+
 def frozen_content(board: WeeklyBoard, *, published_at: dt.datetime, cosigner: str | None) -> dict:
     """The board as published: the generated header plus every item with what staff added."""
     names = roster_names(board.community)

@@ -130,6 +130,9 @@ def board_action(request, board_id: int, action: str):
         "publish": (lambda: services.publish_board(board, actor=request.user), _("曝光台已发布")),
         "cosign": (lambda: services.cosign_board(board, actor=request.user,
                                                  note=request.POST.get("note", "")), _("已会签")),
+        "return": (lambda: services.return_board(board, actor=request.user,
+                                                 note=request.POST.get("note", "")),
+                   _("已退回，并通知了准备曝光台的工作人员")),
         "regenerate": (lambda: services.generate_board(board.community, board.week_start,
                                                        actor=request.user), _("已重新生成")),
     }

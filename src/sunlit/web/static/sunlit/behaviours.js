@@ -5,7 +5,9 @@
    data-autosubmit            on a select or checkbox: submit its form when it changes
    data-check-all="SELECTOR"  on a checkbox: check or uncheck every checkbox matching SELECTOR
    data-print                 on a button: open the browser's print dialog
-   data-pay-form              on the online payment form: keep the total of the chosen bills */
+   data-pay-form              on the online payment form: keep the total of the chosen bills
+   data-confirm="TEXT"        on a form (or its submit button): ask before an irreversible step,
+                              with TEXT saying what will happen; nothing is sent if declined */
 (function () {
   "use strict";
 
@@ -31,6 +33,13 @@
     var pay = el.closest && el.closest("[data-pay-form]");
     if (pay) { payTotal(pay); }
   });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var submitter = event.submitter;
+    var text = (submitter && submitter.dataset && submitter.dataset.confirm) || form.dataset.confirm;
+    if (text && !window.confirm(text)) { event.preventDefault(); event.stopImmediatePropagation(); }
+  }, true);
 
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-print]");
