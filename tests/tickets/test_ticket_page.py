@@ -188,7 +188,9 @@ def test_dispatcher_assigns_from_the_page(client, dispatcher, submit, technician
     ticket = submit()
     client.force_login(dispatcher)
     body = client.get(page(ticket)).content.decode()
-    assert "维修工" in body and "G007" in body  # the select groups staff by role
+    # field staff grouped by their department, each with whether on shift and the tasks in hand
+    assert f'<optgroup label="{technician_member.department.name}">' in body and "G007" in body
+    assert "不在岗 · 手上 0 单" in body
     response = client.post(act(ticket, "dispatch"), {"to": technician_member.pk, "note": "尽快"})
     assert response.status_code == 302
     ticket.refresh_from_db()

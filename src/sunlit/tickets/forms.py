@@ -307,17 +307,39 @@ class DispatchForm(MarksInvalid, forms.Form):
 
     def __init__(self, *args, community, **kwargs):
         super().__init__(*args, **kwargs)
+        self.community = community
         self.fields["to"].queryset = (
             Membership.objects.in_community(community).active().filter(role__in=STAFF_ROLES)
             .select_related("user", "department").order_by("department__name", "user__display_name",
                                                            "pk"))
 
     def grouped_members(self):
-        """[(role label, [memberships])] for the select's option groups, workers first."""
-        by_role: dict[str, list[Membership]] = {}
-        for member in self.fields["to"].queryset:
-            by_role.setdefault(member.role, []).append(member)
-        return [(Role(role).label, by_role[role]) for role in self.ORDER if role in by_role]
+        """[(group label, [memberships])] for the select's option groups: field staff by their
+        department (工程部, 保洁部, 秩序维护部 … — their post, not the role's name, says what they
+        do), then the office roles; each member carries ``on_shift`` and ``load`` (open tasks),
+        those on shift first."""
+        from django.db.models import Count
+        from django.utils import timezone
+
+        from sunlit.tickets.models import Shift, Ticket
+
+        now = timezone.now()
+        members = list(self.fields["to"].queryset)
+        on_shift = set(Shift.objects.in_community(self.community)
+                       .filter(starts_at__lte=now, ends_at__gt=now).values_list("member_id", flat=True))
+        load = dict(Ticket.objects.in_community(self.community).open_load()
+                    .values_list("assignee_id").annotate(n=Count("pk")))
+        groups: dict[tuple[int, str], list[Membership]] = {}
+        for member in members:
+            member.on_shift, member.load = member.pk in on_shift, load.get(member.pk, 0)
+            if member.role == Role.TECHNICIAN:
+                key = (0, member.department.name if member.department else str(Role(member.role).label))
+            else:
+                key = (1 + self.ORDER.index(member.role), str(Role(member.role).label))
+            groups.setdefault(key, []).append(member)
+        for rows in groups.values():
+            rows.sort(key=lambda m: (not m.on_shift, m.load))
+        return [(label, rows) for (_order, label), rows in sorted(groups.items())]
 
 
 class RateForm(MarksInvalid, forms.Form):
