@@ -46,3 +46,11 @@ def test_late_fee_rates_read_as_people_say_them(value, text):
 
 def test_percent():
     assert percent(Decimal("0.9512")) == "95.12%" and percent("0.9", 0) == "90%"
+
+
+def test_prose_keeps_chinese_punctuation_and_plains_full_width_letters():
+    from sunlit.core.validators import clean_prose, normalize_text
+
+    assert clean_prose("  关于更换电梯，（3号楼）：请业主表决！ ") == "关于更换电梯，（3号楼）：请业主表决！"
+    assert clean_prose("ＡＢ１２\u3000号") == "AB12 号"
+    assert normalize_text("１号楼，") == "1号楼,"  # roster data: everything plain

@@ -29,6 +29,17 @@ def normalize_text(value: str | None) -> str:
     return unicodedata.normalize("NFKC", value or "").strip()
 
 
+_FULLWIDTH_ALNUM = {c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F) if chr(c - 0xFEE0).isalnum()}
+_FULLWIDTH_ALNUM[0x3000] = " "  # the ideographic space
+
+
+def clean_prose(value: str | None) -> str:
+    """What people write — a title, a reason, a note: trimmed, full-width letters and digits made
+    plain (ＡＢ１２ → AB12), Chinese punctuation kept as written (，。：（）are not turned into
+    ASCII, as ``normalize_text`` does for roster data)."""
+    return unicodedata.normalize("NFC", value or "").translate(_FULLWIDTH_ALNUM).strip()
+
+
 def normalize_mobile(value: str | None) -> str:
     digits = re.sub(r"[\s\-()]", "", normalize_text(value))
     if digits.startswith("+86"):

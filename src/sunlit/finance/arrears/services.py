@@ -32,7 +32,7 @@ from sunlit.core.idempotency import replayed
 from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Community, User
 from sunlit.core.permissions import require
-from sunlit.core.validators import normalize_text
+from sunlit.core.validators import clean_prose
 from sunlit.finance.arrears import selectors as arrears
 from sunlit.finance.arrears.choices import ReminderChannel, ReminderTrigger
 from sunlit.finance.billing import selectors
@@ -112,7 +112,7 @@ def save_template(
     if template is not None and template.community_id != community.pk:
         raise ValidationError({"template": [_("不是本小区的模板")]})
     errors: dict[str, list[str]] = {}
-    name = normalize_text(name if isinstance(name, str) else "")
+    name = clean_prose(name if isinstance(name, str) else "")
     if not name:
         errors["name"] = [_("请填写模板名称")]
     elif len(name) > MAX_NAME:
@@ -190,7 +190,7 @@ def save_rule(
     if rule is not None and rule.community_id != community.pk:
         raise ValidationError({"rule": [_("不是本小区的规则")]})
     errors: dict[str, list[str]] = {}
-    name = normalize_text(name if isinstance(name, str) else "")
+    name = clean_prose(name if isinstance(name, str) else "")
     if not name:
         errors["name"] = [_("请填写规则名称")]
     elif len(name) > MAX_NAME:

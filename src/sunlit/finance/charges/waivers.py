@@ -31,7 +31,7 @@ from sunlit.core.idempotency import clean_service_key, replayed
 from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, User
 from sunlit.core.permissions import require, roles_in
-from sunlit.core.validators import normalize_text
+from sunlit.core.validators import clean_prose
 from sunlit.finance.billing.selectors import policy_of
 from sunlit.finance.books import ledger, money
 from sunlit.finance.books.choices import EntrySource
@@ -87,7 +87,7 @@ def request_waiver(bill: Bill, *, actor: User, target: str, reason_category: str
         errors["target"] = [_("请选择减免对象：账单欠费或滞纳金")]
     if reason_category not in WaiverReason.values:
         errors["reason_category"] = [_("请选择减免原因类别")]
-    reason = normalize_text(reason or "") if isinstance(reason, str) else ""
+    reason = clean_prose(reason or "") if isinstance(reason, str) else ""
     if not reason:
         errors["reason"] = [_("请填写减免原因")]
     elif len(reason) > MAX_REASON:
@@ -149,7 +149,7 @@ def approve_waiver(waiver: Waiver, *, actor: User, note: str = "",
     if waiver.status != WaiverStatus.PENDING:
         raise ValidationError({"status": [_("该减免申请已被驳回，不能再批准")]})
     _check_decider(waiver, actor)
-    note = normalize_text(note or "") if isinstance(note, str) else ""
+    note = clean_prose(note or "") if isinstance(note, str) else ""
     if len(note) > MAX_REASON:
         raise ValidationError({"note": [_("审批意见最多 %(n)d 个字") % {"n": MAX_REASON}]})
     community = waiver.community
@@ -202,7 +202,7 @@ def reject_waiver(waiver: Waiver, *, actor: User, note: str = "",
     if waiver.status != WaiverStatus.PENDING:
         raise ValidationError({"status": [_("该减免申请已批准，不能再驳回")]})
     _check_decider(waiver, actor)
-    note = normalize_text(note or "") if isinstance(note, str) else ""
+    note = clean_prose(note or "") if isinstance(note, str) else ""
     if len(note) > MAX_REASON:
         raise ValidationError({"note": [_("审批意见最多 %(n)d 个字") % {"n": MAX_REASON}]})
     now = now or timezone.now()

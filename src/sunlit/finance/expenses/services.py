@@ -39,7 +39,7 @@ from sunlit.core.idempotency import clean_service_key, replayed
 from sunlit.core.locking import locked, status_error
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import require, roles_in
-from sunlit.core.validators import normalize_text
+from sunlit.core.validators import clean_prose
 from sunlit.finance.billing.selectors import policy_of
 from sunlit.finance.books import ledger, money
 from sunlit.finance.books.choices import EntrySource
@@ -77,7 +77,7 @@ def clean_amount(value, errors: dict, *, currency: str = money.CURRENCY, field: 
 
 
 def clean_company(value, errors: dict, field: str, label: str) -> str:
-    text = normalize_text(value or "")
+    text = clean_prose(value or "")
     if not text:
         errors[field] = [_("请填写%(what)s") % {"what": label}]
     elif len(text) > 100:
@@ -146,7 +146,7 @@ def record_public_income(community: Community, *, actor: User, category: str, pa
     clean_date(received_on, errors, "received_on", timezone.localdate(now))
     if method not in MoneyMethod.values:
         errors["method"] = [_("请选择收款账户")]
-    description = normalize_text(description or "")
+    description = clean_prose(description or "")
     if len(description) > 200:
         errors["description"] = [_("说明最多 200 个字")]
     required, threshold = needs_receipt(community, amount)
@@ -207,7 +207,7 @@ def create_expense(community: Community, *, actor: User, category: str, payee: s
     clean_date(spent_on, errors, "spent_on", timezone.localdate(now))
     if method not in MoneyMethod.values:
         errors["method"] = [_("请选择付款账户")]
-    description = normalize_text(description or "")
+    description = clean_prose(description or "")
     if not description:
         errors["description"] = [_("请填写用途说明")]
     elif len(description) > 500:
@@ -313,7 +313,7 @@ def approve_expense(expense: Expense, *, actor: User, note: str = "",
     side = side_for(expense, actor, approved=approved, needs_committee=expense.needs_committee)
     try:
         with transaction.atomic():
-            _step(expense, ExpenseAction.APPROVED, actor, side=side, note=normalize_text(note or ""),
+            _step(expense, ExpenseAction.APPROVED, actor, side=side, note=clean_prose(note or ""),
                   now=now)
     except IntegrityError:
         raise ValidationError({"approver": [_("同一人或同一方不能重复审批")]}) from None
@@ -335,7 +335,7 @@ def reject_expense(expense: Expense, *, actor: User, reason: str,
     reason is kept and on the log. A rejected expense stays as it is (a new one may be made)."""
     require(actor, "finance.money.approve", community=expense.community_id)
     now = now or timezone.now()
-    reason = normalize_text(reason or "")
+    reason = clean_prose(reason or "")
     if not reason:
         raise ValidationError({"reason": [_("请填写驳回原因")]})
     if len(reason) > 200:

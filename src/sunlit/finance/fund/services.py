@@ -44,7 +44,7 @@ from sunlit.core.idempotency import clean_service_key, replayed
 from sunlit.core.locking import locked, locked_rows
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import require
-from sunlit.core.validators import normalize_text
+from sunlit.core.validators import clean_prose
 from sunlit.finance.books import ledger, money
 from sunlit.finance.books.choices import EntrySource
 from sunlit.finance.expenses import services as expenses
@@ -253,7 +253,7 @@ def record_deposits(community: Community, *, actor: User, deposits: Sequence[tup
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
     _check_common(community, actor, deposited_on, method, errors, now)
-    memo = normalize_text(memo or "") or _("维修资金补交")
+    memo = clean_prose(memo or "") or _("维修资金补交")
     if len(memo) > 100:
         errors["memo"] = [_("摘要最多 100 个字")]
     rows, seen = [], set()
@@ -351,12 +351,12 @@ def create_fund_use(community: Community, *, actor: User, title: str, contractor
         existing = replayed(FundUse.objects.filter(community=community), key)
         if existing is not None:
             return existing
-    title = normalize_text(title or "")
+    title = clean_prose(title or "")
     if not title:
         errors["title"] = [_("请填写工程项目")]
     elif len(title) > 100:
         errors["title"] = [_("工程项目最多 100 个字")]
-    description = normalize_text(description or "")
+    description = clean_prose(description or "")
     if len(description) > 500:
         errors["description"] = [_("说明最多 500 个字")]
     contractor = expenses.clean_company(contractor, errors, "contractor", _("施工/收款单位"))
@@ -364,7 +364,7 @@ def create_fund_use(community: Community, *, actor: User, title: str, contractor
     expenses.clean_date(used_on, errors, "used_on", timezone.localdate(now))
     if method not in MoneyMethod.values:
         errors["method"] = [_("请选择付款账户")]
-    emergency_reason = normalize_text(emergency_reason or "")
+    emergency_reason = clean_prose(emergency_reason or "")
     chosen = _units_in_scope(community, scope, buildings, units, errors)
     if basis == FundBasis.VOTE:
         if vote is None:

@@ -27,7 +27,7 @@ from sunlit.core.clock import minute, now_or
 from sunlit.core.locking import locked, status_error
 from sunlit.core.models import AuditEvent, Community, Membership, Upload, User
 from sunlit.core.permissions import require, roles_in
-from sunlit.core.validators import normalize_text
+from sunlit.core.validators import clean_prose
 from sunlit.governance.consultations.models import (
     Answer,
     Comment,
@@ -69,7 +69,7 @@ def _sha(text: str) -> str:
 # --- the draft -----------------------------------------------------------------------------------
 
 def _clean(errors: dict, *, kind, topic, title, description, starts_at, ends_at) -> dict:
-    title = normalize_text(title if isinstance(title, str) else "")
+    title = clean_prose(title if isinstance(title, str) else "")
     description = (description if isinstance(description, str) else "").strip()
     if kind not in ConsultationKind.values:
         errors["kind"] = [_("请选择公示或征求意见")]
@@ -151,7 +151,7 @@ def add_document(consultation: Consultation, upload: Upload, *, actor: User,
     consultation = locked(consultation, "community")
     if consultation.status != ConsultationStatus.DRAFT:
         raise _status_error(consultation, _("发布后不能再增加材料"))
-    title = normalize_text(title if isinstance(title, str) else "")
+    title = clean_prose(title if isinstance(title, str) else "")
     errors = {}
     if not title or len(title) > 100:
         errors["title"] = [_("请填写材料名称（最多 100 个字）")]

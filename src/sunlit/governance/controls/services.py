@@ -38,7 +38,7 @@ from sunlit.core.choices import STAFF_ROLES, Role
 from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Community, Membership, User
 from sunlit.core.permissions import require
-from sunlit.core.validators import normalize_text
+from sunlit.core.validators import clean_prose
 from sunlit.governance.controls.models import ControlChange, ControlKind, ControlSide, ControlStatus
 from sunlit.transparency import services as log
 
@@ -130,7 +130,7 @@ def _masked(text: str) -> str:
 
 
 def _clean_reason(reason: str, *, required: bool, field: str = "reason") -> str:
-    reason = normalize_text(reason or "")
+    reason = clean_prose(reason or "")
     if required and not reason:
         raise ValidationError({field: [_("请填写理由")]})
     if len(reason) > MAX_REASON:

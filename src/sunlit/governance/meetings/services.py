@@ -29,7 +29,7 @@ from sunlit.core.clock import minute, now_or
 from sunlit.core.locking import locked, status_error
 from sunlit.core.models import AuditEvent, Community, Membership, Upload, User
 from sunlit.core.permissions import require
-from sunlit.core.validators import normalize_text
+from sunlit.core.validators import clean_prose
 from sunlit.governance.meetings.models import (
     AgendaItem,
     Attendee,
@@ -88,7 +88,7 @@ def _clean_agenda(agenda, errors: dict) -> list[tuple[str, str]]:
         else:
             errors["agenda"] = [_("议程格式不正确")]
             return []
-        title = normalize_text(title if isinstance(title, str) else "")
+        title = clean_prose(title if isinstance(title, str) else "")
         description = (description if isinstance(description, str) else "").strip()
         if not title:
             continue
@@ -104,9 +104,9 @@ def _clean_agenda(agenda, errors: dict) -> list[tuple[str, str]]:
 
 def _clean(errors: dict, *, kind, title, description, organiser, starts_at, ends_at, place,
            online_link) -> dict:
-    title = normalize_text(title if isinstance(title, str) else "")
+    title = clean_prose(title if isinstance(title, str) else "")
     description = (description if isinstance(description, str) else "").strip()
-    place = normalize_text(place if isinstance(place, str) else "")
+    place = clean_prose(place if isinstance(place, str) else "")
     online_link = (online_link if isinstance(online_link, str) else "").strip()
     if kind not in MeetingKind.values:
         errors["kind"] = [_("请选择会议类型")]
@@ -556,7 +556,7 @@ def cancel_meeting(meeting: Meeting, *, actor: User, reason: str,
     meeting = locked(meeting, "community")
     if meeting.status not in (MeetingStatus.DRAFT, MeetingStatus.ANNOUNCED):
         raise _status_error(meeting, _("会议召开后不能取消"))
-    reason = normalize_text(reason if isinstance(reason, str) else "")
+    reason = clean_prose(reason if isinstance(reason, str) else "")
     if not reason or len(reason) > MAX_REASON:
         raise ValidationError({"reason": [_("请填写取消原因（最多 200 个字）")]})
     was = meeting.status

@@ -31,7 +31,7 @@ from sunlit.core.clock import now_or
 from sunlit.core.locking import locked, status_error
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import can, require, roles_in
-from sunlit.core.validators import normalize_text
+from sunlit.core.validators import clean_prose
 from sunlit.governance.proposals import notices
 from sunlit.governance.proposals import selectors as select
 from sunlit.governance.proposals.choices import (
@@ -170,7 +170,7 @@ def submit_proposal(community: Community, *, actor: User, title: str, text: str,
     now = now_or(now)
     persons = _owner_persons(community.pk, actor, now)
     errors: dict[str, list[str]] = {}
-    title, text = normalize_text(title or ""), (text or "").strip()
+    title, text = clean_prose(title or ""), (text or "").strip()
     if not title:
         errors["title"] = [_("请填写标题")]
     elif len(title) > MAX_TITLE:
@@ -444,7 +444,7 @@ def close_proposal(proposal: Proposal, *, actor: User, note: str,
     proposal = locked(proposal, "community")
     if proposal.status != ProposalStatus.ANSWERED:
         raise _status_error(proposal, _("只有已答复的提议可以办结"))
-    note = normalize_text(note)
+    note = clean_prose(note)
     if not note or len(note) > MAX_NOTE:
         raise ValidationError({"note": [_("请填写办结说明（最多 200 个字）")]})
     proposal.status, proposal.closed_at, proposal.close_note = ProposalStatus.CLOSED, now, note

@@ -19,7 +19,7 @@ from sunlit.core.clock import minute, now_or
 from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Person, Upload, User
 from sunlit.core.permissions import require
-from sunlit.core.validators import normalize_text
+from sunlit.core.validators import clean_prose, normalize_text
 from sunlit.governance.votes import receipts
 from sunlit.governance.votes.choices import (
     ENTERED_CHANNELS,
@@ -370,7 +370,7 @@ def reject_ballot(ballot: Ballot, *, actor: User, reason: str,
     is kept, rejected, never counts, and the owners are told; it may be entered again
     correctly (within the entry period)."""
     now = now_or(now)
-    reason = normalize_text(reason)
+    reason = clean_prose(reason)
     if not reason or len(reason) > MAX_REASON:
         raise ValidationError({"reason": [_("请填写不通过的原因（最多 200 个字）")]})
     vote, ballot = _for_review(ballot, actor)

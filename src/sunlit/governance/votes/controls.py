@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from sunlit.core.clock import minute
 from sunlit.core.models import Community, User
-from sunlit.core.validators import normalize_text
+from sunlit.core.validators import clean_prose
 from sunlit.governance.controls import services as controls
 from sunlit.governance.votes import services as vote_services
 from sunlit.governance.votes.choices import (
@@ -53,7 +53,7 @@ def plan_cancel(community: Community, params: dict, *, now=None) -> controls.Pla
     vote = _vote_param(community, params)
     if vote.status not in (VoteStatus.DRAFT, VoteStatus.ANNOUNCED, VoteStatus.OPEN):
         raise status_error(vote, _("截止后不能撤销"))
-    reason = normalize_text(params.get("reason") if isinstance(params.get("reason"), str) else "")
+    reason = clean_prose(params.get("reason") if isinstance(params.get("reason"), str) else "")
     if not reason or len(reason) > MAX_REASON:
         raise ValidationError({"reason": [_("请填写撤销原因（最多 200 个字）")]})
     return controls.Plan(

@@ -35,7 +35,7 @@ from sunlit.core.clock import minute, now_or
 from sunlit.core.locking import locked
 from sunlit.core.models import AuditEvent, Community, Upload, User
 from sunlit.core.permissions import require
-from sunlit.core.validators import normalize_text
+from sunlit.core.validators import clean_prose
 from sunlit.governance.controls import services as controls
 from sunlit.governance.votes import balloting, receipts, selectors
 from sunlit.governance.votes.choices import (
@@ -79,7 +79,7 @@ def _own_draft(vote: Vote, actor: User) -> None:
 
 def _clean_vote(community: Community, errors: dict, *, title, description, matter, scope,
                 buildings, units, opens_at, closes_at, notice_days) -> dict:
-    title, description = normalize_text(title or ""), (description or "").strip()
+    title, description = clean_prose(title or ""), (description or "").strip()
     if not title:
         errors["title"] = [_("请填写表决事项")]
     elif len(title) > MAX_TITLE:
@@ -181,7 +181,7 @@ def add_document(vote: Vote, upload: Upload, *, actor: User, title: str) -> Vote
     _own_draft(vote, actor)
     if not vote.is_editable:
         raise status_error(vote, _("公告后不能再增加材料"))
-    title = normalize_text(title or "")
+    title = clean_prose(title or "")
     errors = {}
     if not title or len(title) > 100:
         errors["title"] = [_("请填写材料名称（最多 100 个字）")]
@@ -426,7 +426,7 @@ def cancel_vote(vote: Vote, *, actor: User, reason: str,
         raise status_error(vote, _("截止后不能撤销"))
     if cancel_is_owner_side(vote):
         controls.require_committee(actor, vote.community_id, _("撤销已公告的表决"))
-    reason = normalize_text(reason)
+    reason = clean_prose(reason)
     if not reason or len(reason) > MAX_REASON:
         raise ValidationError({"reason": [_("请填写撤销原因（最多 200 个字）")]})
     was = vote.status

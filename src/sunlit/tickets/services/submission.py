@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from sunlit.core import audit, numbering
 from sunlit.core.models import AuditEvent, Community, Person, Upload, User
 from sunlit.core.permissions import require
-from sunlit.core.validators import normalize_text
+from sunlit.core.validators import clean_prose
 from sunlit.registry.models import Building, Unit
 from sunlit.tickets import dispatch, notifications, sla
 from sunlit.tickets.choices import (
@@ -128,7 +128,7 @@ def submit_ticket(
     priority = priority or (category.default_priority if category is not None else Priority.NORMAL)
     if priority not in Priority.values:
         errors["priority"] = [_("优先级无效")]
-    title, description = normalize_text(title or ""), (description or "").strip()
+    title, description = clean_prose(title or ""), (description or "").strip()
     if not title:
         errors["title"] = [_("请填写标题")]
     elif len(title) > MAX_TITLE:
@@ -148,7 +148,7 @@ def submit_ticket(
         reporter = Person.objects.in_community(community).filter(user=actor).order_by("pk").first()
     reporter_user = (reporter.user if reporter is not None and reporter.user_id else
                      (None if on_behalf else actor))
-    location_text = normalize_text(location_text or "")
+    location_text = clean_prose(location_text or "")
     if len(location_text) > 100:
         errors["location_text"] = [_("位置说明最多 100 个字")]
     if unit is not None:
