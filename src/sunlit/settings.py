@@ -245,6 +245,11 @@ SUNLIT_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("SUNLIT_LOGIN_ADDRESS_FAILURE_LIMIT
 SUNLIT_ACTIVATION_FAILURE_LIMIT = env_int("SUNLIT_ACTIVATION_FAILURE_LIMIT", 5)
 SUNLIT_ACTIVATION_ADDRESS_FAILURE_LIMIT = env_int("SUNLIT_ACTIVATION_ADDRESS_FAILURE_LIMIT", 20)
 SUNLIT_ACTIVATION_COOLOFF_MINUTES = env_int("SUNLIT_ACTIVATION_COOLOFF_MINUTES", 60)
+# Password reset by SMS code (core.services.request_mobile_reset): how long a code lives, how
+# many tries it allows, and how many codes one mobile number may ask for per hour.
+SUNLIT_RESET_CODE_MINUTES = env_int("SUNLIT_RESET_CODE_MINUTES", 10)
+SUNLIT_RESET_CODE_ATTEMPTS = env_int("SUNLIT_RESET_CODE_ATTEMPTS", 5)
+SUNLIT_RESET_CODES_PER_HOUR = env_int("SUNLIT_RESET_CODES_PER_HOUR", 5)
 # API tokens expire after this many days unless a shorter or longer life (≤ 3650) is asked for.
 SUNLIT_API_TOKEN_DAYS = env_int("SUNLIT_API_TOKEN_DAYS", 90)
 

@@ -31,6 +31,10 @@ PAGES: list[Cell] = [
     C("web:activate", "POST", scope="public", ok=ALL),
     C("web:password_change", scope="session", ok=ALL),
     C("web:password_reset", scope="public", ok=ALL),
+    C("web:password_reset_mobile", scope="public", ok=ALL),
+    C("web:password_reset_mobile", "POST", scope="public", ok=ALL),
+    C("web:password_reset_mobile_confirm", scope="public", ok=ALL),
+    C("web:password_reset_mobile_confirm", "POST", scope="public", ok=ALL),
     C("web:password_reset_done", scope="public", ok=ALL),
     C(
         "web:password_reset_confirm",

@@ -406,3 +406,26 @@ class Upload(CommunityOwned):
 
     def __str__(self) -> str:
         return self.original_name or self.storage_key
+
+
+class PasswordResetCode(models.Model):
+    """PasswordResetCode — 短信验证码: a six-digit code sent by SMS to reset a password.
+
+    Only the code's keyed hash is kept. A code is good for ``SUNLIT_RESET_CODE_MINUTES``, for
+    at most ``SUNLIT_RESET_CODE_ATTEMPTS`` tries, and once; asking for a new one retires the
+    older ones (``core.services.request_mobile_reset``)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信验证码")
+        verbose_name_plural = _("短信验证码")
+        indexes = [models.Index(fields=["user", "created_at"], name="core_reset_code_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"

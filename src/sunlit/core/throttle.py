@@ -48,6 +48,9 @@ def rule(scope: str) -> Rule:
         "activation.code": activation,
         "activation.mobile": activation,
         "binding.account": activation,
+        # SMS codes asked for one mobile number, and from one address (password reset)
+        "reset.mobile": (settings.SUNLIT_RESET_CODES_PER_HOUR, 60),
+        "reset.address": (settings.SUNLIT_RESET_CODES_PER_HOUR * 4, 60),
     }
     limit, minutes = limits[scope]
     return Rule(scope, int(limit), int(minutes))

@@ -72,3 +72,29 @@ class ApiTokenForm(forms.Form):
         self.fields["valid_days"].initial = settings.SUNLIT_API_TOKEN_DAYS
         self.fields["valid_days"].help_text = _("到期后自动失效，默认 %(days)s 天") % {
             "days": settings.SUNLIT_API_TOKEN_DAYS}
+
+
+class MobileResetForm(forms.Form):
+    mobile = forms.CharField(label=_("手机号"), max_length=20,
+                             widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "tel",
+                                                           "autocomplete": "tel"}))
+
+
+class MobileResetConfirmForm(forms.Form):
+    mobile = forms.CharField(label=_("手机号"), max_length=20,
+                             widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "tel"}))
+    code = forms.CharField(label=_("短信验证码"), max_length=6,
+                           widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "numeric",
+                                                         "autocomplete": "one-time-code"}))
+    password = forms.CharField(label=_("新密码"), strip=False, help_text=_("至少 8 位，不能全是数字"),
+                               widget=forms.PasswordInput(attrs={"class": "form-control",
+                                                                 "autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("再次输入新密码"), strip=False,
+                                widget=forms.PasswordInput(attrs={"class": "form-control",
+                                                                  "autocomplete": "new-password"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", _("两次输入的密码不一致"))
+        return data

@@ -30,6 +30,9 @@ urlpatterns = [
         subject_template_name="web/password_reset_subject.txt",
         success_url=reverse_lazy("web:password_reset_done"),
         extra_context={"title": _("找回密码")}), name="password_reset"),
+    path("password/reset/mobile/", auth.password_reset_mobile, name="password_reset_mobile"),
+    path("password/reset/mobile/confirm/", auth.password_reset_mobile_confirm,
+         name="password_reset_mobile_confirm"),
     path("password/reset/done/", auth_views.PasswordResetDoneView.as_view(
         template_name="web/message_page.html",
         extra_context={"title": _("邮件已发送"),

@@ -6,18 +6,19 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import LoginView, LogoutView
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sunlit.core import throttle
+from sunlit.core import passwords, throttle
 from sunlit.core.context import client_address
+from sunlit.core.forms import apply_errors
 from sunlit.core.redirects import is_safe_path, safe_next
 from sunlit.core.services import ACCOUNT_EXISTS, ActivationError, activate_account, normalize_code
 from sunlit.core.validators import normalize_mobile
-from sunlit.web.forms import ActivationForm, LoginForm
+from sunlit.web.forms import ActivationForm, LoginForm, MobileResetConfirmForm, MobileResetForm
 
 
 class SafeNextMixin:
@@ -143,3 +144,44 @@ def set_language(request):
             secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
             samesite=settings.LANGUAGE_COOKIE_SAMESITE)
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_mobile(request):
+    """找回密码（短信）: the code goes to the account's own mobile number; the answer is the
+    same whether or not the number has an account."""
+    form = MobileResetForm(request.POST or None)
+    if not passwords.sms_available():
+        return render(request, "web/message_page.html", {
+            "title": _("找回密码"),
+            "message": _("本系统未开通短信验证码。请用绑定的邮箱找回密码，或带身份证件到物业服务中心重置。"),
+        })
+    if request.method == "POST" and form.is_valid():
+        try:
+            passwords.request_mobile_reset(form.cleaned_data["mobile"], address=client_address(request))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            request.session["reset_mobile"] = normalize_mobile(form.cleaned_data["mobile"])
+            messages.success(request, _("如果该手机号已注册，验证码已发送，%(n)s 分钟内有效。")
+                             % {"n": settings.SUNLIT_RESET_CODE_MINUTES})
+            return redirect("web:password_reset_mobile_confirm")
+    return render(request, "web/form_page.html", {"form": form, "title": _("用手机验证码找回密码")},
+                  status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_mobile_confirm(request):
+    form = MobileResetConfirmForm(request.POST or None,
+                                  initial={"mobile": request.session.get("reset_mobile", "")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            passwords.reset_with_code(data["mobile"], data["code"], data["password"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            request.session.pop("reset_mobile", None)
+            return redirect("web:password_reset_complete")
+    return render(request, "web/form_page.html", {"form": form, "title": _("设置新密码")},
+                  status=400 if form.errors else 200)
