@@ -48,6 +48,14 @@ def test_run_status_page_polls_while_working(client, finance, community, homes):
     client.force_login(finance)
     page = client.get(reverse("finance:run", args=[run.pk]), headers={"HX-Request": "true"})
     assert 'hx-trigger="every 2s"' in page.text and "<html" not in page.text
+    assert 'data-testid="worker-idle"' in page.text and "sunlit worker" in page.text
+    from django.utils import timezone
+
+    from sunlit.core.models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.create(name="worker", beat_at=timezone.now())
+    page = client.get(reverse("finance:run", args=[run.pk]))
+    assert 'data-testid="worker-idle"' not in page.text and "每 2 秒自动刷新" in page.text
 
 
 @time_machine.travel(NOW, tick=False)  # before the due date: no late fee (see test_late_fees.py)

@@ -3,6 +3,8 @@ finance staff; "my bills" and a bill for owners and residents (phone first)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -131,8 +133,14 @@ def run_start(request):
 @login_required
 def run_detail(request, run_id: int):
     """The status page of a run: polls itself (htmx) while the worker bills."""
+    from sunlit.core.models import WorkerHeartbeat
+
     run = access.get_run_for(request.user, run_id)
-    context = {"run": run, "working": run.status in (RunStatus.QUEUED, RunStatus.RUNNING)}
+    working = run.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+    beat = WorkerHeartbeat.objects.filter(name="worker").first() if working else None
+    # a queued run waits for the worker: say so when the worker has not beaten for two minutes
+    idle = working and (beat is None or timezone.now() - beat.beat_at > dt.timedelta(minutes=2))
+    context = {"run": run, "working": working, "worker_idle": idle, "heartbeat": beat}
     if request.htmx and not request.htmx.boosted:
         return render(request, "finance/billing/run_detail.html#status", context)
     return render(request, "finance/billing/run_detail.html", context)
