@@ -65,6 +65,16 @@ def test_audit_list_shows_who_did_what_from_where(client, manager, community):
     client.force_login(manager)
     page = client.get(reverse("web:audit_list")).content.decode()
     assert "查看完整个人信息" in page and "10.1.2.3" in page
+    assert "人员 #1" in page and "core.person" not in page
+
+
+def test_audit_changes_read_as_field_old_new(client, manager, community):
+    AuditEvent.objects.create(community=community, actor=manager, action="update",
+                              object_type="tickets.ticket", object_id="7", summary="受理",
+                              changes={"status": ["pending", "accepted"]})
+    client.force_login(manager)
+    page = client.get(reverse("web:audit_list")).content.decode()
+    assert "工单 #7" in page and "状态：待受理 → 已受理" in page and "{" not in page.split("<tbody>")[1]
 
 
 def test_audit_list_is_forbidden_for_technicians(client, technician):

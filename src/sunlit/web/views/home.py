@@ -89,7 +89,40 @@ def audit_list(request):
     if action in AuditEvent.Action.values:
         events = events.filter(action=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    for event in page:
+        event.object_label, event.change_lines = _readable(event)
     return render(request, "web/audit_list.html", {
         "page_obj": page, "actions": AuditEvent.Action.choices, "action": action,
         "querystring_without_page": f"action={action}" if action else "",
     })
+
+
+def _shown(value, choices: dict) -> str:
+    if value in (None, ""):
+        return "—"
+    try:
+        return str(choices.get(value, value))
+    except TypeError:  # an unhashable value (a list)
+        return str(value)
+
+
+def _readable(event: AuditEvent) -> tuple[str, list[tuple[str, str, str]]]:
+    """The audited object as people call it (工单, 收款 …) and each change as (字段, 原值, 新值),
+    choice values by their labels; values the trail hides stay ``***``."""
+    from django.apps import apps
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        meta = apps.get_model(event.object_type)._meta
+    except (LookupError, ValueError):
+        return event.object_type, [(str(k), str(v), "") for k, v in (event.changes or {}).items()]
+    lines = []
+    for name, values in (event.changes or {}).items():
+        try:
+            field = meta.get_field(name)
+            label, choices = str(getattr(field, "verbose_name", name)), dict(field.flatchoices or ())
+        except FieldDoesNotExist:
+            label, choices = name, {}
+        before, after = [*values, None, None][:2] if isinstance(values, list) else (None, values)
+        lines.append((label, _shown(before, choices), _shown(after, choices)))
+    return str(meta.verbose_name), lines
