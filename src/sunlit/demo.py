@@ -52,7 +52,7 @@ DEMO_ORGANIZATION = "阳光物业服务有限公司"
 DEMO_PASSWORD = "sunlit-demo-2026"  # noqa: S105
 #: The apps that add to the first community's demo, in this order (each ``<app>/demo.py`` has
 #: ``load_demo(community, *, cast, seed, now)``; the order decides the log's leaves).
-APP_DEMOS = ("tickets", "governance", "finance", "notices", "board")
+APP_DEMOS = ("tickets", "governance", "finance", "notices", "board", "transparency")
 DEMO_MARKER = "demo.dataset"  # object_type of the audit event that marks a demo community
 PLATFORM_ADMIN = "platform_admin"
 BATCH_SIZE = 2000
@@ -232,8 +232,11 @@ def load_demo(*, units: int = BLOCK_UNITS, communities: int = 1, seed: int = 202
             audit.record(AuditEvent.Action.IMPORT, None, community=community,
                          object_type=DEMO_MARKER, object_id=str(seed),
                          summary=f"载入演示数据：房屋 {units} 套")
-        # The log's first checkpoint, so that proofs verify as soon as the demo is up.
+        # The log's first checkpoint, so that proofs verify as soon as the demo is up, cosigned
+        # by the committee's witness (registered by the transparency demo).
         log.sign_checkpoint(Log.objects.get(community=community))
+        if index == 0:
+            import_module("sunlit.transparency.demo").cosign_latest(community)
         created_codes.add(spec.code)
         created_units += units
     by_code = {c.code: c for c in Community.objects.select_related("organization")

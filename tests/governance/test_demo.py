@@ -1,4 +1,5 @@
-"""The demo loader leaves one open vote with ballots and one announced vote, all on the log."""
+"""The demo loader leaves two open votes (one with ballots) and one announced vote, each with its
+material, all on the log."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from sunlit.transparency.models import LogLeaf
 
 
 def test_demo_votes(community, committee, estate):
-    assert load_demo(community) == 2
-    assert sorted(Vote.objects.values_list("status", flat=True)) == ["announced", "open"]
+    assert load_demo(community) == 3
+    assert sorted(Vote.objects.values_list("status", flat=True)) == ["announced", "open", "open"]
+    assert all(vote.documents.exists() for vote in Vote.objects.all())
     assert Ballot.objects.counted().count() >= 5
     assert LogLeaf.objects.filter(event_type="governance.ballot.cast").count() == \
         Ballot.objects.count()

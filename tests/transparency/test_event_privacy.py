@@ -243,6 +243,7 @@ def _hostile_flows(community: Community, now: dt.datetime) -> None:
     board.answer_contest(contest, hostile, actor=manager, now=now)
     week = published.order_by("week_start").first().week_start - dt.timedelta(weeks=1)
     draft = board.generate_board(community, week, actor=None, now=now)
+    board.return_board(draft, actor=committee, note=hostile, now=now)
     board.cosign_board(draft, actor=committee, note=hostile, now=now)
     board.set_require_cosign(community, True, actor=committee)
     # public money refused, terms changed, a unit's facts corrected, a promised time changed
@@ -282,7 +283,8 @@ def _owner_side_flows(community, now, *, hostile, committee, manager) -> None:
 
     service = User.objects.filter(memberships__community=community,
                                   memberships__role=Role.SERVICE).first()
-    vote = Vote.objects.in_community(community).filter(status=VoteStatus.OPEN).first()
+    vote = (Vote.objects.in_community(community)
+            .filter(status=VoteStatus.OPEN, ballots__channel=Channel.ONLINE).distinct().first())
     online = Ballot.objects.filter(vote=vote, channel=Channel.ONLINE).select_related(
         "vote_unit", "cast_by").first()
     received = max(vote.opens_at, now - dt.timedelta(minutes=5))

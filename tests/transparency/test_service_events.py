@@ -43,7 +43,7 @@ PUBLIC_FIELDS = {
 # voter data may be in them
 PUBLIC_FIELDS.update({name: set(event.public) for name, event in events.REGISTRY.items()
                       if name.startswith(("tickets.", "governance.", "finance.", "board.", "notices.",
-                                          "community.staff."))})
+                                          "community.staff.", "log.witness."))})
 
 
 def leaves(community, **filters) -> list[LogLeaf]:

@@ -30,7 +30,7 @@ def load_demo(community: Community, *, cast: DemoCast | None = None, seed: int =
     if actor is None or not sides.is_committee_member(actor, community):
         return 0  # votes are announced by the owner side
     now = now or timezone.now()
-    votes = votes_demo.load_demo(community, actor=actor, now=now)
+    votes = votes_demo.load_demo(community, actor=actor, now=now, leave=cast.owner)
     proposals_demo.load_demo(community, cast=cast, now=now)
     meetings_demo.load_demo(community, cast=cast, actor=actor, now=now, votes=votes)
     return len(votes)

@@ -54,7 +54,8 @@ def load_demo(community: Community, *, cast: DemoCast, actor: User, now: dt.date
     # a past 阳光议事会: notice, registrations, sign-in, decisions, minutes
     held_at = timezone.localtime(now - 12 * DAY).replace(hour=19, minute=0, second=0, microsecond=0)
     past = meetings.create_meeting(
-        community, actor=actor, kind=MeetingKind.SUNSHINE, title="第三季度阳光议事会",
+        community, actor=actor, kind=MeetingKind.SUNSHINE,
+        title=f"第{'一二三四'[(held_at.month - 1) // 3]}季度阳光议事会",
         organiser=Organiser.COMMITTEE, starts_at=held_at, ends_at=held_at + dt.timedelta(hours=2),
         place="小区会所二楼活动室",
         description="业委会、物业服务中心与业主代表共同商议近期公共事务。",
@@ -91,7 +92,7 @@ def load_demo(community: Community, *, cast: DemoCast, actor: User, now: dt.date
         now + (meetings.notice_days(MeetingKind.COMMITTEE) + 3) * DAY).replace(
         hour=19, minute=30, second=0, microsecond=0)
     announced = meetings.create_meeting(
-        community, actor=actor, kind=MeetingKind.COMMITTEE, title="业委会十月例会",
+        community, actor=actor, kind=MeetingKind.COMMITTEE, title=f"业委会{upcoming.month}月例会",
         organiser=Organiser.COMMITTEE, starts_at=upcoming, place="业委会办公室",
         online_link="https://meeting.example.cn/j/2026100",
         agenda=[("电梯维保合同续签意见汇总", ""), ("公共收益季度公示", "")])
