@@ -17,7 +17,7 @@ from sunlit.web.storage import StaticStorage, collect_if_changed
 
 BUDGET = 300 * 1024
 OWNER_PAGES = ("web:owner_home", "finance:my_bills", "tickets:ticket_list", "tickets:submit",
-               "notices:inbox", "governance:vote_list")
+               "notices:inbox", "governance:vote_list", "board:board_list", "finance:ledger_home")
 ASSET = re.compile(r'(?:href|src)="(/static/[^"?#]+)"')
 HASHED = re.compile(r"\.[0-9a-f]{12}\.\w+$")
 
