@@ -23,26 +23,33 @@ class LoginForm(AuthenticationForm):
     }
 
 
-class ActivationForm(forms.Form):
-    mobile = forms.CharField(label=_("手机号"), max_length=20,
-                             widget=forms.TextInput(attrs={"class": "form-control",
-                                                           "inputmode": "tel"}))
-    code = forms.CharField(label=_("激活码"), max_length=20,
-                           widget=forms.TextInput(attrs={"class": "form-control",
-                                                         "autocapitalize": "characters"}))
-    password = forms.CharField(label=_("设置密码"), strip=False,
-                               help_text=_("至少 8 位，不能全是数字"),
-                               widget=forms.PasswordInput(attrs={"class": "form-control",
-                                                                 "autocomplete": "new-password"}))
-    password2 = forms.CharField(label=_("再次输入密码"), strip=False,
-                                widget=forms.PasswordInput(attrs={"class": "form-control",
-                                                                  "autocomplete": "new-password"}))
+def _new_password(label):
+    return forms.CharField(label=label, strip=False, help_text=_("至少 8 位，不能全是数字"),
+                           widget=forms.PasswordInput(attrs={"class": "form-control",
+                                                             "autocomplete": "new-password"}))
+
+
+class NewPasswordTwice(forms.Form):
+    """A new password typed twice; the second must be the first."""
 
     def clean(self):
         data = super().clean()
         if data.get("password") and data.get("password") != data.get("password2"):
             self.add_error("password2", _("两次输入的密码不一致"))
         return data
+
+
+class ActivationForm(NewPasswordTwice):
+    mobile = forms.CharField(label=_("手机号"), max_length=20,
+                             widget=forms.TextInput(attrs={"class": "form-control",
+                                                           "inputmode": "tel"}))
+    code = forms.CharField(label=_("激活码"), max_length=20,
+                           widget=forms.TextInput(attrs={"class": "form-control",
+                                                         "autocapitalize": "characters"}))
+    password = _new_password(_("设置密码"))
+    password2 = forms.CharField(label=_("再次输入密码"), strip=False,
+                                widget=forms.PasswordInput(attrs={"class": "form-control",
+                                                                  "autocomplete": "new-password"}))
 
 
 class BindHomeForm(forms.Form):
@@ -80,21 +87,13 @@ class MobileResetForm(forms.Form):
                                                            "autocomplete": "tel"}))
 
 
-class MobileResetConfirmForm(forms.Form):
+class MobileResetConfirmForm(NewPasswordTwice):
     mobile = forms.CharField(label=_("手机号"), max_length=20,
                              widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "tel"}))
     code = forms.CharField(label=_("短信验证码"), max_length=6,
                            widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "numeric",
                                                          "autocomplete": "one-time-code"}))
-    password = forms.CharField(label=_("新密码"), strip=False, help_text=_("至少 8 位，不能全是数字"),
-                               widget=forms.PasswordInput(attrs={"class": "form-control",
-                                                                 "autocomplete": "new-password"}))
+    password = _new_password(_("新密码"))
     password2 = forms.CharField(label=_("再次输入新密码"), strip=False,
                                 widget=forms.PasswordInput(attrs={"class": "form-control",
                                                                   "autocomplete": "new-password"}))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("password") and data.get("password") != data.get("password2"):
-            self.add_error("password2", _("两次输入的密码不一致"))
-        return data
