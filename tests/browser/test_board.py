@@ -51,5 +51,7 @@ def test_owner_reads_the_board_on_a_phone(live_server, phone, community, week_ti
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone, "board-phone")
     phone.goto(f"{base}/board/")
+    phone.get_by_test_id("show-charts").click()  # on a phone ECharts loads on demand
+    phone.get_by_test_id("trend-chart").locator("canvas").first.wait_for()
     assert phone.get_by_test_id("trend-chart").locator("canvas").count() >= 1
     screenshot(phone, "board-history-phone")

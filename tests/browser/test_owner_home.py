@@ -24,6 +24,7 @@ def test_owner_logs_in_on_a_phone_and_sees_his_home(live_server, phone, owner, o
 
     home = phone.get_by_test_id("owner-home")
     assert owner_unit.label in home.inner_text()
+    home.get_by_text("产权人、家庭成员与车辆").click()  # folded away on the home page
     assert "产权人" in home.inner_text() and "王*红" in home.inner_text()
     assert "沪AD12345" in home.inner_text()
     assert phone.locator("html").get_attribute("lang") == "zh-CN"

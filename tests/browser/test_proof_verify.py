@@ -63,7 +63,8 @@ def test_the_owner_verifies_his_home_in_the_browser(live_server, phone, owner, o
     assert phone.get_by_test_id("proof-registry.unit").get_by_test_id(
         "proof-verdict").get_attribute("data-verdict") == "ok"
     assert "登记房屋" in text and logged_home.origin in text
-    # his title too: the fact that gives him his vote
+    # his title too: the fact that gives him his vote (folded with the household on the page)
+    phone.get_by_text("产权人、家庭成员与车辆").click()
     title = verify(phone, "registry.ownership")
     assert title.startswith("验证通过：该记录为日志第 1 号记录，包含在检查点（共 2 条记录）中，签名有效")
     assert "登记产权" in title
@@ -80,7 +81,7 @@ def test_the_bundle_offered_for_download_verifies_offline(live_server, phone, ow
     path = tmp_path / "bundle.json"
     download.value.save_as(path)
 
-    key = note.Verifier.parse(phone.get_by_test_id("proof-key").text_content().strip())
+    key = note.Verifier.parse(phone.get_by_test_id("proof-key").first.text_content().strip())
     checked = offline_bundle.verify_bundle(json.loads(path.read_text()), [key])
     assert [e.event["type"] for e in checked.entries] == ["roster.unit.registered"]
 

@@ -79,7 +79,7 @@ def test_report_assign_finish_rate(live_server, phone, desk, technician_phone, o
                                    dispatcher, technician, repairs, community):
     # 1. the owner reports on his phone, with a photo
     log_in(phone, live_server, owner)
-    phone.get_by_test_id("owner-tickets-link").get_by_role("link", name="我要报事").click()
+    phone.get_by_test_id("owner-tickets").get_by_role("link", name="我要报事").click()
     phone.wait_for_url(f"{live_server.url}/tickets/new/")
     assert phone.get_by_label("报修").is_checked()
     # the category list follows the kind: complaints' categories are hidden for a repair

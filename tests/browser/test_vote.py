@@ -60,7 +60,11 @@ def test_owners_vote_and_the_result_is_published(live_server, browser, phone, es
     other.get_by_text("反对", exact=True).click()
     other.get_by_role("button", name="投票", exact=True).click()
     other.get_by_text("同意", exact=True).click()
-    other.get_by_role("button", name="改投").click()
+    asked = []
+    other.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    other.get_by_role("button", name="改投").click()  # an irreversible step asks first
+    other.wait_for_load_state("networkidle")
+    assert asked and "确定改投" in asked[0]
     assert "同意" in other.get_by_test_id("my-ballot").inner_text()
     other.context.close()
 

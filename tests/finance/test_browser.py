@@ -133,10 +133,13 @@ def test_finance_staff_preview_and_run_billing(live_server, finance, homes, prop
         preview = desktop.get_by_test_id("run-preview").inner_text()
         assert "账单 4 张，合计 ¥714.13" in preview and "车位管理费" in preview
         screenshot(desktop, "finance-run-preview")
-        desktop.get_by_test_id("run-commit").click()
+        asked = []
+        desktop.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+        desktop.get_by_test_id("run-commit").click()  # asks first, with the count and total
         status = desktop.get_by_test_id("run-status")
         status.get_by_text("已完成").wait_for()
         assert "账单 4 张" in status.inner_text()
+        assert asked and "开具账单 4 张，合计 ¥714.13" in asked[0]
         screenshot(desktop, "finance-run-status")
 
     in_browser(drive, DESKTOP)

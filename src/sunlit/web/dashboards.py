@@ -56,10 +56,10 @@ def owner_summary(user: User, community: Community | None, *, now: dt.datetime |
     now = now or timezone.now()
     today = timezone.localdate(now)
     summary = OwnerSummary()
-    for unit in billing_access.my_units(user):
-        account = billing.unit_account(unit, as_of=today, bills_limit=0)
-        summary.dues.append(HomeDue(unit=unit, owed=account.owed, late_fees=account.late_fees,
-                                    prepaid=account.prepaid))
+    homes = list(billing_access.my_units(user))
+    dues = billing.dues_of(homes, as_of=today)
+    summary.dues = [HomeDue(unit=unit, owed=dues[unit.pk].owed, late_fees=dues[unit.pk].late_fees,
+                            prepaid=dues[unit.pk].prepaid) for unit in homes]
     # votes open now in which one of his units has no counted ballot yet
     voters = VoteVoter.objects.filter(person__user=user, vote__status=VoteStatus.OPEN,
                                       vote__closes_at__gt=now)
@@ -81,6 +81,16 @@ def owner_summary(user: User, community: Community | None, *, now: dt.datetime |
     summary.open_tickets = mine.count()
     summary.tickets = list(mine.order_by("-created_at")[:3])
     return summary
+
+
+def log_key(community: Community | None) -> str:
+    """The verifier key of the community's log, shown once on the owner's home (each proof
+    there is checked with it in the browser)."""
+    from sunlit.transparency import selectors
+    from sunlit.transparency.models import Log
+
+    the_log = Log.objects.filter(community=community).first() if community is not None else None
+    return selectors.verifier_key(the_log) if the_log is not None else ""
 
 
 # --- staff workbenches ----------------------------------------------------------------------------

@@ -65,6 +65,7 @@ def owner_home(request):
     roles = roles_in(request.user, community) if community is not None else set()
     return render(request, "web/owner_home.html", {
         "homes": homes, "summary": dashboards.owner_summary(request.user, community),
+        "log_key": dashboards.log_key(community),
         "committee": (dashboards.committee_figures(community)
                       if roles & {Role.COMMITTEE, Role.SUPERVISOR} else []),
     })
