@@ -1,23 +1,15 @@
 from django.contrib import admin
 
 from sunlit.board.models import BoardSettings, WeeklyBoard
+from sunlit.core.admin import ReadOnlyAdmin
 
 
 @admin.register(WeeklyBoard)
-class WeeklyBoardAdmin(admin.ModelAdmin):
+class WeeklyBoardAdmin(ReadOnlyAdmin):
     """Read-only: boards change through the services (publication is on the log)."""
 
     list_display = ["community", "week_start", "status", "published_at", "content_sha256"]
     list_filter = ["status"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BoardSettings)

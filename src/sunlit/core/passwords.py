@@ -45,6 +45,14 @@ def _sms_provider():
                                    dict(settings.SUNLIT_SMS_OPTIONS or {}))
 
 
+def _account(number: str) -> User | None:
+    """The active account whose mobile is ``number`` (a normalised mobile number), if any."""
+    if not MOBILE_RE.match(number):
+        return None
+    return User.objects.filter(mobile_index=crypto.blind_index(number, purpose="mobile"),
+                               is_active=True).first()
+
+
 def sms_available() -> bool:
     return settings.SUNLIT_SMS_BACKEND not in ("", "off")
 
@@ -62,8 +70,7 @@ def request_mobile_reset(mobile: str, *, address: str = "", now: dt.datetime | N
     if throttle.blocked(keys):
         raise ValidationError({"mobile": [_("验证码发送过于频繁，请一小时后再试")]})
     throttle.failed(keys)  # every request counts, found or not
-    user = User.objects.filter(mobile_index=crypto.blind_index(number, purpose="mobile"),
-                               is_active=True).first()
+    user = _account(number)
     if user is None:
         return
     now = now or timezone.now()
@@ -97,8 +104,7 @@ def reset_with_code(mobile: str, code: str, password: str, *,
     now = now or timezone.now()
     number = normalize_mobile(mobile)
     refused = ValidationError({"code": [_("验证码不正确或已失效，请重新获取")]})
-    user = User.objects.filter(mobile_index=crypto.blind_index(number, purpose="mobile"),
-                               is_active=True).first() if MOBILE_RE.match(number) else None
+    user = _account(number)
     if user is None:
         raise refused
     with transaction.atomic():
@@ -107,14 +113,12 @@ def reset_with_code(mobile: str, code: str, password: str, *,
                   .order_by("-created_at").first())
         if record is None or record.attempts >= settings.SUNLIT_RESET_CODE_ATTEMPTS:
             raise refused
-        if not hmac.compare_digest(record.code_hash, _hash((code or "").strip())):
+        matches = hmac.compare_digest(record.code_hash, _hash((code or "").strip()))
+        if not matches:
             record.attempts += 1
             record.save(update_fields=["attempts"])
-            failed = refused
-        else:
-            failed = None
-    if failed is not None:  # the counted try stays counted
-        raise failed
+    if not matches:  # raised after the block, so the counted try stays counted
+        raise refused
     try:
         validate_password(password, user)
     except ValidationError as exc:

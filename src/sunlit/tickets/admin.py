@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from sunlit.core.admin import ReadOnlyAdmin
 from sunlit.tickets.models import Category, SlaTarget, Ticket, TicketEvent, WorkCalendarDay
 
 
@@ -26,21 +27,12 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ReadOnlyAdmin):
     """Read-only: tickets change through the services (their log events must be written)."""
 
     list_display = ["number", "community", "kind", "status", "priority", "created_at"]
     list_filter = ["status", "kind", "priority"]
     search_fields = ["number"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TicketEvent)

@@ -12,26 +12,15 @@ from decimal import Decimal
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sunlit.core.models import Community, User
 
 # --- the owner's home -----------------------------------------------------------------------------
 
 @dataclass
-class HomeDue:
-    unit: object
-    owed: Decimal
-    late_fees: Decimal
-    prepaid: Decimal
-
-    @property
-    def total(self) -> Decimal:
-        return self.owed + self.late_fees
-
-
-@dataclass
 class OwnerSummary:
-    dues: list[HomeDue] = field(default_factory=list)
+    dues: list = field(default_factory=list)  # finance.billing.selectors.Due, one per home
     votes: list[dict] = field(default_factory=list)
     announcements: list = field(default_factory=list)
     board: object | None = None
@@ -58,8 +47,7 @@ def owner_summary(user: User, community: Community | None, *, now: dt.datetime |
     summary = OwnerSummary()
     homes = list(billing_access.my_units(user))
     dues = billing.dues_of(homes, as_of=today)
-    summary.dues = [HomeDue(unit=unit, owed=dues[unit.pk].owed, late_fees=dues[unit.pk].late_fees,
-                            prepaid=dues[unit.pk].prepaid) for unit in homes]
+    summary.dues = [dues[unit.pk] for unit in homes]
     # votes open now in which one of his units has no counted ballot yet
     voters = VoteVoter.objects.filter(person__user=user, vote__status=VoteStatus.OPEN,
                                       vote__closes_at__gt=now)
@@ -134,34 +122,28 @@ def workbench(user: User, community: Community, roles: set[str], *,
                       overdue=risk_condition("overdue", now), soon=risk_condition("due_1h", now),
                       follow_up=Q(status=TicketStatus.RESOLVED),
                       review=Q(needs_manager_review=True))
-        rows = [Figure(_t("待受理"), t["pending"], _url("tickets:queue", "status=pending"),
+        rows = [Figure(_("待受理"), t["pending"], _url("tickets:queue", "status=pending"),
                        "red" if t["pending"] else "secondary"),
-                Figure(_t("已超时"), t["overdue"], _url("tickets:queue", "risk=overdue"),
+                Figure(_("已超时"), t["overdue"], _url("tickets:queue", "risk=overdue"),
                        "red" if t["overdue"] else "secondary"),
-                Figure(_t("1 小时内到期"), t["soon"], _url("tickets:queue", "risk=due_1h"),
+                Figure(_("1 小时内到期"), t["soon"], _url("tickets:queue", "risk=due_1h"),
                        "yellow" if t["soon"] else "secondary"),
-                Figure(_t("未派单"), t["unassigned"], _url("tickets:queue", "assignee=none"))]
+                Figure(_("未派单"), t["unassigned"], _url("tickets:queue", "assignee=none"))]
         if roles & {Role.SERVICE, Role.MANAGER}:
-            rows.append(Figure(_t("待回访"), t["follow_up"], _url("tickets:queue", "status=resolved")))
+            rows.append(Figure(_("待回访"), t["follow_up"], _url("tickets:queue", "status=resolved")))
         if roles & {Role.MANAGER, Role.COMPANY_ADMIN}:
-            rows.append(Figure(_t("低分待复核"), t["review"], _url("tickets:queue", "needs_review=true"),
+            rows.append(Figure(_("低分待复核"), t["review"], _url("tickets:queue", "needs_review=true"),
                                "red" if t["review"] else "secondary"))
             escalated = (Escalation.objects.in_community(community)
                          .filter(at__gte=now - dt.timedelta(days=7), ticket__in=tickets).count())
-            rows.append(Figure(_t("近 7 天升级"), escalated, _url("tickets:queue", "risk=overdue")))
-        figures[_t("工单")] = rows
+            rows.append(Figure(_("近 7 天升级"), escalated, _url("tickets:queue", "risk=overdue")))
+        figures[_("工单")] = rows
     if roles & {Role.MANAGER, Role.FINANCE, Role.COMPANY_ADMIN}:
-        figures[_t("收费与支出")] = _money_figures(community, roles, now)
+        figures[_("收费与支出")] = _money_figures(community, roles, now)
     if roles & {Role.MANAGER, Role.COMPANY_ADMIN}:
-        figures[_t("公开与共治")] = _disclosure_figures(community, now)
+        figures[_("公开与共治")] = _disclosure_figures(community, now)
     on_shift = _on_shift(community, now) if roles & {Role.DISPATCHER, Role.MANAGER} else []
     return {"figures": figures, "on_shift": on_shift}
-
-
-def _t(text: str) -> str:
-    from django.utils.translation import gettext
-
-    return gettext(text)
 
 
 def _money_figures(community: Community, roles: set[str], now: dt.datetime) -> list[Figure]:
@@ -175,20 +157,20 @@ def _money_figures(community: Community, roles: set[str], now: dt.datetime) -> l
     overdue_units = (Bill.objects.in_community(community).unpaid().filter(due_on__lt=today)
                      .values("unit_id").distinct().count())
     rows = [
-        Figure(_t("减免待审批"), Waiver.objects.in_community(community).pending().count(),
+        Figure(_("减免待审批"), Waiver.objects.in_community(community).pending().count(),
                _url("finance:waiver_list")),
-        Figure(_t("支出待审批"), Expense.objects.in_community(community).awaiting_approval().count(),
+        Figure(_("支出待审批"), Expense.objects.in_community(community).awaiting_approval().count(),
                _url("finance:expense_list", "status=submitted")),
-        Figure(_t("逾期欠费户"), overdue_units, _url("finance:aging")),
+        Figure(_("逾期欠费户"), overdue_units, _url("finance:aging")),
     ]
     if roles & {Role.FINANCE, Role.COMPANY_ADMIN}:
         refused = CallbackRefusal.objects.in_community(community).filter(
             received_at__gte=now - dt.timedelta(days=1)).count()
-        rows.append(Figure(_t("24 小时内回调拒收"), refused, _url("finance:refusals"),
+        rows.append(Figure(_("24 小时内回调拒收"), refused, _url("finance:refusals"),
                            "red" if refused else "secondary"))
         last = BillingRun.objects.in_community(community).order_by("-started_at").first()
         failed = int(last is not None and last.status == "failed")
-        rows.append(Figure(_t("计费失败"), failed, _url("finance:run_list"),
+        rows.append(Figure(_("计费失败"), failed, _url("finance:run_list"),
                            "red" if failed else "secondary"))
     return rows
 
@@ -196,18 +178,27 @@ def _money_figures(community: Community, roles: set[str], now: dt.datetime) -> l
 def _disclosure_figures(community: Community, now: dt.datetime) -> list[Figure]:
     from sunlit.board.generation import last_complete_week
     from sunlit.board.models import WeeklyBoard
-    from sunlit.governance.controls.models import ControlChange
-    from sunlit.governance.proposals.models import Proposal
 
     week = last_complete_week(now)
     published = WeeklyBoard.objects.in_community(community).filter(
         week_start=week, published_at__isnull=False).exists()
     return [
-        Figure(_t("上周曝光台未发布"), int(not published), _url("board:board_list"),
+        Figure(_("上周曝光台未发布"), int(not published), _url("board:board_list"),
                "red" if not published else "secondary"),
-        Figure(_t("金点子逾期未答复"), Proposal.objects.in_community(community).overdue(now).count(),
+        *_answers_and_controls(community, now),
+    ]
+
+
+def _answers_and_controls(community: Community, now: dt.datetime) -> list[Figure]:
+    """Proposals whose answer is overdue and control changes awaiting a decision: on both the
+    manager's workbench and the committee's."""
+    from sunlit.governance.controls.models import ControlChange
+    from sunlit.governance.proposals.models import Proposal
+
+    return [
+        Figure(_("金点子逾期未答复"), Proposal.objects.in_community(community).overdue(now).count(),
                _url("proposals:proposal_list", "show=overdue")),
-        Figure(_t("管控变更待决定"), ControlChange.objects.in_community(community).pending().count(),
+        Figure(_("管控变更待决定"), ControlChange.objects.in_community(community).pending().count(),
                _url("governance:control_list", "status=pending")),
     ]
 
@@ -229,8 +220,6 @@ def committee_figures(community: Community, *, now: dt.datetime | None = None) -
     from django.urls import reverse
 
     from sunlit.board.models import WeeklyBoard
-    from sunlit.governance.controls.models import ControlChange
-    from sunlit.governance.proposals.models import Proposal
     from sunlit.governance.votes.models import Ballot
     from sunlit.transparency.models import Log, WitnessKey
 
@@ -238,16 +227,13 @@ def committee_figures(community: Community, *, now: dt.datetime | None = None) -
     witnesses = WitnessKey.objects.in_community(community).active().count()
     log = Log.objects.filter(community=community).first()
     return [
-        Figure(_t("曝光台待会签"), WeeklyBoard.objects.in_community(community)
+        Figure(_("曝光台待会签"), WeeklyBoard.objects.in_community(community)
                .filter(published_at__isnull=False, cosigned_at__isnull=True).count(),
                _url("board:board_list")),
-        Figure(_t("录入选票待确认"), Ballot.objects.in_community(community).pending().count(),
+        Figure(_("录入选票待确认"), Ballot.objects.in_community(community).pending().count(),
                _url("governance:vote_list", "status=open")),
-        Figure(_t("金点子逾期未答复"), Proposal.objects.in_community(community).overdue(now).count(),
-               _url("proposals:proposal_list", "show=overdue")),
-        Figure(_t("管控变更待决定"), ControlChange.objects.in_community(community).pending().count(),
-               _url("governance:control_list", "status=pending")),
-        Figure(_t("已登记见证人"), witnesses,
+        *_answers_and_controls(community, now),
+        Figure(_("已登记见证人"), witnesses,
                reverse("transparency:log", args=[log.path]) if log else _url("web:home"),
                "red" if not witnesses else "green"),
     ]

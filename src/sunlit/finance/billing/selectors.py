@@ -128,6 +128,7 @@ def unit_account(unit: Unit, *, as_of: dt.date, bills_limit: int | None = 24) ->
 class Due:
     """What one home owes today: unpaid bills, the late fee on them, its prepaid balance."""
 
+    unit: Unit
     owed: Decimal
     late_fees: Decimal
     prepaid: Decimal
@@ -155,7 +156,7 @@ def dues_of(units: list[Unit], *, as_of: dt.date) -> dict[int, Due]:
             owed[view.bill.unit_id] += view.bill.outstanding
             fees[view.bill.unit_id] += view.late_fee.amount
     prepaid = dict(PrepaidBalance.objects.filter(unit_id__in=ids).values_list("unit_id", "balance"))
-    return {pk: Due(owed[pk], fees[pk], prepaid.get(pk) or money.ZERO) for pk in ids}
+    return {u.pk: Due(u, owed[u.pk], fees[u.pk], prepaid.get(u.pk) or money.ZERO) for u in units}
 
 
 def fee_items_with_tariffs(community) -> list[FeeItem]:
