@@ -110,7 +110,6 @@ def test_manager_configures_categories_and_the_roster(live_server, desk, manager
     screenshot(desk, "tickets-category-sla-error")
 
     desk.goto(f"{live_server.url}/tickets/shifts/")
-    today = timezone.localdate()
     configuration.add_shift(technician_member, actor=manager,
                             starts_at=timezone.now() - dt.timedelta(hours=1),
                             ends_at=timezone.now() + dt.timedelta(hours=2), note="白班")
@@ -118,10 +117,13 @@ def test_manager_configures_categories_and_the_roster(live_server, desk, manager
     row = desk.locator(f'tr[data-member="{technician_member.pk}"]')
     assert "在岗" in row.inner_text() and "白班" in row.inner_text()
     desk.get_by_label("工作人员").select_option(str(technician_member.pk))
-    desk.get_by_label("日期").fill(today.isoformat())
-    desk.get_by_label("开始").fill((timezone.localtime() - dt.timedelta(minutes=30)).strftime("%H:%M"))
+    # Around midnight the half hour before now is on yesterday's date: the form takes the
+    # start's date, and an end earlier than the start as the next day.
+    starts = timezone.localtime() - dt.timedelta(minutes=30)
+    desk.get_by_label("日期").fill(starts.date().isoformat())
+    desk.get_by_label("开始").fill(starts.strftime("%H:%M"))
     desk.get_by_label("结束", exact=True).fill(
-        (timezone.localtime() + dt.timedelta(minutes=30)).strftime("%H:%M"))
+        (starts + dt.timedelta(hours=1)).strftime("%H:%M"))
     desk.get_by_role("button", name="添加", exact=True).click()
     assert "与已有班次重叠" in desk.get_by_test_id("shift-form").inner_text()
     screenshot(desk, "tickets-shifts")

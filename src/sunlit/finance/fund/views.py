@@ -156,6 +156,9 @@ def fund_use_detail(request, use_id: int):
             "entries": use.entries.order_by("id"),
             "staff": can(request.user, "finance.money.view", use),
             "may_approve": may_approve,
+            # which households' statements this reader may open from the split
+            "any_unit": can(request.user, "finance.view", community=use.community_id),
+            "own_units": set(fund_access.owned_units(request.user).values_list("pk", flat=True)),
         },
     )
 

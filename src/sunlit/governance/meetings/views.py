@@ -27,6 +27,7 @@ from sunlit.governance.meetings.access import get_attendee_for, get_meeting_for
 from sunlit.governance.meetings.forms import DecisionForm, InviteForm, MeetingForm, MinutesForm
 from sunlit.governance.meetings.models import Decision, Meeting, MeetingStatus
 from sunlit.governance.votes.models import Vote
+from sunlit.tickets.access import visible_tickets
 from sunlit.web.rendering import canonical_json, paginate, render_list
 
 # --- meetings ------------------------------------------------------------------------------------
@@ -57,9 +58,18 @@ def meeting_detail(request, meeting_id: int):
                          and can(request.user, "meetings.register", meeting)
                          and bool(meetings.owned_units(request.user, meeting.community_id))),
         "attendance": meetings.attendance(meeting),
-        "decisions": meeting.decisions.prefetch_related("votes", "tickets", "entries")
-        .order_by("position"),
+        **_decisions(meeting, request.user),
     })
+
+
+def _decisions(meeting, user) -> dict:
+    """The meeting's decisions, and which of their tickets this reader may open (an owner sees
+    another household's ticket number, not the ticket)."""
+    decisions = list(meeting.decisions.prefetch_related("votes", "tickets", "entries")
+                     .order_by("position"))
+    ids = {t.pk for d in decisions for t in d.tickets.all()}
+    opens = set(visible_tickets(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    return {"decisions": decisions, "tickets_open": opens}
 
 
 @login_required
@@ -212,8 +222,7 @@ def meeting_minutes(request, meeting_id: int):
 
     return render(request, "governance/meetings/minutes_form.html", {
         "meeting": meeting, "decision_form": decision_form, "minutes_form": minutes_form,
-        "decisions": meeting.decisions.prefetch_related("votes", "tickets", "entries")
-        .order_by("position"),
+        **_decisions(meeting, request.user),
         "attendance": meetings.attendance(meeting),
         "recent_votes": Vote.objects.in_community(meeting.community).public()
         .order_by("-pk")[:30],

@@ -70,6 +70,7 @@ def ticket_list(request):
         "show_names": sees_names(user, community),
         "is_staff": bool(roles_in(user, community) & STAFF_ROLES),
         "is_technician": Role.TECHNICIAN in roles_in(user, community),
+        "sees_queue": can(user, "tickets.view_all", community=community),
         "can_submit": can(user, "tickets.submit", community=community),
         **paginate(request, tickets, per_page=20),
     })
