@@ -44,6 +44,7 @@ def test_demo_loader(community, finance, homes, parking_space):
     from sunlit.finance.models import Payment
 
     made = demo.load_demo(community, payers=3)
-    assert made == 12  # four units × three months
-    assert Payment.objects.count() == 3 and ledger.trial_balance_ok(community)
+    assert made == 48  # four units × twelve months
+    # the first three households pay by their habits, at most once each (some never do)
+    assert 1 <= Payment.objects.count() <= 3 and ledger.trial_balance_ok(community)
     assert demo.load_demo(community) == 0

@@ -38,6 +38,11 @@ def demo():
     return Community.objects.get(code="mingqiang")
 
 
+def _fen(total) -> Decimal:
+    """A database SUM as yuan to the fen (SQLite sums decimals as floats)."""
+    return Decimal(str(total or 0)).quantize(Decimal("0.01"))
+
+
 def _sum(values) -> Decimal:
     return sum(values, ZERO)
 
@@ -76,7 +81,7 @@ def test_every_entry_balances_and_the_fund_matches_its_sub_ledger(demo):
     for account in FundAccount.objects.in_community(demo):
         lines = JournalLine.objects.filter(unit=account.unit, account__code=FUND)
         booked = lines.aggregate(c=Sum("credit"), d=Sum("debit"))
-        assert (booked["c"] or ZERO) - (booked["d"] or ZERO) == account.balance, account.unit_id
+        assert _fen(booked["c"]) - _fen(booked["d"]) == account.balance, account.unit_id
 
 
 def test_the_aging_report_adds_up(demo):
@@ -96,7 +101,7 @@ def _journal_balance(community, code: str, before: dt.date) -> Decimal:
     booked = (JournalLine.objects.in_community(community)
               .filter(account__code=code, entry__date__lt=before)
               .aggregate(d=Sum("debit"), c=Sum("credit")))
-    debit, credit = booked["d"] or ZERO, booked["c"] or ZERO
+    debit, credit = _fen(booked["d"]), _fen(booked["c"])
     return debit - credit if code == RECEIVABLE else credit - debit
 
 

@@ -1,10 +1,14 @@
-"""Demo money for a demo community: the books, four fee items, three months billed, payments.
+"""Demo money for a demo community: the books, four fee items, a year billed, payments.
 
 Everything goes through the services, so the books, the bills and the log hold exactly what
 real use would: 物业服务费 (2.35 元/㎡·月 for homes and shops), 车位管理费 (80 元/月 per
 parking space), 电梯公共用电分摊 (a common meter split by area) and 装修押金 (a deposit, charged
-to a few units). The last three whole months are billed, and a deterministic share of the
-units pay at the counter (some too much: prepaid, offset by the next run).
+to a few units). The last twelve whole months are billed, and the households pay the way they
+do in a real community (``HABITS``): most pay the year ahead at the counter after the first
+bill (prepaid, offset by each later run), some pay everything owed once in the second half of
+the year, a few pay half, a few never — about nine yuan in ten of the year's bills collected.
+Owners with accounts (the demo's owners) still owe the last months, so they have something to
+pay themselves.
 """
 
 from __future__ import annotations
@@ -30,8 +34,28 @@ from sunlit.registry.models import Unit
 R = UnitUsage
 
 
+# How households pay, with their shares (cumulative): the year ahead after the first bill;
+# everything owed, once, in the second half of the year; half of what is owed, once; never.
+HABITS = (("year_ahead", 0.72), ("once_late", 0.93), ("half", 0.96), ("never", 1.0))
+
+
+def _habits(unit_ids, with_accounts: set[int], rng: random.Random, months: int) -> dict:
+    """unit id → (habit, month index of its payment or None)."""
+    plan = {}
+    for unit_id in unit_ids:
+        draw = rng.random()
+        habit = next(name for name, upto in HABITS if draw < upto)
+        if unit_id in with_accounts:
+            habit = "once_late_account"
+        month = {"year_ahead": 0, "once_late": rng.randint(months // 2, months - 1),
+                 "half": rng.randint(1, months - 1), "once_late_account": max(months - 3, 0),
+                 "never": None}[habit]
+        plan[unit_id] = (habit, month)
+    return plan
+
+
 def load_demo(community: Community, *, cast: DemoCast | None = None, now: dt.datetime | None = None,
-              months: int = 3, payers: int = 120, seed: int = 2026) -> int:
+              months: int = 12, payers: int | None = None, seed: int = 2026) -> int:
     """Loads the demo finance data into ``community``; returns the number of bills made (0 if
     the community has fee items already or no finance staff member or manager to act)."""
     if FeeItem.objects.in_community(community).exists():
@@ -63,6 +87,12 @@ def load_demo(community: Community, *, cast: DemoCast | None = None, now: dt.dat
 
     rng = random.Random(seed)  # noqa: S311  (deterministic demo data, not secrets)
     first = calc.add_months(today.replace(day=1), -months)
+    units = list(Unit.objects.in_community(community).order_by("id").values_list("id", flat=True))
+    if payers is not None:  # a small test community: only that many households pay at all
+        units = units[:payers]
+    with_accounts = set(Unit.objects.in_community(community).filter(
+        ownerships__person__user__isnull=False).values_list("id", flat=True))
+    habits = _habits(units, with_accounts, rng, months)
     reading = Decimal("120000")
     bills = 0
     for n in range(months):
@@ -71,22 +101,13 @@ def load_demo(community: Community, *, cast: DemoCast | None = None, now: dt.dat
         services.record_readings(community, actor=actor, period_start=period, read_on=period,
                                  readings=[(meter, reading, reading + usage)])
         reading += usage
-        run_at = timezone.make_aware(dt.datetime.combine(period + dt.timedelta(days=4), dt.time(9)))
-        bills += services.run_billing(community, period, actor=actor, now=min(run_at, now)).bill_count
-    units = list(Unit.objects.in_community(community).order_by("id").values_list("id", flat=True))
+        run_at = min(timezone.make_aware(dt.datetime.combine(period + dt.timedelta(days=4), dt.time(9))),
+                     now - dt.timedelta(hours=2))
+        bills += services.run_billing(community, period, actor=actor, now=run_at).bill_count
+        due = [u for u, (_habit, month) in habits.items() if month == n]
+        _pay(community, due, habits, actor=actor, rng=rng, after=run_at, now=now)
     for unit in Unit.objects.filter(pk__in=rng.sample(units, min(3, len(units)))):
         services.charge_one_time(unit, deposit, actor=actor, memo="装修押金", now=now)
-    chosen = rng.sample(units, min(payers, len(units)))
-    for n, unit in enumerate(Unit.objects.filter(pk__in=chosen).select_related("community", "building")):
-        owed = sum((b.outstanding for b in Bill.objects.filter(unit=unit).unpaid()), Decimal(0))
-        if not owed:
-            continue
-        amount = owed if n % 3 else (owed / 2).quantize(Decimal("0.01"))
-        if n % 10 == 0:
-            amount = owed + Decimal(200)  # pays ahead: prepaid
-        method = (PaymentMethod.CASH, PaymentMethod.POS, PaymentMethod.TRANSFER)[n % 3]
-        payments.receive_payment(unit, actor=actor, amount=amount, method=method,
-                                 now=now - dt.timedelta(days=rng.randint(0, 20)))
     load_online_demo(community, cast=cast)
     # public money (task `fund`): public income, expenses, the maintenance fund
     from sunlit.finance.expenses import demo as demo_money
@@ -99,6 +120,30 @@ def load_demo(community: Community, *, cast: DemoCast | None = None, now: dt.dat
     # 阳光账本 (last: it publishes the closed months): the company's monthly costs, two 质询
     load_ledger_demo(community, cast=cast, actor=actor, first=first, months=months, now=now)
     return bills
+
+
+def _pay(community, unit_ids, habits, *, actor, rng: random.Random, after: dt.datetime,
+         now: dt.datetime) -> None:
+    """The households whose habit has them pay this month, at the counter, in the days after
+    the run (never later than now)."""
+    methods = (PaymentMethod.CASH, PaymentMethod.POS, PaymentMethod.TRANSFER, PaymentMethod.POS)
+    for n, unit in enumerate(Unit.objects.filter(pk__in=unit_ids).select_related("community", "building")
+                             .order_by("id")):
+        unpaid = list(Bill.objects.filter(unit=unit).unpaid())
+        owed = sum((b.outstanding for b in unpaid), Decimal(0))
+        if not owed:
+            continue
+        habit = habits[unit.pk][0]
+        if habit == "year_ahead":  # twelve times this month's bill, rounded up to the yuan
+            amount = (owed * 12).quantize(Decimal("1"), rounding="ROUND_CEILING")
+        elif habit == "half":
+            amount = (owed / 2).quantize(Decimal("0.01"))
+        else:
+            amount = owed
+        when = min(after + dt.timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 8)),
+                   now - dt.timedelta(minutes=30))
+        payments.receive_payment(unit, actor=actor, amount=amount, method=methods[n % len(methods)],
+                                 now=when)
 
 
 # --- online payments (finance.online) ---------------------------------------------------------------
