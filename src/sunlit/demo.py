@@ -227,6 +227,7 @@ def load_demo(*, units: int = BLOCK_UNITS, communities: int = 1, seed: int = 202
                 for app in APP_DEMOS:  # each app's part, with the one signature
                     import_module(f"sunlit.{app}.demo").load_demo(community, cast=cast, seed=seed,
                                                                   now=None)
+                import_module("sunlit.notices.demo").settle_inboxes(community)
             else:
                 _grant_company_admin(community)
             audit.record(AuditEvent.Action.IMPORT, None, community=community,

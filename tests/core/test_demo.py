@@ -98,6 +98,14 @@ def test_every_role_has_an_account_that_logs_in_with_the_printed_password(client
                 assert membership.department is not None and membership.job_number
     assert result.password == DEMO_PASSWORD
     assert len(result.accounts) == len(ACCOUNT_SPECS)
+    # a year replayed in one go, read as somebody who used it would have: a few new ones each
+    from sunlit.notices.demo import UNREAD_KEPT
+    from sunlit.notices.models import Notification
+
+    unread = Counter(Notification.objects.filter(read_at__isnull=True)
+                     .values_list("recipient__username", flat=True))
+    assert unread["demo-owner"] >= 1 and max(unread.values()) <= UNREAD_KEPT
+    assert Notification.objects.filter(read_at__isnull=False).exists()
 
 
 def test_demo_owner_logs_in_by_mobile_and_sees_two_homes_with_family_and_car(client):

@@ -31,3 +31,28 @@ def load_demo(community: Community, *, cast: DemoCast | None = None, seed: int =
         title="冬季供暖管道检查",
         body="本周六起工程部将逐户检查暖气管道与阀门，请业主留意楼道通知并预约方便上门的时间。")
     return 2
+
+
+# Unread notifications each demo account keeps: the demo replays a year in one go, and
+# somebody who used Sunlit through that year would have read all but the last few.
+UNREAD_KEPT = 5
+
+
+def settle_inboxes(community: Community, *, keep: int = UNREAD_KEPT) -> int:
+    """Marks all but each person's ``keep`` newest notifications read (called once every app's
+    demo has run); returns how many were marked."""
+    from collections import Counter
+
+    from django.db.models import F
+
+    from sunlit.notices.models import Notification
+
+    unread = Notification.objects.in_community(community).filter(read_at__isnull=True)
+    kept: Counter = Counter()
+    read = []
+    for pk, recipient in unread.order_by("-created_at", "-id").values_list("id", "recipient_id"):
+        kept[recipient] += 1
+        if kept[recipient] > keep:
+            read.append(pk)
+    return sum(unread.filter(id__in=read[i:i + 500]).update(read_at=F("created_at"))
+               for i in range(0, len(read), 500))

@@ -19,22 +19,23 @@ def _area(value) -> Decimal:
     return Decimal(str(value or 0)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def community_stats(community: Community) -> dict[str, object]:
+def community_stats(community: Community) -> list[tuple[str, object, str]]:
+    """The community's census as (label, figure, unit) rows."""
     units = Unit.objects.in_community(community)
     totals = units.aggregate(n=Count("id"), area=Sum("area"))
     owners = (Ownership.objects.in_community(community).current()
               .values("person_id").distinct().count())
-    return {
-        _("楼栋"): Building.objects.in_community(community).count(),
-        _("房屋"): totals["n"] or 0,
-        _("专有面积(㎡)"): _area(totals["area"]),
-        _("业主"): owners,
-        _("在住住户"): Residency.objects.in_community(community).current().count(),
-        _("车辆"): Vehicle.objects.in_community(community).count(),
-        _("未售房屋"): units.filter(delivery_status=DeliveryStatus.UNSOLD).count(),
-        _("已开户业主"): Person.objects.in_community(community)
-        .filter(user__isnull=False, ownerships__isnull=False).distinct().count(),
-    }
+    return [
+        (_("楼栋"), Building.objects.in_community(community).count(), _("栋")),
+        (_("房屋"), totals["n"] or 0, _("套")),
+        (_("专有面积"), _area(totals["area"]), "㎡"),
+        (_("业主"), owners, _("人")),
+        (_("在住住户"), Residency.objects.in_community(community).current().count(), _("人")),
+        (_("车辆"), Vehicle.objects.in_community(community).count(), _("辆")),
+        (_("未售房屋"), units.filter(delivery_status=DeliveryStatus.UNSOLD).count(), _("套")),
+        (_("已开户业主"), Person.objects.in_community(community)
+         .filter(user__isnull=False, ownerships__isnull=False).distinct().count(), _("人")),
+    ]
 
 
 def building_summaries(community: Community) -> list[dict]:

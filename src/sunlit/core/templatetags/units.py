@@ -60,6 +60,18 @@ def yuan(value) -> str:
 
 
 @register.filter
+def number(value) -> str:
+    """A count or a measure, grouped the way money is: ``1200`` → ``"1,200"``,
+    ``Decimal("105065.74")`` → ``"105,065.74"``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    figure = _decimal(value)
+    if figure is None:
+        return "" if value is None else str(value)
+    return f"{figure:,.2f}"
+
+
+@register.filter
 def price(value) -> str:
     number = _decimal(value)
     if number is None:
