@@ -5,11 +5,13 @@ tickets stand."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from sunlit.core.choices import Role
 from sunlit.tickets import services as tickets
@@ -116,3 +118,23 @@ def test_committee_members_see_what_awaits_the_owners_side(client, committee, co
     client.force_login(committee)
     page = client.get(reverse("web:owner_home")).text
     assert "业委会待办" in page and "曝光台待会签" in page and "已登记见证人" in page
+
+
+def test_boards_to_co_sign_are_the_drafts_not_the_published_ones(client, committee, community):
+    from sunlit.board import generation
+    from sunlit.board import services as boards
+
+    def waiting() -> int:
+        page = client.get(reverse("web:owner_home")).text
+        return next(int(n) for _url, label, n in FIGURE.findall(page) if label == "曝光台待会签")
+
+    client.force_login(committee)
+    week = generation.last_complete_week(timezone.now())
+    draft = boards.generate_board(community, week, actor=None)
+    assert waiting() == 1
+    boards.cosign_board(draft, actor=committee)
+    assert waiting() == 0  # co-signed: it is the staff's turn to publish
+    boards.publish_board(draft, actor=None)
+    older = boards.generate_board(community, week - dt.timedelta(weeks=1), actor=None)
+    boards.publish_board(older, actor=None)
+    assert waiting() == 0  # published boards cannot be co-signed any more

@@ -219,6 +219,7 @@ def committee_figures(community: Community, *, now: dt.datetime | None = None) -
     overdue, control changes, and whether a witness is registered."""
     from django.urls import reverse
 
+    from sunlit.board.choices import BoardStatus
     from sunlit.board.models import WeeklyBoard
     from sunlit.governance.votes.models import Ballot
     from sunlit.transparency.models import Log, WitnessKey
@@ -228,8 +229,8 @@ def committee_figures(community: Community, *, now: dt.datetime | None = None) -
     log = Log.objects.filter(community=community).first()
     return [
         Figure(_("曝光台待会签"), WeeklyBoard.objects.in_community(community)
-               .filter(published_at__isnull=False, cosigned_at__isnull=True).count(),
-               _url("board:board_list")),
+               .filter(status=BoardStatus.DRAFT, cosigned_at__isnull=True, returned_at__isnull=True)
+               .count(), _url("board:board_list")),
         Figure(_("录入选票待确认"), Ballot.objects.in_community(community).pending().count(),
                _url("governance:vote_list", "status=open")),
         *_answers_and_controls(community, now),
