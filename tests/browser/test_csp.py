@@ -89,7 +89,7 @@ def test_pages_work_under_the_policy(live_server, browser):
     before = total.inner_text()
     amount = boxes.first.get_attribute("data-amount")
     boxes.first.uncheck()
-    expected = f"{float(before) - float(amount):.2f}"
+    expected = f"{float(before.replace(',', '')) - float(amount):,.2f}"
     assert total.inner_text() == expected
     boxes.first.check()
     assert total.inner_text() == before

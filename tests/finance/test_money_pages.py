@@ -43,7 +43,7 @@ def test_income_form_with_receipt_then_listed_with_proof(client, finance, books)
     assert answer.status_code == 302
     income = PublicIncome.objects.get()
     listed = client.get(reverse("finance:income_list"))
-    assert income.number in listed.text and "12000.00" in listed.text
+    assert income.number in listed.text and "12,000.00" in listed.text
     file = client.get(reverse("finance:money_file", args=[income.receipts.get().pk]))
     assert file.status_code == 200 and file["Content-Type"] == "image/jpeg"
 
@@ -123,7 +123,7 @@ def test_owner_sees_his_fund_statement_not_the_staff_pages(client, owner, financ
     fund.collect_initial(books, actor=finance, rate="50", deposited_on=TODAY, now=NOW)
     client.force_login(owner)
     mine = client.get(reverse("finance:my_fund"))
-    assert mine.status_code == 200 and "¥4475.00" in mine.text and homes[1].label not in mine.text
+    assert mine.status_code == 200 and "¥4,475.00" in mine.text and homes[1].label not in mine.text
     assert client.get(reverse("finance:fund")).status_code == 302
     assert client.get(reverse("finance:expense_list")).status_code == 403
     assert client.get(reverse("finance:fund_unit", args=[homes[1].pk])).status_code == 404
@@ -136,11 +136,11 @@ def test_a_tenant_does_not_see_the_landlords_fund(client, owner, resident, finan
     fund.collect_initial(books, actor=finance, rate="50", deposited_on=TODAY, now=NOW)
     client.force_login(resident)
     mine = client.get(reverse("finance:my_fund"))
-    assert mine.status_code == 200 and "¥4475.00" not in mine.text and 'data-testid="no-fund"' in mine.text
+    assert mine.status_code == 200 and "¥4,475.00" not in mine.text and 'data-testid="no-fund"' in mine.text
     assert client.get(reverse("finance:fund_unit", args=[homes[0].pk])).status_code == 404
     assert client.get(reverse("finance:my_bills")).status_code == 200
     client.force_login(owner)
-    assert "¥4475.00" in client.get(reverse("finance:fund_unit", args=[homes[0].pk])).text
+    assert "¥4,475.00" in client.get(reverse("finance:fund_unit", args=[homes[0].pk])).text
 
 
 @time_machine.travel(NOW, tick=False)

@@ -5,8 +5,8 @@ real use would: 物业服务费 (2.35 元/㎡·月 for homes and shops), 车位�
 parking space), 电梯公共用电分摊 (a common meter split by area) and 装修押金 (a deposit, charged
 to a few units). The last twelve whole months are billed, and the households pay the way they
 do in a real community (``HABITS``): most pay the year ahead at the counter after the first
-bill (prepaid, offset by each later run), some pay everything owed once in the second half of
-the year, a few pay half, a few never — about nine yuan in ten of the year's bills collected.
+bill (a round sum, prepaid, offset by each later run), some pay everything owed once near the
+end of the year, a few pay half, a few never — about nine yuan in ten of the year's bills collected.
 Owners with accounts (the demo's owners) still owe the last months, so they have something to
 pay themselves.
 """
@@ -24,6 +24,7 @@ from sunlit.core.demo import DemoCast
 from sunlit.core.models import Community
 from sunlit.finance.billing import services
 from sunlit.finance.billing.choices import Cycle, FeeKind, MeterKind
+from sunlit.finance.billing.selectors import dues_of
 from sunlit.finance.books import calc, ledger
 from sunlit.finance.models import Bill, FeeItem
 from sunlit.finance.payments import services as payments
@@ -35,8 +36,8 @@ R = UnitUsage
 
 
 # How households pay, with their shares (cumulative): the year ahead after the first bill;
-# everything owed, once, in the second half of the year; half of what is owed, once; never.
-HABITS = (("year_ahead", 0.72), ("once_late", 0.93), ("half", 0.96), ("never", 1.0))
+# everything owed, once, in one of the last two months; half of what is owed, once; never.
+HABITS = (("year_ahead", 0.70), ("once_late", 0.91), ("half", 0.955), ("never", 1.0))
 
 
 def _habits(unit_ids, with_accounts: set[int], rng: random.Random, months: int) -> dict:
@@ -47,7 +48,7 @@ def _habits(unit_ids, with_accounts: set[int], rng: random.Random, months: int) 
         habit = next(name for name, upto in HABITS if draw < upto)
         if unit_id in with_accounts:
             habit = "once_late_account"
-        month = {"year_ahead": 0, "once_late": rng.randint(months // 2, months - 1),
+        month = {"year_ahead": 0, "once_late": rng.randint(max(months - 2, 0), months - 1),
                  "half": rng.randint(1, months - 1), "once_late_account": max(months - 3, 0),
                  "never": None}[habit]
         plan[unit_id] = (habit, month)
@@ -129,19 +130,18 @@ def _pay(community, unit_ids, habits, *, actor, rng: random.Random, after: dt.da
     methods = (PaymentMethod.CASH, PaymentMethod.POS, PaymentMethod.TRANSFER, PaymentMethod.POS)
     for n, unit in enumerate(Unit.objects.filter(pk__in=unit_ids).select_related("community", "building")
                              .order_by("id")):
-        unpaid = list(Bill.objects.filter(unit=unit).unpaid())
-        owed = sum((b.outstanding for b in unpaid), Decimal(0))
+        when = min(after + dt.timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 8)),
+                   now - dt.timedelta(minutes=30))
+        owed = dues_of([unit], as_of=timezone.localdate(when))[unit.pk].total  # late fee included
         if not owed:
             continue
         habit = habits[unit.pk][0]
-        if habit == "year_ahead":  # twelve times this month's bill, rounded up to the yuan
-            amount = (owed * 12).quantize(Decimal("1"), rounding="ROUND_CEILING")
+        if habit == "year_ahead":  # a round sum above twelve times this month's bill
+            amount = (owed * Decimal("13.2") / 100).quantize(Decimal("1"), rounding="ROUND_CEILING") * 100
         elif habit == "half":
             amount = (owed / 2).quantize(Decimal("0.01"))
         else:
             amount = owed
-        when = min(after + dt.timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 8)),
-                   now - dt.timedelta(minutes=30))
         payments.receive_payment(unit, actor=actor, amount=amount, method=methods[n % len(methods)],
                                  now=when)
 

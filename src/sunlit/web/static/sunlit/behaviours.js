@@ -17,7 +17,8 @@
       fen += Math.round(parseFloat(box.dataset.amount) * 100);
     });
     var out = form.querySelector("[data-pay-total]");
-    if (out) { out.textContent = Math.floor(fen / 100) + "." + String(fen % 100).padStart(2, "0"); }
+    // grouped the way the page prints money: 1,234.56
+    if (out) { out.textContent = Math.floor(fen / 100).toLocaleString("en-US") + "." + String(fen % 100).padStart(2, "0"); }
   }
 
   document.addEventListener("change", function (event) {
