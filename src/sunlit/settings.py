@@ -306,6 +306,7 @@ SUNLIT_SMS_OPTIONS = {
     "access_key_secret": env_secret("SUNLIT_SMS_ACCESS_KEY_SECRET"),
     "sign_name": env_str("SUNLIT_SMS_SIGN_NAME"),
     "template_code": env_str("SUNLIT_SMS_TEMPLATE_CODE"),
+    "code_template_code": env_str("SUNLIT_SMS_CODE_TEMPLATE_CODE"),  # 验证码 template: ${code}
     "region": env_str("SUNLIT_SMS_REGION", "cn-hangzhou"),
 }
 SUNLIT_WECHAT_BACKEND = env_str("SUNLIT_WECHAT_BACKEND", "off")

@@ -176,3 +176,27 @@ def test_a_provider_that_crashes_is_a_failed_delivery(send, owner):
     result = channels.SmsChannel(provider=Broken()).send(note, owner)
     assert result.status == DeliveryStatus.FAILED and "ConnectionResetError" in result.error
     assert result.address.startswith(owner.mobile[:3]) and "****" in result.address
+
+
+def test_aliyun_sends_a_one_time_code_through_the_verification_code_template():
+    code = Message(community="阳光物业", title="验证码 123456", body="您正在重置密码，验证码 123456",
+                   link="", time=MESSAGE.time, kind="code", code="123456")
+    provider = AliyunSmsProvider({**ALIYUN, "code_template_code": "SMS_CODE_1"})
+    params = provider.build_params("13900001234", code, nonce="n-2", timestamp=MESSAGE.time)
+    assert params["TemplateCode"] == "SMS_CODE_1"
+    assert json.loads(params["TemplateParam"]) == {"code": "123456"}  # nothing else in a code SMS
+    # an ordinary notification still goes through the notification template
+    assert provider.build_params("13900001234", MESSAGE)["TemplateCode"] == "SMS_123456789"
+    server = FakeServer({"Code": "OK", "Message": "OK", "BizId": "1^0", "RequestId": "r2"})
+    kept = AliyunSmsProvider({**ALIYUN, "code_template_code": "SMS_CODE_1"},
+                             transport=server).send("13900001234", code)
+    assert "123456" not in json.dumps(kept)  # the code is never kept
+
+
+def test_aliyun_refuses_a_code_without_a_verification_code_template():
+    code = Message(community="阳光物业", title="验证码 123456", body="", link="", time=MESSAGE.time,
+                   kind="code", code="123456")
+    server = FakeServer()
+    with pytest.raises(ProviderError, match="SUNLIT_SMS_CODE_TEMPLATE_CODE"):
+        AliyunSmsProvider(ALIYUN, transport=server).send("13900001234", code)
+    assert server.requests == []

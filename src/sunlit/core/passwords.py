@@ -86,7 +86,7 @@ def request_mobile_reset(mobile: str, *, address: str = "", now: dt.datetime | N
 def _send(number: str, code: str) -> None:
     from sunlit.notices.providers import Message, ProviderError
 
-    message = Message(community=_("阳光物业"), kind="code", time=timezone.now(), link="",
+    message = Message(community=_("阳光物业"), kind="code", code=code, time=timezone.now(), link="",
                       title=_("验证码 %(code)s") % {"code": code},
                       body=_("您正在重置阳光物业账户的密码，验证码 %(code)s，%(n)s 分钟内有效。"
                              "如非本人操作，请忽略。") % {"code": code,

@@ -250,8 +250,10 @@ def load_charges_demo(community: Community, *, cast: DemoCast, now: dt.datetime,
     if finance is None or manager is None:
         return {}
     today = timezone.localdate(now)
+    # whole overdue bills (not the residue of a partial payment: a 50-yuan waiver must fit)
     overdue = list(Bill.objects.in_community(community).unpaid().filter(
-        due_on__lt=today - dt.timedelta(days=selectors_policy(community).late_fee_grace_days + 5))
+        due_on__lt=today - dt.timedelta(days=selectors_policy(community).late_fee_grace_days + 5),
+        paid=0, amount__gte=Decimal(100))
         .select_related("unit__community", "unit__building").order_by("due_on", "id")[:12])
     collected = 0
     for bill in overdue[:6]:

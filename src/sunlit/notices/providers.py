@@ -13,7 +13,10 @@ Chosen by ``SUNLIT_SMS_BACKEND`` / ``SUNLIT_WECHAT_BACKEND``:
 - ``aliyun`` — Aliyun SMS (阿里云短信 ``SendSms``, RPC signature v1): needs
   ``SUNLIT_SMS_ACCESS_KEY_ID`` / ``_SECRET``, ``SUNLIT_SMS_SIGN_NAME`` and an approved
   notification template ``SUNLIT_SMS_TEMPLATE_CODE`` with the variables ``${community}`` and
-  ``${title}`` (e.g. "您在${community}有新通知：${title}，请登录查看。");
+  ``${title}`` (e.g. "您在${community}有新通知：${title}，请登录查看。"); a one-time code (the
+  SMS password reset) goes through a separate approved verification-code template
+  ``SUNLIT_SMS_CODE_TEMPLATE_CODE`` with the variable ``${code}`` (Aliyun sends codes only
+  through 验证码 templates; without it a code is not sent and the reset page says so);
 - ``wechat`` — WeChat official account template messages (公众号模板消息): needs
   ``SUNLIT_WECHAT_APP_ID`` / ``_APP_SECRET`` and ``SUNLIT_WECHAT_TEMPLATE_ID`` of a template
   with the fields ``thing1`` (标题), ``thing2`` (小区) and ``time3`` (时间);
@@ -66,6 +69,7 @@ class Message:
     link: str  # absolute when SUNLIT_BASE_URL is set, else the relative path
     time: dt.datetime
     kind: str = ""
+    code: str = ""  # a one-time code (kind "code"): providers with a code template send only it
 
 
 def http_transport(method: str, url: str, *, json_body: Any = None, timeout: float = 10.0) -> dict:
@@ -151,7 +155,18 @@ class AliyunSmsProvider:
         self.options = options
         self.transport = transport or http_transport
 
+    def template_code(self, message: Message) -> str:
+        """The notification template, or for a one-time code the verification-code template."""
+        if message.code:
+            if not self.options.get("code_template_code"):
+                raise ProviderError("aliyun: SUNLIT_SMS_CODE_TEMPLATE_CODE is not set; "
+                                    "a code needs a verification-code template")
+            return self.options["code_template_code"]
+        return self.options["template_code"]
+
     def template_param(self, message: Message) -> dict[str, str]:
+        if message.code:
+            return {"code": message.code}
         limit = self.TEMPLATE_VALUE_MAX
         return {"community": message.community[:limit], "title": message.title[:limit]}
 
@@ -169,7 +184,7 @@ class AliyunSmsProvider:
             "SignatureMethod": "HMAC-SHA1",
             "SignatureNonce": nonce or uuid.uuid4().hex,
             "SignatureVersion": "1.0",
-            "TemplateCode": self.options["template_code"],
+            "TemplateCode": self.template_code(message),
             "TemplateParam": json.dumps(self.template_param(message), ensure_ascii=False,
                                         separators=(",", ":")),
             "Timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -183,7 +198,9 @@ class AliyunSmsProvider:
         query = "&".join(f"{_percent(k)}={_percent(v)}" for k, v in params.items())
         answer = self.transport("GET", f"{self.endpoint}?{query}")
         kept = {"PhoneNumbers": masking.mask_mobile(address), "SignName": params["SignName"],
-                "TemplateCode": params["TemplateCode"], "TemplateParam": params["TemplateParam"],
+                "TemplateCode": params["TemplateCode"],
+                # a one-time code is never kept
+                "TemplateParam": "" if message.code else params["TemplateParam"],
                 "response": {k: answer.get(k) for k in ("Code", "Message", "BizId", "RequestId")}}
         if answer.get("Code") != "OK":
             raise ProviderError(f"aliyun: {answer.get('Code')} {answer.get('Message', '')}".strip())
