@@ -128,11 +128,15 @@ def _pay(community, unit_ids, habits, *, actor, rng: random.Random, after: dt.da
     """The households whose habit has them pay this month, at the counter, in the days after
     the run (never later than now)."""
     methods = (PaymentMethod.CASH, PaymentMethod.POS, PaymentMethod.TRANSFER, PaymentMethod.POS)
-    for n, unit in enumerate(Unit.objects.filter(pk__in=unit_ids).select_related("community", "building")
-                             .order_by("id")):
-        when = min(after + dt.timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 8)),
-                   now - dt.timedelta(minutes=30))
-        owed = dues_of([unit], as_of=timezone.localdate(when))[unit.pk].total  # late fee included
+    latest = min(after + dt.timedelta(days=21), now - dt.timedelta(minutes=30))
+    units = list(Unit.objects.filter(pk__in=unit_ids).select_related("community", "building")
+                 .order_by("id"))
+    # what each owes, late fee included, as of the last day anyone pays this month (whoever pays
+    # earlier pays a few fen of late fee more: it goes to his prepaid balance)
+    dues = dues_of(units, as_of=timezone.localdate(latest))
+    for n, unit in enumerate(units):
+        when = min(after + dt.timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 8)), latest)
+        owed = dues[unit.pk].total
         if not owed:
             continue
         habit = habits[unit.pk][0]
