@@ -53,6 +53,9 @@ DEMO_PASSWORD = "sunlit-demo-2026"  # noqa: S105
 #: The apps that add to the first community's demo, in this order (each ``<app>/demo.py`` has
 #: ``load_demo(community, *, cast, seed, now)``; the order decides the log's leaves).
 APP_DEMOS = ("tickets", "governance", "finance", "notices", "board", "transparency")
+#: How many of the demo's communities get the apps' year of work (the rest: the roster only,
+#: for benchmarks of size).
+APP_DEMO_COMMUNITIES = 2
 DEMO_MARKER = "demo.dataset"  # object_type of the audit event that marks a demo community
 PLATFORM_ADMIN = "platform_admin"
 BATCH_SIZE = 2000
@@ -223,20 +226,22 @@ def load_demo(*, units: int = BLOCK_UNITS, communities: int = 1, seed: int = 202
             loader.load(units)
             if index == 0:
                 _create_accounts(community, loader, superuser=not foreign_data)
-                cast = DemoCast.of(community)  # who each app's demo acts as, looked up once
-                for app in APP_DEMOS:  # each app's part, with the one signature
-                    import_module(f"sunlit.{app}.demo").load_demo(community, cast=cast, seed=seed,
-                                                                  now=None)
-                import_module("sunlit.notices.demo").settle_inboxes(community)
             else:
                 _grant_company_admin(community)
+            if index < APP_DEMO_COMMUNITIES:
+                # the first two communities get a year of work, so the company view compares
+                cast = DemoCast.of(community)  # who each app's demo acts as, looked up once
+                for app in APP_DEMOS:  # each app's part, with the one signature
+                    import_module(f"sunlit.{app}.demo").load_demo(community, cast=cast,
+                                                                  seed=seed + index, now=None)
+                import_module("sunlit.notices.demo").settle_inboxes(community)
             audit.record(AuditEvent.Action.IMPORT, None, community=community,
                          object_type=DEMO_MARKER, object_id=str(seed),
                          summary=f"载入演示数据：房屋 {units} 套")
         # The log's first checkpoint, so that proofs verify as soon as the demo is up, cosigned
         # by the committee's witness (registered by the transparency demo).
         log.sign_checkpoint(Log.objects.get(community=community))
-        if index == 0:
+        if index < APP_DEMO_COMMUNITIES:
             import_module("sunlit.transparency.demo").cosign_latest(community)
         created_codes.add(spec.code)
         created_units += units
@@ -312,6 +317,11 @@ def _create_accounts(community: Community, loader: RosterGenerator, *, superuser
                                             "公司运营总监")
         grant_membership(user, community, spec.role, actor=None, department=department,
                          job_number=job_number, post=post)
+        if spec.role == Role.COMPANY_ADMIN:  # the company's administrator: the company view
+            from sunlit.company.models import Employee
+
+            Employee.objects.get_or_create(organization=community.organization, user=user,
+                                           defaults={"job_number": job_number, "is_admin": True})
 
 
 def _grant_company_admin(community: Community) -> None:

@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "sunlit.finance",
     "sunlit.notices",
     "sunlit.board",
+    "sunlit.company",
     "sunlit.web",
 ]
 

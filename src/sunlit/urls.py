@@ -19,6 +19,7 @@ urlpatterns = [
     path("proposals/", include("sunlit.governance.proposals.urls")),
     path("finance/", include("sunlit.finance.urls")),
     path("board/", include("sunlit.board.urls")),
+    path("company/", include("sunlit.company.urls")),
     path("api/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -242,7 +242,8 @@ def test_demo_command_loads_and_prints_the_accounts():
     out = StringIO()
     call_command("demo", "--load-only", "--units", "100", stdout=out)
     text = out.getvalue()
-    assert Unit.objects.count() == 100
+    assert Unit.objects.count() == 200  # two communities: the company view compares them
+    assert set(Community.objects.values_list("code", flat=True)) == {"mingqiang", "mingqiang-2"}
     assert "演示数据已载入" in text
     assert DEMO_PASSWORD in text
     for spec in ACCOUNT_SPECS:
@@ -251,7 +252,7 @@ def test_demo_command_loads_and_prints_the_accounts():
     again = StringIO()
     call_command("demo", "--load-only", "--units", "100", stdout=again)
     assert "演示数据已存在" in again.getvalue()
-    assert Unit.objects.count() == 100
+    assert Unit.objects.count() == 200
 
 
 def test_demo_command_refuses_too_few_units():

@@ -935,4 +935,32 @@ API += [
 API.append(C("POST /api/v1/tickets/{ticket_id}/rate", ok=TICKET_STEPS["rate"],
              forbidden=TICKET_SEES - TICKET_STEPS["rate"], body=STEP_BODIES["rate"]))
 
+# the company (物业公司): its administrators (an ``Employee`` with ``is_admin``: the company_admin
+# persona of community A's company) and nobody else; community B belongs to another company, so
+# its id is a 404 like a missing one. A company_admin membership alone is not enough (see
+# tests/company/test_onboarding.py::test_only_a_company_admin_starts_a_community).
+COMPANY = frozenset({R.COMPANY_ADMIN})
+PAGES += [
+    C("company:overview", scope="session", ok=COMPANY),
+    C("company:community_new", scope="session", ok=COMPANY),
+    C("company:community_new", "POST", scope="session", ok=COMPANY),
+    C("company:onboarding", scope="community", ok=COMPANY),
+    C("company:onboarding_buildings", scope="community", ok=COMPANY),
+    C("company:onboarding_buildings", "POST", scope="community", ok=COMPANY),
+    C("company:onboarding_committee", scope="community", ok=COMPANY),
+    C("company:onboarding_committee", "POST", scope="community", ok=COMPANY),
+    C("company:onboarding_checkpoint", "POST", scope="community", ok=COMPANY),
+    C("company:onboarding_invite", "POST", scope="community", ok=COMPANY),
+]
+API += [
+    C("GET /api/v1/company/overview", scope="session", ok=COMPANY),
+    C("POST /api/v1/company/communities", scope="session", ok=COMPANY),
+    C("GET /api/v1/company/communities/{community_id}/checklist", scope="community", ok=COMPANY),
+    C("POST /api/v1/company/communities/{community_id}/buildings", scope="community", ok=COMPANY),
+    C("POST /api/v1/company/communities/{community_id}/committee", scope="community", ok=COMPANY),
+    C("POST /api/v1/company/communities/{community_id}/checkpoint", scope="community",
+      ok=COMPANY),
+    C("POST /api/v1/company/communities/{community_id}/invite", scope="community", ok=COMPANY),
+]
+
 CELLS: list[Cell] = PAGES + API

@@ -199,6 +199,11 @@ class _Builder:
             department=self.departments[DepartmentKind.MANAGEMENT],
             job_number=f"{s}099",
         )
+        # the company's administrator (company.access): an Employee of this side's company
+        from sunlit.company.models import Employee
+
+        Employee.objects.create(organization=c.organization, user=staff[str(Role.COMPANY_ADMIN)],
+                                job_number=f"{s}HQ1", is_admin=True)
         self.cast.update(
             owner=owner,
             neighbour=neighbour,
@@ -616,9 +621,10 @@ class _Builder:
 
 def build_world() -> World:
     world = World()
-    organization = OrganizationFactory(name="阳光物业服务有限公司")
+    organizations = {"A": OrganizationFactory(name="阳光物业服务有限公司"),
+                     "B": OrganizationFactory(name="远方物业服务有限公司")}
     for side in ("A", "B"):
-        builder = _Builder(world, side, organization)
+        builder = _Builder(world, side, organizations[side])
         builder.people()
         builder.registry()
         builder.tickets()

@@ -56,6 +56,13 @@ NOT_GENERATED = {
                                  "tests/governance/test_lifecycle.py",
     "tickets.quote.proposed": "a chargeable repair: tests/tickets/test_quotes.py",
     "tickets.quote.decided": "a chargeable repair: tests/tickets/test_quotes.py",
+    "company.onboarding.started": "onboarding: tests/company/test_onboarding.py",
+    "company.onboarding.buildings": "onboarding: tests/company/test_onboarding.py",
+    "company.onboarding.committee_filed": "the committee's filing (names committed only): "
+                                          "tests/company/test_onboarding.py",
+    "company.onboarding.owners_invited": "onboarding: tests/company/test_onboarding.py",
+    "community.seat.taken": "a filed committee member activates: "
+                            "tests/company/test_onboarding.py",
 }
 
 

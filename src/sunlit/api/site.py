@@ -30,6 +30,7 @@ APPS = (
     ("tickets", "v1/"),
     ("notices", "v1/"),
     ("board", "v1/"),
+    ("company", "v1/"),
     ("finance", "v1/finance/"),
 )
 

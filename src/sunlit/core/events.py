@@ -19,3 +19,9 @@ register_event(
     public={"name": "staff_name", "role": "enum", "job_number": "code?",
             "department": "masked_text?", "post": "masked_text?"},
 )
+# An elected seat (the filed committee) taken by the owner himself with his invitation code: the
+# role in public, the owner's name only as a commitment.
+register_event(
+    "community.seat.taken", label=gettext_noop("业委会委员就任"), subject="core.membership",
+    public={"role": "enum"}, private={"name": "text"},
+)

@@ -323,6 +323,9 @@ class ActivationCode(CommunityOwned):
     revoked_at = models.DateTimeField(null=True, blank=True)
     user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="+")
+    # an elected seat the code also gives on activation ("committee": the filed committee's
+    # invitation, company.onboarding); blank for an ordinary owner's or resident's code
+    role = models.CharField(_("另授角色"), max_length=20, blank=True, default="")
 
     objects = ActivationCodeQuerySet.as_manager()
 

@@ -253,9 +253,27 @@ def _link_person(record: ActivationCode, user: User, now) -> Membership:
     if not created and not membership.is_active:
         membership.is_active = True
         membership.save(update_fields=["is_active"])
+    if record.role in ELECTED_ROLES:
+        _take_seat(record, user)
     forget_roles(user)
     ActivationCode.objects.filter(pk=record.pk).update(used_at=now, user=user)
     return membership
+
+
+def _take_seat(record: ActivationCode, user: User) -> None:
+    """An elected seat invited with the code (the filed committee: ``company.onboarding``) is
+    taken by the owner himself, on activation: on the log by role, his name as a commitment."""
+    from sunlit.transparency import services as log
+
+    seat, created = Membership.objects.get_or_create(
+        user=user, community_id=record.community_id, role=record.role)
+    if not created and not seat.is_active:
+        seat.is_active = True
+        seat.save(update_fields=["is_active"])
+    audit.record(AuditEvent.Action.CREATE, seat, actor=user, community=record.community,
+                 summary=f"就任 {Role(record.role).label}")
+    log.record(record.community, "community.seat.taken", seat,
+               public={"role": str(record.role)}, private={"name": record.person.name})
 
 
 def _tell_account_holder(user: User, community: Community, *, title: str, body: str) -> None:

@@ -390,9 +390,10 @@ CONSULTATION_DOCUMENT = Purpose("consultation_document", _ANY)
 MINUTES_DOCUMENT = Purpose("minutes_document", frozenset({Upload.Kind.PDF}))
 MONEY_RECEIPT = Purpose("money_receipt", _IMAGES)  # public income, expenses
 FUND_DOCUMENT = Purpose("fund_document", _IMAGES)  # maintenance-fund uses
+COMMITTEE_FILING = Purpose("committee_filing", _ANY)  # the committee's 备案 (company.onboarding)
 PURPOSES = {p.name: p for p in (TICKET_PHOTO, PROPOSAL_PHOTO, BALLOT_SCAN, BALLOT_AUTHORISATION,
                                  VOTE_DOCUMENT, CONSULTATION_DOCUMENT, MINUTES_DOCUMENT,
-                                 MONEY_RECEIPT, FUND_DOCUMENT)}
+                                 MONEY_RECEIPT, FUND_DOCUMENT, COMMITTEE_FILING)}
 
 
 def _not_yours() -> str:

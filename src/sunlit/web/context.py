@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sunlit.company.access import is_company_admin
 from sunlit.core.choices import Role
 from sunlit.core.permissions import can, roles_in
 from sunlit.core.tenancy import current_community
@@ -33,5 +34,6 @@ def navigation(request) -> dict:
             "audit": bool(community) and can(user, "audit.view", community=community),
             "ticket_queue": bool(community) and can(user, "tickets.view_all", community=community),
             "ticket_tasks": bool(community) and Role.TECHNICIAN in roles,
+            "company": is_company_admin(user),
         },
     }

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from sunlit.core.choices import STAFF_ROLES, Role
@@ -23,6 +24,10 @@ def home(request):
         return site.landing(request)
     community = current_community(request)
     if community is None:
+        from sunlit.company.access import is_company_admin
+
+        if is_company_admin(request.user):  # a new company: its first community to onboard
+            return redirect("company:overview")
         return render(request, "web/no_community.html")
     return redirect(landing_of(request.user, community))
 
@@ -79,6 +84,11 @@ def switch(request):
     except ValueError:
         return HttpResponseBadRequest()
     switch_community(request, community_id)
+    # a page of that community to go on to (the onboarding checklist's links): our own paths only
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
     return redirect("web:home")
 
 

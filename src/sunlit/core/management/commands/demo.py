@@ -1,6 +1,7 @@
-"""sunlit demo — migrate, load the demo (明强小区), print the accounts, serve it with a worker.
+"""sunlit demo — migrate, load the demo (明强小区 and 明强小区二期), print the accounts, serve it
+with a worker.
 
-``sunlit demo``                       the demo community, served on http://127.0.0.1:8000/
+``sunlit demo``                       the two demo communities, served on http://127.0.0.1:8000/
 ``sunlit demo --load-only``           load and print, do not serve
 ``sunlit demo --units N --communities M --load-only``   a large data set for benchmarks
 """
@@ -50,8 +51,9 @@ class Command(BaseCommand):
                             help="load the data and print the accounts, do not serve")
         parser.add_argument("--units", type=int, default=BLOCK_UNITS,
                             help=f"units per community (at least {MIN_UNITS}; default {BLOCK_UNITS})")
-        parser.add_argument("--communities", type=int, default=1,
-                            help="number of communities (the first is 明强小区)")
+        parser.add_argument("--communities", type=int, default=2,
+                            help="number of communities (the first is 明强小区; the first two "
+                                 "get a year of work, so the company view compares them)")
         parser.add_argument("--seed", type=int, default=2026, help="same seed, same data")
         parser.add_argument("--no-worker", action="store_true",
                             help="serve without the background worker (Huey consumer)")
