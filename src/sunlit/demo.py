@@ -228,6 +228,7 @@ def load_demo(*, units: int = BLOCK_UNITS, communities: int = 1, seed: int = 202
                 _create_accounts(community, loader, superuser=not foreign_data)
             else:
                 _grant_company_admin(community)
+            import_module("sunlit.company.demo").enroll_staff(community)
             if index < APP_DEMO_COMMUNITIES:
                 # the first two communities get a year of work, so the company view compares
                 cast = DemoCast.of(community)  # who each app's demo acts as, looked up once
@@ -317,11 +318,6 @@ def _create_accounts(community: Community, loader: RosterGenerator, *, superuser
                                             "公司运营总监")
         grant_membership(user, community, spec.role, actor=None, department=department,
                          job_number=job_number, post=post)
-        if spec.role == Role.COMPANY_ADMIN:  # the company's administrator: the company view
-            from sunlit.company.models import Employee
-
-            Employee.objects.get_or_create(organization=community.organization, user=user,
-                                           defaults={"job_number": job_number, "is_admin": True})
 
 
 def _grant_company_admin(community: Community) -> None:

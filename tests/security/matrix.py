@@ -171,6 +171,7 @@ DEFAULT_ARGS = {
     "contest_id": "contest",
     "attendee_id": "attendee",
     "community_id": "community",
+    "employee_id": "employee",
     "ticket_id": "ticket",
     "token_id": "token",
     "change_id": "control_change",

@@ -951,6 +951,16 @@ PAGES += [
     C("company:onboarding_committee", "POST", scope="community", ok=COMPANY),
     C("company:onboarding_checkpoint", "POST", scope="community", ok=COMPANY),
     C("company:onboarding_invite", "POST", scope="community", ok=COMPANY),
+    C("company:staff_list", scope="session", ok=COMPANY),
+    C("company:staff_new", scope="session", ok=COMPANY),
+    C("company:staff_new", "POST", scope="session", ok=COMPANY),
+    C("company:staff_detail", ok=COMPANY),
+    C("company:staff_post", "POST", ok=COMPANY),
+    C("company:staff_end", "POST", args=(("membership_id", "member"),), ok=COMPANY),
+    C("company:staff_suspend", "POST", ok=COMPANY),
+    C("company:staff_reinstate", "POST", ok=COMPANY),
+    C("company:staff_leave", "POST", ok=COMPANY),
+    C("company:staff_link", "POST", ok=COMPANY),
 ]
 API += [
     C("GET /api/v1/company/overview", scope="session", ok=COMPANY),
@@ -961,6 +971,15 @@ API += [
     C("POST /api/v1/company/communities/{community_id}/checkpoint", scope="community",
       ok=COMPANY),
     C("POST /api/v1/company/communities/{community_id}/invite", scope="community", ok=COMPANY),
+    C("GET /api/v1/company/staff", scope="session", ok=COMPANY),
+    C("POST /api/v1/company/staff", scope="session", ok=COMPANY),
+    C("GET /api/v1/company/staff/{employee_id}", ok=COMPANY),
+    C("POST /api/v1/company/staff/{employee_id}/postings", ok=COMPANY),
+    C("POST /api/v1/company/staff/{employee_id}/postings/{membership_id}/end",
+      args=(("membership_id", "member"),), ok=COMPANY),
+    C("POST /api/v1/company/staff/{employee_id}/suspend", ok=COMPANY),
+    C("POST /api/v1/company/staff/{employee_id}/reinstate", ok=COMPANY),
+    C("POST /api/v1/company/staff/{employee_id}/leave", ok=COMPANY),
 ]
 
 CELLS: list[Cell] = PAGES + API

@@ -204,6 +204,8 @@ class _Builder:
 
         Employee.objects.create(organization=c.organization, user=staff[str(Role.COMPANY_ADMIN)],
                                 job_number=f"{s}HQ1", is_admin=True)
+        self.o["employee"] = Employee.objects.create(
+            organization=c.organization, user=staff[str(Role.TECHNICIAN)], job_number=f"{s}T1")
         self.cast.update(
             owner=owner,
             neighbour=neighbour,

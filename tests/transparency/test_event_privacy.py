@@ -63,6 +63,7 @@ NOT_GENERATED = {
     "company.onboarding.owners_invited": "onboarding: tests/company/test_onboarding.py",
     "community.seat.taken": "a filed committee member activates: "
                             "tests/company/test_onboarding.py",
+    "community.staff.ended": "a posting ends (moved, left): tests/company/test_staff.py",
 }
 
 

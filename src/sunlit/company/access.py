@@ -62,3 +62,17 @@ def _as_int(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def get_employee_for(user, employee_id):
+    """One of the company's employees for its administrator; 404 for anyone else."""
+    from sunlit.company.models import Employee
+
+    employee = admin_employee(user)
+    if employee is None:
+        raise Http404
+    try:
+        return Employee.objects.select_related("user", "organization").get(
+            pk=int(employee_id), organization=employee.organization)
+    except (Employee.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None

@@ -4,6 +4,7 @@ from django.urls import path
 
 from sunlit.company.onboarding import views as onboarding
 from sunlit.company.overview import views as overview
+from sunlit.company.staff import views as staff
 
 app_name = "company"
 
@@ -18,4 +19,14 @@ urlpatterns = [
     path("communities/<int:community_id>/checkpoint/", onboarding.checkpoint,
          name="onboarding_checkpoint"),
     path("communities/<int:community_id>/invite/", onboarding.invite, name="onboarding_invite"),
+    path("staff/", staff.staff_list, name="staff_list"),
+    path("staff/new/", staff.staff_new, name="staff_new"),
+    path("staff/<int:employee_id>/", staff.staff_detail, name="staff_detail"),
+    path("staff/<int:employee_id>/postings/", staff.staff_post, name="staff_post"),
+    path("staff/<int:employee_id>/postings/<int:membership_id>/end/", staff.staff_end,
+         name="staff_end"),
+    path("staff/<int:employee_id>/suspend/", staff.staff_suspend, name="staff_suspend"),
+    path("staff/<int:employee_id>/reinstate/", staff.staff_reinstate, name="staff_reinstate"),
+    path("staff/<int:employee_id>/leave/", staff.staff_leave, name="staff_leave"),
+    path("staff/<int:employee_id>/password-link/", staff.staff_link, name="staff_link"),
 ]

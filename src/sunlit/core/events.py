@@ -19,6 +19,13 @@ register_event(
     public={"name": "staff_name", "role": "enum", "job_number": "code?",
             "department": "masked_text?", "post": "masked_text?"},
 )
+# A staff member's role in the community ends (moved elsewhere, or left): in public as appointed,
+# with how many open tickets were handed over to a colleague.
+register_event(
+    "community.staff.ended", label=gettext_noop("服务人员离岗"), subject="core.membership",
+    public={"name": "staff_name", "role": "enum", "job_number": "code?", "handed_over": "count",
+            "reason": "masked_text?"},
+)
 # An elected seat (the filed committee) taken by the owner himself with his invitation code: the
 # role in public, the owner's name only as a commitment.
 register_event(

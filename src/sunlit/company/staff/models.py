@@ -34,6 +34,8 @@ class Employee(models.Model):
                               default=EmployeeStatus.ACTIVE)
     hired_at = models.DateTimeField(_("入职时间"), default=timezone.now)
     left_at = models.DateTimeField(_("离职时间"), null=True, blank=True)
+    # the postings (membership ids) a suspension ended, given back on reinstatement
+    suspended_postings = models.JSONField(default=list, blank=True)
 
     objects = EmployeeQuerySet.as_manager()
 
