@@ -52,7 +52,7 @@ DEMO_ORGANIZATION = "阳光物业服务有限公司"
 DEMO_PASSWORD = "sunlit-demo-2026"  # noqa: S105
 #: The apps that add to the first community's demo, in this order (each ``<app>/demo.py`` has
 #: ``load_demo(community, *, cast, seed, now)``; the order decides the log's leaves).
-APP_DEMOS = ("tickets", "governance", "finance", "notices", "board", "transparency")
+APP_DEMOS = ("tickets", "governance", "finance", "notices", "board", "company", "transparency")
 #: How many of the demo's communities get the apps' year of work (the rest: the roster only,
 #: for benchmarks of size).
 APP_DEMO_COMMUNITIES = 2

@@ -81,9 +81,39 @@ def build() -> SimpleNamespace:
     w.uploads = 0
     w.photo = _image(w, w.owner)
 
-    for step in (_tickets, _governance, _finance, _board, _transparency):
+    for step in (_tickets, _governance, _finance, _board, _company, _transparency):
         step(w)
     return w
+
+
+def _company(w):
+    """The company's records and a community's roster: an administrator and an employee, a
+    shift type and a pattern, a shift, a pending leave and swap."""
+    from sunlit.company.models import Employee, LeaveRequest, SwapRequest
+    from sunlit.company.rosters import services as rosters
+    from sunlit.core.choices import DepartmentKind
+    from sunlit.core.models import Department, Membership
+    from sunlit.tickets.models import Shift
+
+    Employee.objects.create(organization=w.a.organization, user=w.company_admin,
+                            job_number="HQ001", is_admin=True)
+    Employee.objects.create(organization=w.a.organization, user=w.manager, job_number="M001")
+    department = Department.objects.create(community=w.a, kind=DepartmentKind.SECURITY,
+                                           name="秩序部")
+    member = Membership.objects.get(user=w.manager, community=w.a)
+    day = rosters.create_shift_type(w.a, actor=w.company_admin, name="白班",
+                                    starts=dt.time(8), ends=dt.time(20))
+    rosters.create_pattern(w.a, actor=w.company_admin, name="白班轮转", department=department,
+                           cycle=[day.pk], members=[member.pk], anchor=w.now.date(),
+                           holiday_rule="rotate")
+    shift = Shift.objects.create(community=w.a, member=member,
+                                 starts_at=w.now + dt.timedelta(days=1),
+                                 ends_at=w.now + dt.timedelta(days=1, hours=8))
+    LeaveRequest.objects.create(community=w.a, member=member, starts_on=w.now.date(),
+                                ends_on=w.now.date(), reason="体检")
+    service = Membership.objects.get(user=w.service, community=w.a)
+    SwapRequest.objects.create(community=w.a, shift=shift, from_member=member, to_member=service,
+                               reason="家中有事")
 
 
 def _tickets(w):

@@ -141,7 +141,8 @@ def flatmap_query(context, query):
 
 def _known_ids(w) -> dict[str, list]:
     from sunlit.board.models import BoardContest, BoardItem, WeeklyBoard
-    from sunlit.core.models import ApiToken, Community, Person
+    from sunlit.company.models import Employee, LeaveRequest, RosterPattern, SwapRequest
+    from sunlit.core.models import ApiToken, Community, Membership, Person
     from sunlit.finance.models import (
         Bill,
         BillingRun,
@@ -163,7 +164,7 @@ def _known_ids(w) -> dict[str, list]:
     from sunlit.governance.models import Ballot, Proposal, Vote
     from sunlit.notices.models import Notification
     from sunlit.registry.models import Unit, Vehicle
-    from sunlit.tickets.models import Ticket
+    from sunlit.tickets.models import Shift, Ticket
     from sunlit.transparency.models import LogLeaf, WitnessKey
     from tests.api import fuzz_world
 
@@ -179,7 +180,9 @@ def _known_ids(w) -> dict[str, list]:
         "template_id": ReminderTemplate, "board_id": WeeklyBoard, "contest_id": BoardContest,
         "meeting_id": Meeting, "attendee_id": Attendee, "consultation_id": Consultation,
         "comment_id": Comment, "proposal_id": Proposal, "notification_id": Notification,
-        "witness_id": WitnessKey, "change_id": ControlChange,
+        "witness_id": WitnessKey, "change_id": ControlChange, "employee_id": Employee,
+        "membership_id": Membership, "pattern_id": RosterPattern, "leave_id": LeaveRequest,
+        "swap_id": SwapRequest, "shift_id": Shift,
     }
     known = {name: pks(model) for name, model in by_name.items()}
     known["item_id"] = pks(BoardItem)

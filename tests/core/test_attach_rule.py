@@ -32,6 +32,8 @@ RELATIONS = {
     "finance.publicincome.receipts": ("money_receipt", "tests/finance/test_attach_uploads.py"),
     "finance.expense.receipts": ("money_receipt", "tests/finance/test_attach_uploads.py"),
     "finance.funduse.documents": ("fund_document", "tests/finance/test_attach_uploads.py"),
+    "company.committeefiling.document": ("committee_filing",
+                                         "tests/company/test_attach_uploads.py"),
 }
 
 #: every API operation whose body takes upload ids → (field names), all tried with hostile ids
@@ -45,6 +47,7 @@ API_FIELDS = {
     ("post", "/api/v1/finance/communities/{community_id}/public-income"): {"receipt_ids"},
     ("post", "/api/v1/finance/communities/{community_id}/expenses"): {"receipt_ids"},
     ("post", "/api/v1/finance/communities/{community_id}/fund/uses"): {"document_ids"},
+    ("post", "/api/v1/company/communities/{community_id}/committee"): {"document_id"},
 }
 UPLOAD_FIELD = re.compile(r"^(?:\w+_)?(?:photo|scan|authorisation|document|upload|receipt|file|"
                           r"attachment|image)s?_ids?$")

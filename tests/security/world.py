@@ -599,6 +599,26 @@ class _Builder:
         )
 
     # --- the log, tokens -------------------------------------------------------------------
+    def rosters(self):
+        """A shift type, a pattern and a pending leave and swap (rows as they would stand)."""
+        from sunlit.company.rosters import services as rosters
+        from sunlit.company.rosters.models import LeaveRequest, SwapRequest
+
+        c, manager = self.community, self.cast["manager"]
+        day = rosters.create_shift_type(c, actor=manager, name="白班", starts=dt.time(8),
+                                        ends=dt.time(20))
+        self.o["pattern"] = rosters.create_pattern(
+            c, actor=manager, name="工程部白班", department=self.departments[DepartmentKind.ENGINEERING],
+            cycle=[day.pk], members=[self.o["member"].pk], anchor=NOW.date(),
+            holiday_rule="workdays")
+        self.o["leave"] = LeaveRequest.objects.create(
+            community=c, member=self.o["member"], starts_on=NOW.date(), ends_on=NOW.date(),
+            reason="体检")
+        dispatcher = Membership.objects.get(user=self.cast["dispatcher"], community=c)
+        self.o["swap"] = SwapRequest.objects.create(
+            community=c, shift=self.o["shift"], from_member=self.o["member"],
+            to_member=dispatcher, reason="家中有事")
+
     def transparency(self):
         from sunlit.transparency import services as log
         from sunlit.transparency.cosignature import CosignatureSigner
@@ -634,6 +654,7 @@ def build_world() -> World:
         builder.governance()
         builder.finance()
         builder.board()
+        builder.rosters()
         builder.transparency()
     for persona, user in world.users.items():
         session = SessionStore()

@@ -20,6 +20,15 @@ def admin_employee(user) -> Employee | None:
     cached = getattr(user, "_sunlit_company_admin", False)
     if cached is not False:
         return cached
+    from sunlit.core.choices import Role
+    from sunlit.core.permissions import role_map
+
+    roles = role_map(user)  # cached per request: no query for the many who are not admins
+    if roles and not any(Role.COMPANY_ADMIN in r for r in roles.values()):
+        # a company's administrator holds its admin role in the communities he onboarded; one
+        # with no community at all is a new company's (asked below)
+        user._sunlit_company_admin = None
+        return None
     employee = (Employee.objects.admins().select_related("organization")
                 .filter(user=user).order_by("pk").first())
     user._sunlit_company_admin = employee

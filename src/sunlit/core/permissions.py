@@ -125,6 +125,16 @@ GRANTS: dict[str, frozenset[str]] = {
     "board.contest": frozenset({R.COMMITTEE}),
     "board.answer": frozenset({R.MANAGER, R.COMPANY_ADMIN}),
     "board.settings": frozenset({R.COMMITTEE, R.COMPANY_ADMIN}),
+    # duty rosters (排班, company.rosters): every member sees who is on duty today; the manager
+    # and the company set shift types and patterns and approve leave and swaps (never their
+    # own); each staff member asks for his own leave and swaps
+    "rosters.manage": frozenset({R.MANAGER, R.COMPANY_ADMIN}),
+    "rosters.request": STAFF_ROLES,
+    # benchmarks (对标, company.benchmarks): the committee, the supervision group, the manager
+    # and the auditor see their community beside the anonymised distribution of the company's
+    # others (only when it has at least five communities)
+    "benchmarks.view": frozenset({R.COMMITTEE, R.SUPERVISOR, R.MANAGER, R.COMPANY_ADMIN,
+                                  R.AUDITOR}),
 }
 
 ObjectRule = Callable[[Any, Any], bool]

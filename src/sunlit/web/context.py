@@ -35,5 +35,8 @@ def navigation(request) -> dict:
             "ticket_queue": bool(community) and can(user, "tickets.view_all", community=community),
             "ticket_tasks": bool(community) and Role.TECHNICIAN in roles,
             "company": is_company_admin(user),
+            "rosters": bool(community) and can(user, "rosters.manage", community=community),
+            "my_roster": bool(community) and can(user, "rosters.request", community=community),
+            "benchmark": bool(community) and can(user, "benchmarks.view", community=community),
         },
     }

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from sunlit.company.rosters.selectors import on_duty_today
 from sunlit.core.choices import STAFF_ROLES, Role
 from sunlit.core.models import AuditEvent, WorkerHeartbeat
 from sunlit.core.permissions import can, require, roles_in
@@ -73,6 +74,7 @@ def owner_home(request):
         "log_key": dashboards.log_key(community),
         "committee": (dashboards.committee_figures(community)
                       if roles & {Role.COMMITTEE, Role.SUPERVISOR} else []),
+        "on_duty": on_duty_today(community) if community is not None else [],
     })
 
 
