@@ -153,11 +153,15 @@ def _mine_context(request, community, **forms):
                   .filter(member__user=request.user, ends_at__gt=now,
                           starts_at__lt=now + dt.timedelta(days=28))
                   .order_by("starts_at"))
+    swap_shift = forms.get("swap_shift")
+    for shift in shifts:  # one swap form each, with its own field ids
+        shift.swap_form = (forms["swap_form"] if shift.pk == swap_shift else
+                           SwapForm(community=community, user=request.user,
+                                    auto_id=f"id_swap{shift.pk}_%s"))
     return {
         "community": community, "shifts": shifts,
         "leave_form": forms.get("leave_form") or LeaveForm(),
-        "swap_form": forms.get("swap_form") or SwapForm(community=community, user=request.user),
-        "swap_shift": forms.get("swap_shift"),
+        "swap_shift": swap_shift,
         "leaves": LeaveRequest.objects.in_community(community).filter(
             member__user=request.user)[:20],
         "swaps": SwapRequest.objects.in_community(community).filter(
@@ -198,7 +202,8 @@ def swap_request(request, shift_id: int):
     shift = get_object_or_404(Shift.objects.in_community(community).select_related("member"),
                               pk=shift_id, member__user=request.user)
     require(request.user, "rosters.request", community=community)
-    form = SwapForm(request.POST, community=community, user=request.user)
+    form = SwapForm(request.POST, community=community, user=request.user,
+                    auto_id=f"id_swap{shift.pk}_%s")
     if form.is_valid():
         try:
             services.request_swap(shift, actor=request.user, **form.cleaned_data)
