@@ -128,7 +128,7 @@ def write(request, pattern_id: int, payload: PeriodIn):
     return Status(201, {"shifts": len(shifts)})
 
 
-class LeaveIn(Schema):
+class LeaveRequestIn(Schema):
     starts_on: dt.date
     ends_on: dt.date
     reason: str = Field(..., max_length=200)
@@ -142,7 +142,7 @@ class RequestOut(Schema):
 
 @router.post("/communities/{community_id}/leave", response={201: RequestOut, **ERRORS},
              summary="请假（本人）")
-def request_leave(request, community_id: int, payload: LeaveIn):
+def request_leave(request, community_id: int, payload: LeaveRequestIn):
     community = community_for(request, community_id, "rosters.request")
     return Status(201, services.request_leave(community, actor=request.auth, **payload.dict()))
 

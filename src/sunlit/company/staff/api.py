@@ -177,7 +177,7 @@ def reinstate(request, employee_id: int):
     return _employee(employee)
 
 
-class LeaveIn(Schema):
+class DepartureIn(Schema):
     successors: dict[str, int] = Field(default_factory=dict,
                                        description="小区 id → 接替人的岗位 id（有在办工单的小区必填）")
     reason: str = Field("", max_length=200)
@@ -185,7 +185,7 @@ class LeaveIn(Schema):
 
 @router.post("/company/staff/{employee_id}/leave", response={200: EmployeeOut, **ERRORS},
              summary="办理离职（交接工单，账号即时停用）")
-def leave(request, employee_id: int, payload: LeaveIn):
+def leave(request, employee_id: int, payload: DepartureIn):
     from django.core.exceptions import ValidationError
 
     employee = get_employee_for(request.auth, employee_id)
