@@ -279,7 +279,7 @@ def file_committee(community: Community, *, actor: User, authority: str, number:
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        onboarding = locked(_onboarding(community))
+        locked(_onboarding(community))  # one filing at a time
         if has_committee(community):
             raise PermissionDenied(_("本小区业委会已就任：委员变动由业主选举产生，物业公司不能登记"))
         batch = issue_activation_codes(community, persons, actor=actor,
@@ -296,7 +296,6 @@ def file_committee(community: Community, *, actor: User, authority: str, number:
             "by": _by(actor), "authority": authority, "number": number, "filed_on": filed_on,
             "document_sha256": document.sha256, "members": len(persons)},
             private={"member_names": sorted(p.name for p in persons)})
-        del onboarding
     return filing
 
 

@@ -144,9 +144,8 @@ def overview(organization: Organization, *, now: dt.datetime | None = None) -> O
     put(_grouped(overdue, owed=Sum(F("amount") - F("paid")),
                  units=Count("unit_id", distinct=True)), arrears="owed", overdue_units="units")
     fund = JournalLine.objects.filter(**within, account__code="2244")
-    put(_grouped(fund, c=Sum("credit"), d=Sum("debit")), fund="c")
-    for community_id, values in _grouped(fund, d=Sum("debit")).items():
-        rows[community_id].fund -= _fen(values["d"])
+    for community_id, values in _grouped(fund, c=Sum("credit"), d=Sum("debit")).items():
+        rows[community_id].fund = _fen(values["c"]) - _fen(values["d"])  # a liability: credit
     week = last_complete_week(now)
     for community_id, values in _grouped(WeeklyBoard.objects.filter(
             **within, published_at__isnull=False), w=Max("week_start")).items():

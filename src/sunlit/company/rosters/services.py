@@ -318,7 +318,7 @@ def decide_leave(leave: LeaveRequest, *, actor: User, approve: bool, note: str =
 
 def request_swap(shift, *, actor: User, to_member: Membership, reason: str) -> SwapRequest:
     """换班: the shift's own member asks that a colleague of the same community takes it."""
-    member = _own_membership(actor, shift.community_id)
+    _own_membership(actor, shift.community_id)  # he is staff here
     reason = normalize_text(reason)
     errors: dict[str, list[str]] = {}
     if shift.member.user_id != actor.pk:
@@ -336,7 +336,6 @@ def request_swap(shift, *, actor: User, to_member: Membership, reason: str) -> S
         errors["shift"] = [_("该班次已有待审批的换班申请")]
     if errors:
         raise ValidationError(errors)
-    del member  # checked: he is staff here; the shift's own membership is the one that swaps
     swap = SwapRequest.objects.create(community_id=shift.community_id, shift=shift,
                                       from_member=shift.member, to_member=to_member,
                                       reason=reason)

@@ -90,10 +90,10 @@ def hire(actor: User, *, name: str, mobile: str, job_number: str,
     else:
         holder = User.objects.filter(
             mobile_index=crypto.blind_index(mobile, purpose="mobile")).first()
-        if holder is not None and Employee.objects.filter(organization=organization,
-                                                          user=holder).exists():
-            errors["mobile"] = [_("此人已是本公司员工（工号 %(n)s）") % {
-                "n": Employee.objects.get(organization=organization, user=holder).job_number}]
+        employed = (Employee.objects.filter(organization=organization, user=holder).first()
+                    if holder is not None else None)
+        if employed is not None:
+            errors["mobile"] = [_("此人已是本公司员工（工号 %(n)s）") % {"n": employed.job_number}]
         elif holder is not None:
             errors["mobile"] = [_("该手机号已被另一个账号使用（如业主本人的账号），"
                                   "员工请用本人的另一个手机号")]
